@@ -1,0 +1,26 @@
+"""The single place where errors become API responses."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from allot.errors import ApplicationError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"detail": "Invalid input.", "code": "invalid", "fields": fields}, status=status.HTTP_400_BAD_REQUEST
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": "Invalid input.", "code": "invalid", "fields": response.data}
+    elif response is not None and isinstance(response.data, list):
+        response.data = {"detail": "Invalid input.", "code": "invalid", "fields": {"non_field_errors": response.data}}
+    return response

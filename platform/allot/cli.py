@@ -1,0 +1,337 @@
+"""The `allot` command: run the platform and its parts.
+
+    allot up            embedded services + migrate + demo data + web, worker, scheduler, mail catcher
+    allot web           the web server (gunicorn)
+    allot worker        the shared dramatiq worker pool
+    allot scheduler     periodic jobs (one active scheduler per deployment, via a Redis lock)
+    allot migrate       public schema, tenant template and every tenant
+    allot seed          demo tenants and records (idempotent)
+    allot services      start / stop / status of the embedded PostgreSQL and Redis
+    allot ping-workers  send a message per tenant through the worker pool and report where it ran
+    allot mailcatcher   a local SMTP server that writes every message it receives to a folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+CHECKOUT_DIR = Path(__file__).resolve().parents[2]
+PLATFORM_DIR = CHECKOUT_DIR / "platform"
+
+
+def _setup_django() -> None:
+    if str(PLATFORM_DIR) not in sys.path:
+        sys.path.insert(0, str(PLATFORM_DIR))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "allot.settings")
+    import django
+
+    django.setup()
+
+
+def _child_environment() -> dict:
+    env = os.environ.copy()
+    python_path = [str(CHECKOUT_DIR), str(PLATFORM_DIR)]
+    if env.get("PYTHONPATH"):
+        python_path.append(env["PYTHONPATH"])
+    env["PYTHONPATH"] = os.pathsep.join(python_path)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "allot.settings")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+# --- single processes ---------------------------------------------------------------------------------
+
+
+def command_web(args) -> int:
+    os.chdir(CHECKOUT_DIR)
+    argv = [
+        sys.executable, "-m", "gunicorn", "allot.wsgi:application",
+        "--bind", f"{args.host}:{args.port}",
+        "--workers", str(args.workers),
+        "--threads", str(args.threads),
+        "--worker-class", "gthread",
+        "--access-logfile", "-" if args.access_log else "/dev/null",
+        "--graceful-timeout", "10",
+        "--timeout", "60",
+    ]
+    os.execve(sys.executable, argv, _child_environment())
+
+
+def command_worker(args) -> int:
+    os.chdir(CHECKOUT_DIR)
+    argv = [
+        sys.executable, "-m", "dramatiq", "allot.workers.entry",
+        "--processes", str(args.processes),
+        "--threads", str(args.threads),
+    ]
+    if args.queues:
+        argv += ["--queues", *args.queues]
+    os.execve(sys.executable, argv, _child_environment())
+
+
+def command_scheduler(args) -> int:
+    _setup_django()
+    from allot.jobs.scheduler import run_scheduler
+
+    run_scheduler(once=args.once)
+    return 0
+
+
+def command_migrate(args) -> int:
+    _setup_django()
+    from tenants.provisioning import migrate_everything
+
+    migrate_everything(executor=args.executor, verbosity=args.verbosity)
+    return 0
+
+
+def command_seed(args) -> int:
+    _setup_django()
+    from allot.demo import seed_demo
+
+    summary = seed_demo(port=args.port)
+    print(summary)
+    return 0
+
+
+def command_services(args) -> int:
+    from allot import embedded
+
+    if args.action == "start":
+        print(f"DATABASE_URL={embedded.postgres_url()}")
+        print(f"REDIS_URL={embedded.redis_url()}")
+    elif args.action == "stop":
+        stopped_pg = embedded.stop_postgres()
+        stopped_redis = embedded.stop_redis()
+        print(f"postgres: {'stopped' if stopped_pg else 'was not running'}")
+        print(f"redis: {'stopped' if stopped_redis else 'was not running'}")
+    else:
+        print(f"postgres: {'running' if embedded.postgres_running() else 'stopped'}")
+        print(f"redis: {'running' if embedded.redis_running() else 'stopped'}")
+    return 0
+
+
+def command_ping_workers(args) -> int:
+    _setup_django()
+    import uuid
+
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from allot.workers.diagnostics import report_schema, wait_for_replies
+    from tenants.models import Tenant
+
+    reply_to = uuid.uuid4().hex
+    tenants = list(Tenant.objects.customers())
+    started = time.monotonic()
+    for tenant in tenants:
+        with tenant_context(tenant):
+            report_schema.send(reply_to)
+    connection.set_schema_to_public()
+    replies = wait_for_replies(reply_to, count=len(tenants), timeout=args.timeout)
+    elapsed_ms = (time.monotonic() - started) * 1000
+    for reply in sorted(replies, key=lambda item: item["schema"]):
+        print(f"{reply['schema']}: ran in schema {reply['database_schema']}")
+    print(f"{len(replies)}/{len(tenants)} tenants answered in {elapsed_ms:.0f} ms")
+    return 0 if len(replies) == len(tenants) else 1
+
+
+def command_mailcatcher(args) -> int:
+    from allot.mailcatcher import serve
+
+    serve(host=args.host, port=args.port, folder=Path(args.folder))
+    return 0
+
+
+# --- everything together ------------------------------------------------------------------------------
+
+
+class Supervisor:
+    """Starts the platform's processes, stops all of them when one dies or on Ctrl-C / SIGTERM."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+
+    def start(self, name: str, argv: list[str]) -> None:
+        # A session of their own: Ctrl-C reaches only us, and we stop the children in order.
+        self.children[name] = subprocess.Popen(argv, env=self.env, cwd=CHECKOUT_DIR, start_new_session=True)
+
+    def first_exited(self) -> str | None:
+        for name, process in self.children.items():
+            if process.poll() is not None:
+                return name
+        return None
+
+    def stop_all(self, timeout: float = 15.0) -> None:
+        self.stopping = True
+        for process in self.children.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.children.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if supervisor.first_exited():
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def command_up(args) -> int:
+    from allot import embedded
+
+    env = _child_environment()
+    env.setdefault("DEBUG", "1")
+    env.setdefault("ALLOT_PORT", str(args.port))
+    mail_folder = embedded.data_dir() / "mail"
+    env.setdefault("EMAIL_URL", f"smtp://127.0.0.1:{args.mail_port}")
+
+    started_services = []
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = embedded.postgres_url()
+        started_services.append("postgres")
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = embedded.redis_url()
+        started_services.append("redis")
+    print(f"allot: PostgreSQL {'embedded' if 'postgres' in started_services else 'from DATABASE_URL'}, "
+          f"Redis {'embedded' if 'redis' in started_services else 'from REDIS_URL'}", flush=True)
+
+    supervisor = Supervisor(env)
+    received = {"signal": None}
+
+    def on_signal(signum, frame):
+        received["signal"] = signum
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    exit_code = 0
+    try:
+        me = [sys.executable, "-m", "allot.cli"]
+        subprocess.run([*me, "migrate", "--verbosity", "0"], env=env, cwd=CHECKOUT_DIR, check=True)
+        summary = ""
+        if not args.no_seed:
+            summary = subprocess.run(
+                [*me, "seed", "--port", str(args.port)], env=env, cwd=CHECKOUT_DIR, check=True,
+                capture_output=True, text=True,
+            ).stdout
+        supervisor.start("mail", [*me, "mailcatcher", "--port", str(args.mail_port), "--folder", str(mail_folder)])
+        supervisor.start("web", [*me, "web", "--port", str(args.port), "--workers", str(args.web_workers)])
+        supervisor.start("worker", [*me, "worker", "--processes", "1", "--threads", "4"])
+        supervisor.start("scheduler", [*me, "scheduler"])
+        if _wait_until_ready(f"http://127.0.0.1:{args.port}/readyz", 60, supervisor):
+            print(summary.rstrip(), flush=True)
+            print(f"\nMail sent by the platform lands in {mail_folder} (one .eml file per message).")
+            print("Press Ctrl-C to stop everything.", flush=True)
+        while received["signal"] is None:
+            crashed = supervisor.first_exited()
+            if crashed:
+                print(f"allot: the {crashed} process exited; stopping everything.", file=sys.stderr, flush=True)
+                exit_code = 1
+                break
+            time.sleep(0.5)
+    except subprocess.CalledProcessError as error:
+        print(f"allot: start-up step failed: {error}", file=sys.stderr)
+        exit_code = 1
+    finally:
+        print("\nallot: stopping...", flush=True)
+        supervisor.stop_all()
+        if "postgres" in started_services:
+            embedded.stop_postgres()
+        if "redis" in started_services:
+            embedded.stop_redis()
+        print("allot: stopped.", flush=True)
+    return exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="allot", description="Run the Allot booking platform.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run everything for development")
+    up.add_argument("--port", type=int, default=int(os.environ.get("ALLOT_PORT", 8000)))
+    up.add_argument("--mail-port", type=int, default=int(os.environ.get("ALLOT_MAIL_PORT", 1025)))
+    up.add_argument("--web-workers", type=int, default=2)
+    up.add_argument("--no-seed", action="store_true", help="do not create the demo tenants")
+    up.set_defaults(handler=command_up)
+
+    web = commands.add_parser("web", help="serve HTTP with gunicorn")
+    web.add_argument("--host", default="0.0.0.0")
+    web.add_argument("--port", type=int, default=int(os.environ.get("ALLOT_PORT", 8000)))
+    web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    web.add_argument("--threads", type=int, default=4)
+    web.add_argument("--access-log", action="store_true")
+    web.set_defaults(handler=command_web)
+
+    worker = commands.add_parser("worker", help="run the shared dramatiq worker pool")
+    worker.add_argument("--processes", type=int, default=int(os.environ.get("ALLOT_WORKER_PROCESSES", 2)))
+    worker.add_argument("--threads", type=int, default=int(os.environ.get("ALLOT_WORKER_THREADS", 8)))
+    worker.add_argument("--queues", nargs="*", default=None)
+    worker.set_defaults(handler=command_worker)
+
+    scheduler = commands.add_parser("scheduler", help="run the periodic jobs")
+    scheduler.add_argument("--once", action="store_true", help="run due jobs once and exit")
+    scheduler.set_defaults(handler=command_scheduler)
+
+    migrate = commands.add_parser("migrate", help="migrate public, template and every tenant")
+    migrate.add_argument("--executor", choices=["standard", "multiprocessing"], default=None)
+    migrate.add_argument("--verbosity", type=int, default=1)
+    migrate.set_defaults(handler=command_migrate)
+
+    seed = commands.add_parser("seed", help="create the demo tenants and records (idempotent)")
+    seed.add_argument("--port", type=int, default=int(os.environ.get("ALLOT_PORT", 8000)))
+    seed.set_defaults(handler=command_seed)
+
+    services = commands.add_parser("services", help="the embedded PostgreSQL and Redis")
+    services.add_argument("action", choices=["start", "stop", "status"])
+    services.set_defaults(handler=command_services)
+
+    ping = commands.add_parser("ping-workers", help="check that workers run each tenant's messages")
+    ping.add_argument("--timeout", type=float, default=15.0)
+    ping.set_defaults(handler=command_ping_workers)
+
+    mail = commands.add_parser("mailcatcher", help="local SMTP server writing messages to a folder")
+    mail.add_argument("--host", default="127.0.0.1")
+    mail.add_argument("--port", type=int, default=1025)
+    mail.add_argument("--folder", default=str(CHECKOUT_DIR / ".data" / "mail"))
+    mail.set_defaults(handler=command_mailcatcher)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except ImproperlyConfigured as error:
+        print(f"allot: configuration problem: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Demo data for `make up`: platform staff, two organisations and their example records. Idempotent."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from tenants.models import Membership, Tenant
+from tenants.services import membership_add, tenant_create
+
+DEMO_PASSWORD = "allot-demo-2026"
+
+DEMO_TENANTS = [
+    {
+        "slug": "demo",
+        "display_name": "Demo Studio",
+        "timezone": "Europe/Budapest",
+        "default_language": "en",
+        "primary_colour": "#2457d6",
+        "button_style": "rounded",
+        "owner": "owner@demo.test",
+        "staff": "staff@demo.test",
+    },
+    {
+        "slug": "acme",
+        "display_name": "Acme Úszóiskola",
+        "timezone": "Europe/Budapest",
+        "default_language": "hu",
+        "primary_colour": "#0f8a5f",
+        "button_style": "pill",
+        "owner": "owner@acme.test",
+        "staff": "staff@acme.test",
+    },
+]
+PLATFORM_STAFF_EMAIL = "staff@allot.test"
+
+# Apps that add their own example records for a demo tenant: a module `<app>.demo` with seed(tenant).
+DEMO_APPS = ["booking_core"]
+
+
+def _verified_user(email: str, *, is_staff: bool = False):
+    from allauth.account.models import EmailAddress
+
+    user_model = get_user_model()
+    user = user_model.objects.filter(email=email).first()
+    if user is None:
+        user = user_model.objects.create_user(email=email, password=DEMO_PASSWORD, is_staff=is_staff,
+                                              is_superuser=is_staff)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _seed_apps(tenant: Tenant) -> None:
+    for app in DEMO_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError:
+            continue
+        with tenant_context(tenant):
+            module.seed(tenant)
+
+
+@transaction.atomic
+def seed_demo(*, port: int = 8000) -> str:
+    _verified_user(PLATFORM_STAFF_EMAIL, is_staff=True)
+    lines = []
+    for spec in DEMO_TENANTS:
+        owner = _verified_user(spec["owner"])
+        tenant = Tenant.objects.filter(slug=spec["slug"]).first()
+        if tenant is None:
+            tenant = tenant_create(
+                slug=spec["slug"],
+                display_name=spec["display_name"],
+                owner=owner,
+                timezone=spec["timezone"],
+                default_language=spec["default_language"],
+                primary_colour=spec["primary_colour"],
+                button_style=spec["button_style"],
+            )
+        membership_add(tenant=tenant, user=_verified_user(spec["staff"]), role=Membership.Role.STAFF)
+        _seed_apps(tenant)
+        lines.append((tenant, spec))
+
+    root = settings.ALLOT_ROOT_DOMAIN
+    suffix = "" if port == 80 else f":{port}"
+    out = [
+        "",
+        "Allot is running:",
+        f"  root domain        http://{root}{suffix}/            (staff admin: http://{root}{suffix}/admin/)",
+    ]
+    for tenant, _spec in lines:
+        host = f"{tenant.slug}.{root}"
+        out.append(f"  {tenant.display_name:<18} http://{host}{suffix}/   (back office: http://{host}{suffix}/admin/)")
+    out += ["", f"Logins (password for all: {DEMO_PASSWORD}):", f"  platform staff     {PLATFORM_STAFF_EMAIL}"]
+    for tenant, spec in lines:
+        out.append(f"  {tenant.slug} owner / staff  {spec['owner']} / {spec['staff']}")
+    out.append(f"  API docs           http://demo.{root}{suffix}/api/docs/")
+    return "\n".join(out)

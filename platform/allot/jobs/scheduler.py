@@ -1,0 +1,80 @@
+"""The periodic job runner: one active scheduler per deployment, however many are started.
+
+Leadership is a Redis key with a short expiry that the leader keeps renewing; a standby takes over
+within LEASE_SECONDS of the leader dying. The leader only enqueues: the work itself runs in the shared
+worker pool, fanned out per tenant by the jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+
+from allot.redis import get_redis, key
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 10
+TICK_SECONDS = 1.0
+
+# Renew only if we still hold the lease: compare-and-set, atomically.
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+
+class Leadership:
+    def __init__(self, name: str = "scheduler"):
+        self.key = key("scheduler", name, "leader")
+        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.redis = get_redis()
+
+    def acquire_or_renew(self) -> bool:
+        lease_ms = LEASE_SECONDS * 1000
+        if self.redis.set(self.key, self.identity, nx=True, px=lease_ms):
+            return True
+        return bool(self.redis.eval(_RENEW, 1, self.key, self.identity, lease_ms))
+
+    def release(self) -> None:
+        if self.redis.get(self.key) == self.identity.encode():
+            self.redis.delete(self.key)
+
+
+def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) -> None:
+    from allot.jobs.schedule import periodic_jobs
+
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *args: stop.set())
+        signal.signal(signal.SIGINT, lambda *args: stop.set())
+    leadership = Leadership()
+    next_run: dict[str, float] = {}
+    was_leader = False
+    try:
+        while not stop.is_set():
+            leader = leadership.acquire_or_renew()
+            if leader != was_leader:
+                logger.info("scheduler %s is %s", leadership.identity, "the leader" if leader else "standing by")
+                was_leader = leader
+            if leader:
+                now = time.monotonic()
+                for job in periodic_jobs():
+                    if next_run.get(job.name, 0) <= now:
+                        next_run[job.name] = now + job.every_seconds
+                        try:
+                            job.enqueue()
+                        except Exception:
+                            logger.exception("could not enqueue periodic job %s", job.name)
+            if once:
+                break
+            stop.wait(TICK_SECONDS)
+    finally:
+        leadership.release()

@@ -1,0 +1,293 @@
+"""The one settings module. Every value that differs between deployments comes from the environment;
+README.md lists each variable with its default."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from allot import embedded
+from allot.config import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+# --- Core -----------------------------------------------------------------------------------------
+
+DEBUG = env_bool("DEBUG", False)
+INSECURE_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is unset or insecure and DEBUG is off. Set SECRET_KEY to a random string of at least "
+        "50 characters (python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set DEBUG=1 "
+        "for local development."
+    )
+
+ALLOT_ROOT_DOMAIN = env_str("ALLOT_ROOT_DOMAIN", "localhost").lower().strip(".")
+# The tenant middleware answers only hosts that belong to a tenant (everything else is a 404), so the
+# Host header is validated there; custom tenant domains cannot be listed here in advance.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Applications (django-tenants: shared apps live in `public`, tenant apps in every schema) ---------
+
+SHARED_APPS = [
+    "django_tenants",
+    "allot.accounts",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "allot.workers",
+    "allot.outbox",
+    "allot.jobs",
+    "billing",
+    "public_site",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    # Admin log entries point at content types, which differ per schema, so each tenant keeps its own.
+    "django.contrib.admin",
+    "booking_core",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New tenants are cloned from this schema, kept migrated by a tenant row of its own (see tenants.provisioning).
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+ROOT_URLCONF = "allot.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "allot.urls_public"
+TENANT_LIMIT_SET_CALLS = True
+AUTH_USER_MODEL = "accounts.User"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    # Probes reach pods by IP, which is no tenant's host: answer them before tenant resolution.
+    "allot.health.HealthCheckMiddleware",
+    "tenants.middleware.TenantResolutionMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.SessionTenantBindingMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "platform" / "allot" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.current_tenant",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "allot.wsgi.application"
+
+# --- Database and Redis ----------------------------------------------------------------------------
+
+DATABASE_URL = env_str("DATABASE_URL") or embedded.postgres_url()
+REDIS_URL = env_str("REDIS_URL") or embedded.redis_url()
+
+_database = parse_database_url(DATABASE_URL)
+DATABASES = {
+    "default": {
+        **_database,
+        "ENGINE": "django_tenants.postgresql_backend",
+        # A new PostgreSQL connection per request costs more than the request itself.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
+        "CONN_HEALTH_CHECKS": env_bool("DATABASE_CONN_HEALTH_CHECKS", False),
+        "TEST": {"NAME": env_str("ALLOT_TEST_DATABASE_NAME") or f"test_{_database['NAME']}"},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Everything this deployment keeps in Redis lives under this prefix (cache keys, queues, locks), so
+# several deployments or test runs can share one Redis server.
+REDIS_NAMESPACE = env_str("ALLOT_REDIS_NAMESPACE", "allot")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_NAMESPACE,
+        # Keys carry the tenant schema, so one tenant's cached data never answers for another.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+    }
+}
+
+# --- Identity ---------------------------------------------------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "tenants.permissions.MembershipPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+LOGIN_REDIRECT_URL = "/"
+
+# Host-only cookies: a session on one tenant's host is never sent to another tenant's host.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Internationalisation ---------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("hu", _("Hungarian")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "platform" / "allot" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+# --- Static and media files ------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or env_bool("WHITENOISE_USE_FINDERS", False)
+
+# --- Email ------------------------------------------------------------------------------------------
+
+EMAIL_URL = env_str("EMAIL_URL", "console://")
+globals().update(parse_email_url(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Allot <no-reply@{ALLOT_ROOT_DOMAIN}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- API --------------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "allot.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Allot API",
+    "DESCRIPTION": "Booking API of one Allot organisation, served on its own subdomain.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Background work --------------------------------------------------------------------------------
+
+DRAMATIQ_NAMESPACE = REDIS_NAMESPACE
+
+# --- Payments (Stripe; read here, used by billing) --------------------------------------------------
+
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
+# --- Security (production) --------------------------------------------------------------------------
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a one-way door an operator chooses for their own domain, not a default.
+    "security.W021",
+]
+
+# --- Logging (every line carries the tenant schema) -------------------------------------------------
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"tenant": {"()": "allot.logging.TenantSchemaFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "filters": ["tenant"],
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "pgserver": {"level": "WARNING"},
+    },
+}
+
+# --- Errors (Sentry) --------------------------------------------------------------------------------
+
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+if SENTRY_DSN:
+    from allot.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
+
+# Port `allot up` serves on; used to print the demo URLs.
+ALLOT_PORT = env_int("ALLOT_PORT", 8000)

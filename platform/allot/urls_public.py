@@ -1,0 +1,13 @@
+"""The root domain: landing page, organisation sign-up, platform staff admin, accounts."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from public_site import views as site_views
+
+urlpatterns = [
+    path("", site_views.landing, name="landing"),
+    path("signup/", site_views.organisation_signup, name="organisation-signup"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+]

@@ -1,0 +1,67 @@
+"""Worker-side tenancy: every message carries the schema it was sent from, and runs there.
+
+A message without a schema, or with one that belongs to no tenant, is failed before the actor runs
+(it ends up in the dead-letter queue). Raising a plain exception from `before_process_message` would
+not do: dramatiq logs it and runs the actor anyway, in whatever schema the thread's connection had.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+from django.conf import settings
+from django.db import close_old_connections, connection
+from dramatiq.middleware import SkipMessage
+
+from tenants.resolution import tenant_for_schema
+
+logger = logging.getLogger(__name__)
+
+TENANT_OPTION = "tenant_schema"
+
+
+class TenantMiddleware(dramatiq.Middleware):
+    def before_enqueue(self, broker, message, delay):
+        # An explicit schema (send_with_options(tenant_schema=...)) wins over the sender's connection.
+        message.options.setdefault(TENANT_OPTION, connection.schema_name)
+
+    def before_process_message(self, broker, message):
+        schema_name = message.options.get(TENANT_OPTION)
+        if not schema_name:
+            message.fail()
+            logger.error("refusing message %s (%s): no tenant schema", message.message_id, message.actor_name)
+            raise SkipMessage("message carries no tenant schema")
+        if schema_name == settings.PUBLIC_SCHEMA_NAME:
+            connection.set_schema_to_public()
+            return
+        tenant = tenant_for_schema(schema_name)
+        if tenant is None:
+            message.fail()
+            logger.error(
+                "refusing message %s (%s): unknown schema %r", message.message_id, message.actor_name, schema_name
+            )
+            raise SkipMessage(f"unknown tenant schema {schema_name!r}")
+        connection.set_tenant(tenant)
+        if settings.SENTRY_DSN:
+            import sentry_sdk
+
+            sentry_sdk.set_tag("tenant", schema_name)
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        connection.set_schema_to_public()
+
+    def after_skip_message(self, broker, message):
+        connection.set_schema_to_public()
+
+
+class DatabaseConnectionMiddleware(dramatiq.Middleware):
+    """Worker threads hold Django connections for a long time: recycle broken or expired ones."""
+
+    def before_process_message(self, broker, message):
+        close_old_connections()
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        close_old_connections()
+
+    after_skip_message = after_process_message

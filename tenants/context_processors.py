@@ -1,0 +1,2 @@
+def current_tenant(request):
+    return {"tenant": getattr(request, "tenant", None)}

@@ -1,0 +1,68 @@
+"""Request-side tenancy: resolve the tenant from the host, refuse unknown and suspended ones, and keep
+a login on one tenant from counting on another."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import connection
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from tenants import resolution
+
+SESSION_SCHEMA_KEY = "_allot_tenant_schema"
+
+
+class TenantResolutionMiddleware(TenantMainMiddleware):
+    """django-tenants' middleware with a cached lookup and proper 404 / 503 pages."""
+
+    def get_tenant(self, domain_model, hostname):
+        tenant = resolution.tenant_for_host(hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist(hostname)
+        return tenant
+
+    def no_tenant_found(self, request, hostname):
+        return render(request, "allot/unknown_host.html", {"hostname": hostname}, status=404)
+
+    def process_request(self, request):
+        response = super().process_request(request)
+        if response is not None:
+            return response
+        tenant = request.tenant
+        _tag_errors_with_tenant(tenant.schema_name)
+        if tenant.schema_name != settings.PUBLIC_SCHEMA_NAME and not tenant.is_active:
+            return render(request, "allot/tenant_unavailable.html", {"tenant": tenant}, status=503)
+        return None
+
+
+def _tag_errors_with_tenant(schema_name: str) -> None:
+    if settings.SENTRY_DSN:
+        import sentry_sdk
+
+        sentry_sdk.set_tag("tenant", schema_name)
+
+
+def bind_session_to_tenant(sender, request, user, **kwargs):
+    """Remember on the session which tenant (or the root domain) the login happened on."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_SCHEMA_KEY] = connection.schema_name
+
+
+class SessionTenantBindingMiddleware:
+    """A session made on one tenant's host is worthless on another's.
+
+    Cookies are host-only already; this also covers a cookie copied by hand or a shared parent domain.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            bound_schema = request.session.get(SESSION_SCHEMA_KEY)
+            if bound_schema != connection.schema_name:
+                logout(request)
+        return self.get_response(request)

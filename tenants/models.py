@@ -1,0 +1,156 @@
+"""Organisations (tenants), their domains and who may operate them. All in the public schema."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+LANGUAGE_CHOICES = [("en", "English"), ("hu", "Magyar"), ("de", "Deutsch")]
+LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
+RESERVED_SLUGS = {"www", "api", "admin", "app", "static", "media", "mail", "public", "tenant_template"}
+
+hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
+slug_validator = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+    _("Use 3 to 40 lowercase letters, digits or hyphens, starting with a letter."),
+)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
+
+
+def validate_languages(value: list[str]) -> None:
+    unknown = sorted(set(value) - set(LANGUAGE_CODES))
+    if unknown:
+        raise ValidationError(_("Unknown language: %(codes)s."), params={"codes": ", ".join(unknown)})
+    if not value:
+        raise ValidationError(_("Enable at least one language."))
+
+
+def default_languages() -> list[str]:
+    return list(LANGUAGE_CODES)
+
+
+class TenantQuerySet(models.QuerySet):
+    def customers(self):
+        """Organisations, without the public schema's own row and the provisioning template."""
+        return self.exclude(schema_name__in=[settings.PUBLIC_SCHEMA_NAME, settings.TENANT_BASE_SCHEMA])
+
+
+class Tenant(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+
+    class ButtonStyle(models.TextChoices):
+        ROUNDED = "rounded", _("rounded")
+        SQUARE = "square", _("square")
+        PILL = "pill", _("pill")
+
+    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    display_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    timezone = models.CharField(max_length=64, default="Europe/Budapest", validators=[validate_timezone])
+    default_language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
+    enabled_languages = ArrayField(
+        models.CharField(max_length=2, choices=LANGUAGE_CHOICES),
+        default=default_languages,
+        validators=[validate_languages],
+    )
+    primary_colour = models.CharField(max_length=7, default="#2457d6", validators=[hex_colour_validator])
+    logo = models.FileField(upload_to="logos/", blank=True)
+    button_style = models.CharField(max_length=10, choices=ButtonStyle.choices, default=ButtonStyle.ROUNDED)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    self_service_enabled = models.BooleanField(
+        default=True, help_text=_("Clients may cancel or reschedule their own bookings (services can override).")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name or self.schema_name
+
+    def clean(self):
+        super().clean()
+        if self.enabled_languages and self.default_language not in self.enabled_languages:
+            raise ValidationError({"default_language": _("The default language must be one of the enabled ones.")})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Clone the migrated template schema when there is one, instead of running every migration.
+
+        django-tenants would clone and then run `migrate_schemas --fake` for the new schema, which costs
+        seconds; the clone already carries the template's django_migrations rows, so that step is skipped.
+        """
+        from tenants.provisioning import clone_template_schema, template_schema_ready
+
+        if sync_schema and self.schema_name != settings.TENANT_BASE_SCHEMA and template_schema_ready():
+            if check_if_exists:
+                from django_tenants.utils import schema_exists
+
+                if schema_exists(self.schema_name):
+                    return False
+            clone_template_schema(self.schema_name)
+            return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
+
+def schema_name_for_slug(slug: str) -> str:
+    return "t_" + re.sub(r"[^a-z0-9]", "_", slug.lower())
+
+
+class Domain(DomainMixin):
+    """A host name that serves one tenant: `<slug>.<root domain>` or a custom domain."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+
+class Membership(models.Model):
+    """Who may operate a tenant, and how much they may change."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("owner")
+        ADMIN = "admin", _("admin")
+        STAFF = "staff", _("staff")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
+        ordering = ["tenant", "user"]
+
+    def __str__(self):
+        return f"{self.user} · {self.tenant} ({self.role})"

@@ -1,0 +1,102 @@
+"""Writes on tenants, domains and memberships."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from allot.errors import ApplicationError
+from tenants.models import (
+    RESERVED_SLUGS,
+    Domain,
+    Membership,
+    Tenant,
+    schema_name_for_slug,
+)
+
+
+class TenantError(ApplicationError):
+    pass
+
+
+def _full_clean(instance, *, exclude=None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise TenantError(_("The organisation could not be saved."), fields=error.message_dict) from error
+
+
+def tenant_create(
+    *,
+    slug: str,
+    display_name: str,
+    owner,
+    timezone: str = "Europe/Budapest",
+    default_language: str = "en",
+    enabled_languages: list[str] | None = None,
+    primary_colour: str = "#2457d6",
+    button_style: str = Tenant.ButtonStyle.ROUNDED,
+    contact_email: str = "",
+) -> Tenant:
+    """Provision an organisation: its schema (cloned from the template), its subdomain and its owner."""
+    slug = (slug or "").strip().lower()
+    if slug in RESERVED_SLUGS:
+        raise TenantError(_("This address is reserved."), fields={"slug": [_("This address is reserved.")]})
+    tenant = Tenant(
+        schema_name=schema_name_for_slug(slug),
+        slug=slug,
+        display_name=display_name.strip(),
+        timezone=timezone,
+        default_language=default_language,
+        enabled_languages=enabled_languages or ["en", "hu", "de"],
+        primary_colour=primary_colour,
+        button_style=button_style,
+        contact_email=contact_email or owner.email,
+    )
+    _full_clean(tenant)
+    domain = Domain(domain=f"{slug}.{settings.ALLOT_ROOT_DOMAIN}", is_primary=True)
+    if Domain.objects.filter(domain=domain.domain).exists():
+        raise TenantError(_("This address is taken."), fields={"slug": [_("This address is taken.")]})
+    try:
+        with transaction.atomic():
+            tenant.save(verbosity=0)
+            domain.tenant = tenant
+            domain.save()
+            Membership.objects.create(user=owner, tenant=tenant, role=Membership.Role.OWNER)
+    except IntegrityError as error:
+        # Two sign-ups raced for the same slug; the loser gets the same answer as above.
+        raise TenantError(_("This address is taken."), fields={"slug": [_("This address is taken.")]}) from error
+    return tenant
+
+
+def tenant_set_status(*, tenant: Tenant, status: str) -> Tenant:
+    """Suspend or reactivate an organisation's sites (the data stays)."""
+    if status not in Tenant.Status.values:
+        raise TenantError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
+    tenant.status = status
+    tenant.save(update_fields=["status", "updated_at"])
+    return tenant
+
+
+def domain_add(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Domain:
+    """Attach another host name (a custom domain) to an organisation."""
+    record = Domain(tenant=tenant, domain=domain.strip().lower().rstrip("."), is_primary=is_primary)
+    try:
+        record.full_clean()
+    except ValidationError as error:
+        raise TenantError(_("The domain could not be added."), fields=error.message_dict) from error
+    with transaction.atomic():
+        if is_primary:
+            tenant.domains.filter(is_primary=True).update(is_primary=False)
+        record.save()
+    return record
+
+
+def membership_add(*, tenant: Tenant, user, role: str = Membership.Role.STAFF) -> Membership:
+    """Give a user a role in an organisation (or change the role they have)."""
+    if role not in Membership.Role.values:
+        raise TenantError(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+    membership, _created = Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
+    return membership

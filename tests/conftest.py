@@ -1,0 +1,296 @@
+"""Test harness: real PostgreSQL and Redis, a public schema and two tenants built once per session.
+
+Most tests run inside a transaction that is rolled back (`db`). Tests that need several real
+connections to see each other's commits use `committed_db`, which cleans up the rows they wrote
+instead of flushing the database (a flush would wipe the session's tenants, users and domains).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+CHECKOUT_DIR = Path(__file__).resolve().parents[1]
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class World:
+    """What every test can rely on existing (committed once per session)."""
+
+    alpha_id: int
+    beta_id: int
+    users: dict[str, int]
+
+
+def _build_world() -> World:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from tenants.models import Membership
+    from tenants.provisioning import public_tenant_ensure, template_tenant_ensure
+    from tenants.services import membership_add, tenant_create
+
+    User = get_user_model()
+    public_tenant_ensure()
+    template_tenant_ensure()
+    users = {}
+    for name, is_staff in [
+        ("alpha_owner", False), ("alpha_staff", False), ("beta_owner", False),
+        ("platform_staff", True), ("outsider", False),
+    ]:
+        user = User.objects.create_user(email=f"{name}@example.com", password=PASSWORD, is_staff=is_staff)
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        users[name] = user.pk
+    alpha = tenant_create(
+        slug="alpha", display_name="Alpha Studio", owner=User.objects.get(pk=users["alpha_owner"]),
+        timezone="Europe/Budapest", default_language="en",
+    )
+    beta = tenant_create(
+        slug="beta", display_name="Beta Schwimmschule", owner=User.objects.get(pk=users["beta_owner"]),
+        timezone="America/New_York", default_language="de",
+    )
+    membership_add(tenant=alpha, user=User.objects.get(pk=users["alpha_staff"]), role=Membership.Role.STAFF)
+    return World(alpha_id=alpha.pk, beta_id=beta.pk, users=users)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    from django.test.utils import setup_databases, teardown_databases
+
+    # pytest-django creates the test database only when some test is marked django_db or uses `db`;
+    # a run of committed_db tests alone must still never touch the development database.
+    created_here = None
+    test_name = connection.settings_dict["TEST"]["NAME"]
+    with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != test_name:
+            created_here = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        world = _build_world()
+        _remember_baseline()
+    yield world
+    if created_here:
+        with django_db_blocker.unblock():
+            teardown_databases(created_here, verbosity=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and (marker.kwargs.get("transaction") or "transactional_db" in item.fixturenames):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use the `committed_db` fixture instead of transaction=True; "
+                "Django's flush would truncate the session's tenants and users."
+            )
+
+
+def pytest_unconfigure(config):
+    from allot import embedded
+
+    if "postgres" in embedded.started_here:
+        embedded.stop_postgres()
+    if "redis" in embedded.started_here:
+        embedded.stop_redis()
+
+
+# --- the session's world -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(django_db_setup) -> World:
+    return django_db_setup
+
+
+@pytest.fixture
+def tenant_alpha(world, django_db_blocker):
+    from tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        return Tenant.objects.get(pk=world.alpha_id)
+
+
+@pytest.fixture
+def tenant_beta(world, django_db_blocker):
+    from tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        return Tenant.objects.get(pk=world.beta_id)
+
+
+@pytest.fixture
+def user(world, django_db_blocker):
+    """user("alpha_owner") -> the session's user of that name."""
+    from django.contrib.auth import get_user_model
+
+    def get(name: str):
+        with django_db_blocker.unblock():
+            return get_user_model().objects.get(pk=world.users[name])
+
+    return get
+
+
+def host_of(tenant) -> str:
+    return f"{tenant.slug}.{settings.ALLOT_ROOT_DOMAIN}"
+
+
+@pytest.fixture
+def client_for():
+    """client_for(tenant) -> a test client whose requests go to that tenant's host (None: root domain)."""
+
+    def make(tenant=None, **extra) -> Client:
+        host = settings.ALLOT_ROOT_DOMAIN if tenant is None else host_of(tenant)
+        return Client(HTTP_HOST=host, **extra)
+
+    return make
+
+
+@pytest.fixture
+def in_tenant():
+    """`with in_tenant(tenant):` runs the block with the connection on that tenant's schema."""
+    return tenant_context
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_around_each_test():
+    from tenants import resolution
+
+    connection.set_schema_to_public()
+    yield
+    # Rolled-back tests may have cached tenants or domains that no longer exist.
+    resolution.forget_local()
+    for alias in connections:
+        with contextlib.suppress(Exception):
+            connections[alias].set_schema_to_public()
+
+
+# --- committed data, for real concurrency ----------------------------------------------------------
+
+_baseline: dict[str, object] = {}
+# Public tables that hold the session's world; rows added to them by a test are deleted afterwards.
+_WORLD_TABLES = {
+    "tenants_tenant": "tenants.Tenant",
+    "tenants_domain": "tenants.Domain",
+    "tenants_membership": "tenants.Membership",
+    "accounts_user": "accounts.User",
+}
+
+
+def _remember_baseline() -> None:
+    from django.apps import apps
+
+    for table, label in _WORLD_TABLES.items():
+        model = apps.get_model(label)
+        _baseline[table] = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _volatile_public_tables() -> list[str]:
+    from django.apps import apps
+
+    tables = []
+    for label in ("outbox", "jobs", "billing"):
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        tables += [model._meta.db_table for model in config.get_models()]
+    return tables
+
+
+def _tenant_tables() -> list[str]:
+    from django.apps import apps
+
+    return [model._meta.db_table for model in apps.get_app_config("booking_core").get_models()]
+
+
+def _clean_committed_data() -> None:
+    from django.apps import apps
+
+    from tenants.models import Tenant
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        for tenant in Tenant.objects.filter(pk__gt=_baseline["tenants_tenant"]):
+            tenant.delete(force_drop=True)
+        for table, label in _WORLD_TABLES.items():
+            if table != "tenants_tenant":
+                apps.get_model(label).objects.filter(pk__gt=_baseline[table]).delete()
+        volatile = _volatile_public_tables()
+        if volatile:
+            cursor.execute(f"TRUNCATE {', '.join(volatile)} CASCADE")
+        tenant_tables = _tenant_tables()
+        for tenant in Tenant.objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME):
+            if tenant_tables:
+                qualified = ", ".join(f'"{tenant.schema_name}"."{table}"' for table in tenant_tables)
+                cursor.execute(f"TRUNCATE {qualified} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker):
+    """Database access without a wrapping transaction: what a test writes is visible to other
+    connections (threads, worker processes) and is removed after the test."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            for alias in connections:
+                connections[alias].close()
+            _clean_committed_data()
+
+
+# --- real processes ----------------------------------------------------------------------------------
+
+
+def child_environment(**overrides) -> dict:
+    """Environment for a subprocess that must see the test database and the test Redis namespace."""
+    from allot.config import database_url_for
+
+    env = os.environ.copy()
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=database_url_for(connection.settings_dict),
+        REDIS_URL=settings.REDIS_URL,
+        PYTHONPATH=os.pathsep.join([str(CHECKOUT_DIR), str(CHECKOUT_DIR / "platform")]),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def worker_process(committed_db, tmp_path):
+    """Start a real dramatiq worker (the `allot worker` command) against the test database."""
+    from allot.workers.broker import install_broker
+
+    install_broker().flush_all()
+    started = []
+
+    def start(processes: int = 1, threads: int = 2, **env_overrides) -> subprocess.Popen:
+        log = open(tmp_path / f"worker-{len(started)}.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "allot.cli", "worker", "--processes", str(processes), "--threads", str(threads)],
+            env=child_environment(**env_overrides), cwd=CHECKOUT_DIR, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process.log_path = log.name
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    install_broker().flush_all()

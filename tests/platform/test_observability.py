@@ -1,0 +1,50 @@
+"""Errors and logs carry the tenant schema."""
+
+import logging
+
+import pytest
+import sentry_sdk
+
+from allot.logging import TenantSchemaFilter
+from allot.sentry import init_sentry
+
+pytestmark = pytest.mark.django_db
+
+
+class CapturingTransport(sentry_sdk.transport.Transport):
+    def __init__(self, options=None):
+        super().__init__(options)
+        self.events = []
+
+    def capture_envelope(self, envelope):
+        for item in envelope.items:
+            if item.type == "event":
+                self.events.append(item.payload.json)
+
+
+def test_every_sentry_event_carries_the_tenant_schema(tenant_beta, in_tenant):
+    # given: Sentry initialised with a transport that records instead of sending
+    transport = CapturingTransport()
+    init_sentry(dsn="https://key@sentry.invalid/1", environment="test", transport=transport)
+    try:
+        # when: something fails while working for beta
+        with in_tenant(tenant_beta):
+            try:
+                raise RuntimeError("boom in beta")
+            except RuntimeError as error:
+                sentry_sdk.capture_exception(error)
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()  # back to a disabled client
+    # then
+    assert len(transport.events) == 1
+    assert transport.events[0]["tags"]["tenant"] == "t_beta"
+
+
+def test_log_records_carry_the_tenant_schema(tenant_alpha, in_tenant):
+    record = logging.LogRecord("allot", logging.INFO, __file__, 1, "hello", None, None)
+    with in_tenant(tenant_alpha):
+        TenantSchemaFilter().filter(record)
+    assert record.tenant_schema == "t_alpha"
+

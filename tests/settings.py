@@ -1,0 +1,21 @@
+"""The test suite runs the real settings module, with a database name and Redis namespace of its own so
+that a test run never touches `make up`'s data and two runs can share one server."""
+
+import os
+
+_run = os.environ.setdefault("ALLOT_TEST_RUN_ID", str(os.getpid()))
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "k" * 48)
+os.environ.setdefault("ALLOT_REDIS_NAMESPACE", f"allot-test-{_run}")
+os.environ.setdefault("ALLOT_TEST_DATABASE_NAME", f"test_allot_{_run}")
+os.environ.setdefault("EMAIL_URL", "memory://")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+
+from allot.settings import *  # noqa: E402,F403
+
+# Password hashing is deliberately slow; tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
