@@ -154,3 +154,31 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.tenant} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """A key a program uses to call a tenant's operator API. Only a hash of the secret is stored."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("admin")
+        STAFF = "staff", _("staff")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tenant", "-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

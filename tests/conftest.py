@@ -294,3 +294,32 @@ def worker_process(committed_db, tmp_path):
                 process.kill()
                 process.wait()
     install_broker().flush_all()
+
+
+# --- API clients ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def member_client(client_for):
+    """member_client(tenant, "alpha_owner") -> a client logged in (through the real login form) on that host."""
+
+    def make(tenant, user_name: str) -> Client:
+        client = client_for(tenant)
+        response = client.post("/admin/login/?next=/admin/", {"username": f"{user_name}@example.com",
+                                                              "password": PASSWORD})
+        assert response.status_code == 302, f"{user_name} could not log in on {tenant.slug}"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_key_client(client_for):
+    """api_key_client(tenant, role="admin") -> a client that sends a fresh API key of that tenant."""
+    from tenants.api_keys import api_key_create
+
+    def make(tenant, role: str = "admin", key_tenant=None) -> Client:
+        _key, secret = api_key_create(tenant=key_tenant or tenant, name=f"test {role}", role=role)
+        return client_for(tenant, HTTP_AUTHORIZATION=f"Api-Key {secret}")
+
+    return make

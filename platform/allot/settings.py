@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "tenants.models.LANGUAGE_CHOICES"},
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Background work --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", site_views.tenant_home, name="tenant-home"),
     path("admin/", tenant_admin_site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("booking_core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,270 @@
+"""The tenant's back office until it has its own pages: every booking model in the tenant admin.
+
+Changes that have rules (capacity, cancellations, attendance) go through the same services as the API;
+plain catalogue edits save through the catalogue services so they are validated and audited.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import connection
+
+from allot.errors import ApplicationError
+from booking_core.actors import Actor
+from booking_core.models import (
+    AuditEntry,
+    AvailabilityOverride,
+    Booking,
+    Client,
+    FormField,
+    Service,
+    Session,
+    SlotClaim,
+    StaffMember,
+    TimeOff,
+    WorkingHours,
+)
+from booking_core.services import bookings as booking_services
+from booking_core.services import catalogue, sessions
+from tenants.admin_site import tenant_admin_site
+from tenants.api_keys import api_key_create, api_key_revoke
+from tenants.models import ApiKey, Membership
+from tenants.permissions import current_tenant, membership_role
+
+
+def _actor(request) -> Actor:
+    return Actor.operator(request.user)
+
+
+def _refuse(modeladmin, request, error: ApplicationError) -> None:
+    details = "; ".join(f"{field}: {' '.join(messages_)}" for field, messages_ in error.fields.items())
+    modeladmin.message_user(request, f"{error.message} {details}".strip(), level=messages.ERROR)
+
+
+class FormFieldInline(admin.StackedInline):
+    model = FormField
+    extra = 0
+    fields = [("key", "field_type", "position", "required"), ("label_en", "label_hu", "label_de"),
+              ("help_en", "help_hu", "help_de"), "choices", ("max_length", "min_value", "max_value")]
+
+
+@admin.register(Service, site=tenant_admin_site)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "duration_minutes", "price_amount", "price_currency", "is_active", "position"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name_en", "name_hu", "name_de", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    inlines = [FormFieldInline]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        if change:
+            catalogue.service_update(service=Service.objects.get(pk=obj.pk), actor=_actor(request), **data)
+        else:
+            created = catalogue.service_create(actor=_actor(request), **form.cleaned_data)
+            obj.pk = created.pk
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+
+
+class OverrideInline(admin.TabularInline):
+    model = AvailabilityOverride
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(StaffMember, site=tenant_admin_site)
+class StaffMemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "is_active"]
+    search_fields = ["name", "email"]
+    filter_horizontal = ["services"]
+    inlines = [WorkingHoursInline, OverrideInline, TimeOffInline]
+
+
+class SessionAdminForm(forms.ModelForm):
+    keep_existing_bookings = forms.BooleanField(
+        required=False, help_text="Lowering capacity below the seats taken: keep every booking (explicit decision).")
+
+    class Meta:
+        model = Session
+        fields = ["service", "starts_at", "ends_at", "capacity", "location"]
+
+
+@admin.register(Session, site=tenant_admin_site)
+class SessionAdmin(admin.ModelAdmin):
+    form = SessionAdminForm
+    list_display = ["service", "starts_at", "capacity", "seats_booked", "seats_held", "location", "is_cancelled"]
+    list_filter = ["service", "is_cancelled"]
+    date_hierarchy = "starts_at"
+    readonly_fields = ["seats_booked", "seats_held", "accepted_overbooking", "is_cancelled", "recurrence_key"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["service", "starts_at", "ends_at"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        actor = _actor(request)
+        if not change:
+            created = sessions.session_create(
+                service=form.cleaned_data["service"], starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data.get("ends_at"), capacity=form.cleaned_data["capacity"],
+                location=form.cleaned_data.get("location", ""), actor=actor)
+            obj.pk = created.pk
+            return
+        current = Session.objects.get(pk=obj.pk)
+        if "location" in form.changed_data:
+            sessions.session_update(session=current, actor=actor, location=form.cleaned_data["location"])
+        if "capacity" in form.changed_data:
+            sessions.session_change_capacity(session=current, capacity=form.cleaned_data["capacity"], actor=actor,
+                                             keep_existing_bookings=form.cleaned_data["keep_existing_bookings"])
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ApplicationError as error:
+            _refuse(self, request, error)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(request.path)
+
+
+@admin.register(Client, site=tenant_admin_site)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "preferred_language", "created_at"]
+    search_fields = ["name", "email", "phone"]
+
+
+@admin.register(Booking, site=tenant_admin_site)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["id", "starts_at", "service", "client", "seats", "status", "source", "staff"]
+    list_filter = ["status", "source", "service"]
+    search_fields = ["client__name", "client__email", "manage_token"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["service", "client", "staff"]
+    actions = ["confirm", "mark_attended", "mark_no_show", "cancel_by_operator"]
+    readonly_fields = [field.name for field in Booking._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # bookings are made through the booking site or the API, with all their rules
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: history stays
+
+    def _each(self, request, queryset, change):
+        done = 0
+        for booking in queryset:
+            try:
+                change(booking)
+                done += 1
+            except ApplicationError as error:
+                _refuse(self, request, error)
+        if done:
+            self.message_user(request, f"{done} booking(s) updated.")
+
+    @admin.action(description="Confirm the selected pending bookings")
+    def confirm(self, request, queryset):
+        self._each(request, queryset, lambda b: booking_services.booking_confirm(booking=b, actor=_actor(request)))
+
+    @admin.action(description="Mark as attended")
+    def mark_attended(self, request, queryset):
+        self._each(request, queryset, lambda b: booking_services.booking_mark_attendance(
+            booking=b, attended=True, actor=_actor(request)))
+
+    @admin.action(description="Mark as no-show")
+    def mark_no_show(self, request, queryset):
+        self._each(request, queryset, lambda b: booking_services.booking_mark_attendance(
+            booking=b, attended=False, actor=_actor(request)))
+
+    @admin.action(description="Cancel (reason: cancelled by the organisation)")
+    def cancel_by_operator(self, request, queryset):
+        self._each(request, queryset, lambda b: booking_services.booking_cancel(
+            tenant=connection.tenant, booking=b, actor=_actor(request), reason="Cancelled by the organisation."))
+
+
+@admin.register(AuditEntry, site=tenant_admin_site)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_id"]
+    list_filter = ["action", "actor_kind", "object_type"]
+    search_fields = ["actor_label", "action"]
+    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SlotClaim, site=tenant_admin_site)
+class SlotClaimAdmin(AuditEntryAdmin):
+    """Read-only: shows which 5-minute cells a booking holds, for support."""
+
+    list_display = ["staff", "cell_start", "booking"]
+    list_filter = ["staff"]
+    search_fields = []
+    readonly_fields = ["staff", "cell_start", "booking"]
+
+
+for inline_model in (WorkingHours, AvailabilityOverride, TimeOff, FormField):
+    # Also reachable on their own, for searching across staff or services.
+    tenant_admin_site.register(inline_model)
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["name", "role"]
+
+
+@admin.register(ApiKey, site=tenant_admin_site)
+class TenantApiKeyAdmin(admin.ModelAdmin):
+    """Owners and admins create keys here; the secret is shown once, in the confirmation message."""
+
+    form = ApiKeyForm
+    list_display = ["name", "prefix", "role", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def _manager(self, request) -> bool:
+        return membership_role(user=request.user, tenant=current_tenant()) in (Membership.Role.OWNER,
+                                                                               Membership.Role.ADMIN)
+
+    def has_module_permission(self, request):
+        return self._manager(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._manager(request)
+
+    def has_add_permission(self, request):
+        return self._manager(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(tenant=current_tenant())
+
+    def save_model(self, request, obj, form, change):
+        key, secret = api_key_create(tenant=current_tenant(), name=form.cleaned_data["name"],
+                                     role=form.cleaned_data["role"], created_by=request.user)
+        obj.pk = key.pk
+        self.message_user(request, f"API key created. Copy it now, it will not be shown again: {secret}",
+                          level=messages.WARNING)
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key)

@@ -1,0 +1,151 @@
+"""What clients send and see: services, slots, sessions, bookings by manage token."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from booking_core.models import Booking, FormField, Service, Session
+from booking_core.selectors.sessions import availability_label
+from tenants.models import LANGUAGE_CODES
+
+
+class PriceSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units (cents); 0 is free.")
+    currency = serializers.CharField()
+
+
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class QuestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    type = serializers.CharField(source="field_type")
+    required = serializers.BooleanField()
+    label = serializers.SerializerMethodField()
+    help = serializers.SerializerMethodField()
+    choices = serializers.SerializerMethodField()
+
+    def get_label(self, field: FormField) -> str:
+        return field.label()
+
+    def get_help(self, field: FormField) -> str:
+        return field.help_text()
+
+    @extend_schema_field(ChoiceSerializer(many=True))
+    def get_choices(self, field: FormField) -> list[dict]:
+        return [{"value": value, "label": field.choice_label(value)} for value in field.choice_values()]
+
+
+class StaffChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PublicServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    duration_minutes = serializers.IntegerField()
+    price = serializers.SerializerMethodField()
+    max_seats_per_booking = serializers.IntegerField()
+    staff_choice_enabled = serializers.BooleanField()
+    staff = serializers.SerializerMethodField()
+    form = QuestionSerializer(source="form_fields", many=True)
+
+    def get_name(self, service: Service) -> str:
+        return service.translated("name")
+
+    def get_description(self, service: Service) -> str:
+        return service.translated("description")
+
+    @extend_schema_field(PriceSerializer)
+    def get_price(self, service: Service) -> dict:
+        return {"amount": service.price_amount, "currency": service.price_currency}
+
+    @extend_schema_field(StaffChoiceSerializer(many=True))
+    def get_staff(self, service: Service) -> list[dict]:
+        if not (service.is_individual and service.staff_choice_enabled):
+            return []
+        return [{"id": member.pk, "name": member.name} for member in service.staff_members.all()]
+
+
+class SlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    staff_id = serializers.IntegerField()
+
+
+class PublicSessionSerializer(serializers.ModelSerializer):
+    seats_free = serializers.IntegerField(read_only=True)
+    availability = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = ["id", "starts_at", "ends_at", "location", "capacity", "seats_free", "availability"]
+
+    def get_availability(self, session: Session) -> str:
+        return availability_label(session)
+
+
+class ClientInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    service = serializers.IntegerField(help_text="Service id.")
+    session = serializers.IntegerField(required=False, help_text="Group services: the session id.")
+    starts_at = serializers.DateTimeField(required=False, help_text="Individual services: the slot start.")
+    staff = serializers.IntegerField(required=False, help_text="Individual services: a staff member, if allowed.")
+    seats = serializers.IntegerField(min_value=1, default=1)
+    client = ClientInputSerializer()
+    answers = serializers.DictField(required=False, default=dict)
+    language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+    idempotency_key = serializers.CharField(max_length=100, required=False,
+                                            help_text="Or the Idempotency-Key header: resubmissions return the "
+                                                      "first booking.")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    staff = serializers.IntegerField(required=False)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AnswerSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.JSONField()
+
+
+class PublicBookingSerializer(serializers.ModelSerializer):
+    service_name = serializers.SerializerMethodField()
+    staff_name = serializers.CharField(source="staff.name", default=None)
+    location = serializers.CharField(source="session.location", default=None)
+    client_name = serializers.CharField(source="client.name")
+    answers = AnswerSerializer(many=True)
+    can_self_serve = serializers.SerializerMethodField()
+    manage_token = serializers.CharField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "status", "service", "service_name", "session", "staff", "staff_name", "location",
+                  "starts_at", "ends_at", "seats", "language", "client_name", "answers", "can_self_serve",
+                  "cancellation_reason", "manage_token", "created_at"]
+
+    def get_service_name(self, booking: Booking) -> str:
+        return booking.service.translated("name", booking.language)
+
+    def get_can_self_serve(self, booking: Booking) -> bool:
+        from booking_core.services.bookings import booking_can_self_serve
+
+        return booking_can_self_serve(tenant=self.context["tenant"], booking=booking)

@@ -1,0 +1,201 @@
+"""Public API: what the booking site and third-party widgets use. No login; manage links carry a token."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from booking_core.actors import Actor
+from booking_core.api import public_serializers as s
+from booking_core.errors import BookingError, BookingNotFoundError
+from booking_core.models import Booking, Session, StaffMember
+from booking_core.selectors.availability import free_slots
+from booking_core.selectors.bookings import booking_get_by_token
+from booking_core.selectors.catalogue import service_for_booking, service_get_for_clients, services_for_clients
+from booking_core.selectors.sessions import sessions_upcoming
+from booking_core.services.bookings import (
+    ClientDetails,
+    booking_cancel,
+    booking_create_group,
+    booking_create_individual,
+    booking_reschedule,
+)
+
+MAX_RANGE_DAYS = 62
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @property
+    def tenant(self):
+        return connection.tenant
+
+
+def _date_param(request, name: str, default: dt.date) -> dt.date:
+    raw = request.query_params.get(name)
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as error:
+        raise BookingError(_("Use dates as YYYY-MM-DD."), fields={name: [_("Not a date.")]}) from error
+
+
+def _date_range(request, tenant) -> tuple[dt.date, dt.date]:
+    today = timezone.now().astimezone(tenant.zone).date()
+    date_from = _date_param(request, "from", today)
+    date_to = _date_param(request, "to", date_from + dt.timedelta(days=6))
+    if date_to < date_from or (date_to - date_from).days > MAX_RANGE_DAYS:
+        raise BookingError(_("Ask for at most %(days)d days, with `to` not before `from`.") % {"days": MAX_RANGE_DAYS},
+                           fields={"to": [_("Out of range.")]})
+    return date_from, date_to
+
+
+class ServiceListView(PublicView, GenericAPIView):
+    serializer_class = s.PublicServiceSerializer
+
+    @extend_schema(summary="Bookable services (names in the Accept-Language language)",
+                   operation_id="services_list")
+    def get(self, request):
+        page = self.paginate_queryset(services_for_clients())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ServiceDetailView(PublicView):
+    @extend_schema(summary="One bookable service with its booking form", operation_id="services_retrieve",
+                   responses=s.PublicServiceSerializer)
+    def get(self, request, service_id: int):
+        return Response(s.PublicServiceSerializer(service_get_for_clients(service_id=service_id)).data)
+
+
+class SlotListView(PublicView):
+    @extend_schema(
+        summary="Free appointment slots (individual services)",
+        parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date),
+                    OpenApiParameter("staff", int)],
+        responses=s.SlotSerializer(many=True),
+    )
+    def get(self, request, service_id: int):
+        service = service_get_for_clients(service_id=service_id)
+        if not service.is_individual:
+            raise BookingError(_("Group services are booked by session."), fields={"service": [_("Group service.")]})
+        date_from, date_to = _date_range(request, self.tenant)
+        staff_id = request.query_params.get("staff")
+        if staff_id is not None and not (staff_id.isdigit() and service.staff_members.filter(pk=staff_id).exists()):
+            raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+        slots = free_slots(service=service, zone=self.tenant.zone, date_from=date_from, date_to=date_to,
+                           staff_id=int(staff_id) if staff_id else None)
+        return Response(s.SlotSerializer(slots, many=True).data)
+
+
+class SessionListView(PublicView, GenericAPIView):
+    serializer_class = s.PublicSessionSerializer
+
+    @extend_schema(summary="Upcoming sessions with remaining seats (group services)",
+                   parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date)])
+    def get(self, request, service_id: int):
+        service = service_get_for_clients(service_id=service_id)
+        if not service.is_group:
+            raise BookingError(_("Individual services are booked by slot."), fields={"service": [_("Not a group.")]})
+        zone = self.tenant.zone
+        date_from = _date_param(request, "from", timezone.now().astimezone(zone).date())
+        date_to = _date_param(request, "to", date_from + dt.timedelta(days=MAX_RANGE_DAYS))
+        sessions = sessions_upcoming(
+            service=service,
+            date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone),
+            date_to=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
+        )
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def client_language(requested: str | None, tenant) -> str:
+    """The language a booking is made (and later emailed) in: asked for, else the page's, if the tenant offers it."""
+    for candidate in (requested, (translation.get_language() or "")[:2]):
+        if candidate in tenant.enabled_languages:
+            return candidate
+    return tenant.default_language
+
+
+def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
+    data = s.PublicBookingSerializer(booking, context={"tenant": tenant}).data
+    return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class BookingCreateView(PublicView):
+    @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
+                   responses={201: s.PublicBookingSerializer})
+    def post(self, request):
+        serializer = s.BookingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        service = service_for_booking(service_id=data["service"])
+        client = ClientDetails(**data["client"])
+        common = {
+            "tenant": self.tenant, "client": client, "answers": data["answers"],
+            "language": client_language(data.get("language"), self.tenant),
+            "source": Booking.Source.API if request.headers.get("X-Allot-Source") == "api" else Booking.Source.WEB,
+            "idempotency_key": data.get("idempotency_key") or request.headers.get("Idempotency-Key"),
+            "actor": Actor.client(client.email),
+        }
+        if service.is_group:
+            session = Session.objects.filter(pk=data.get("session"), service=service).first()
+            if session is None:
+                raise BookingError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
+            session.service = service  # already loaded, with its form
+            booking = booking_create_group(session=session, seats=data["seats"], **common)
+        else:
+            if "starts_at" not in data:
+                raise BookingError(_("Pick a time."), fields={"starts_at": [_("Required.")]})
+            staff = None
+            if data.get("staff") is not None:
+                staff = service.staff_members.filter(pk=data["staff"], is_active=True).first()
+                if staff is None:
+                    raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+            booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
+        return _booking_response(booking, self.tenant, created=True)
+
+
+class ManageBookingView(PublicView):
+    @extend_schema(summary="A booking, by the secret token of its manage link", responses=s.PublicBookingSerializer)
+    def get(self, request, token: str):
+        return _booking_response(booking_get_by_token(token=token), self.tenant)
+
+
+class ManageCancelView(PublicView):
+    @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
+                   request=s.CancelSerializer, responses=s.PublicBookingSerializer)
+    def post(self, request, token: str):
+        booking = booking_get_by_token(token=token)
+        serializer = s.CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = booking_cancel(tenant=self.tenant, booking=booking, actor=Actor.client(booking.client.email),
+                                 reason=serializer.validated_data["reason"])
+        return _booking_response(booking_get_by_token(token=token), self.tenant)
+
+
+class ManageRescheduleView(PublicView):
+    @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
+                   request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
+    def post(self, request, token: str):
+        booking = booking_get_by_token(token=token)
+        serializer = s.RescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        staff = None
+        if serializer.validated_data.get("staff") is not None:
+            staff = StaffMember.objects.filter(pk=serializer.validated_data["staff"], services=booking.service).first()
+            if staff is None:
+                raise BookingNotFoundError(_("No such staff member for this service."))
+        booking_reschedule(tenant=self.tenant, booking=booking, starts_at=serializer.validated_data["starts_at"],
+                           staff=staff, actor=Actor.client(booking.client.email))
+        return _booking_response(booking_get_by_token(token=token), self.tenant)

@@ -1,0 +1,29 @@
+"""Why booking operations are refused. Messages are shown to clients and operators as they are."""
+
+from __future__ import annotations
+
+from allot.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+
+
+class BookingError(ApplicationError):
+    code = "invalid"
+
+
+class CapacityError(ConflictError):
+    code = "capacity"
+
+
+class SlotTakenError(ConflictError):
+    code = "slot_taken"
+
+
+class SelfServiceDisabledError(PermissionDeniedError):
+    code = "self_service_disabled"
+
+
+class CutoffPassedError(ApplicationError):
+    code = "cutoff_passed"
+
+
+class BookingNotFoundError(NotFoundError):
+    pass

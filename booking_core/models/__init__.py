@@ -1,0 +1,21 @@
+from booking_core.models.audit import AuditEntry
+from booking_core.models.bookings import Booking, SlotClaim
+from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
+from booking_core.models.clients import Client
+from booking_core.models.sessions import Session
+from booking_core.models.staff import AvailabilityOverride, StaffMember, TimeOff, WorkingHours
+
+__all__ = [
+    "GRID_MINUTES",
+    "AuditEntry",
+    "AvailabilityOverride",
+    "Booking",
+    "Client",
+    "FormField",
+    "Service",
+    "Session",
+    "SlotClaim",
+    "StaffMember",
+    "TimeOff",
+    "WorkingHours",
+]

@@ -1,0 +1,37 @@
+"""Reads of group sessions with honest remaining capacity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from booking_core.models import Service, Session
+
+FEW_LEFT_THRESHOLD = 0.2  # "few left" when at most a fifth of the seats (or 2) remain
+
+
+def availability_label(session: Session) -> str:
+    """available / few_left / full, as shown to clients."""
+    free = session.seats_free
+    if free == 0:
+        return "full"
+    if free <= max(2, int(session.capacity * FEW_LEFT_THRESHOLD)):
+        return "few_left"
+    return "available"
+
+
+def sessions_upcoming(*, service: Service, date_from: dt.datetime | None = None,
+                      date_to: dt.datetime | None = None, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Bookable-looking sessions of a group service: not cancelled, not started, within the horizon."""
+    now = now or timezone.now()
+    start = max(filter(None, [date_from, now + dt.timedelta(minutes=service.min_notice_minutes)]))
+    end = now + dt.timedelta(days=service.horizon_days)
+    if date_to is not None:
+        end = min(end, date_to)
+    return (
+        Session.objects.filter(service=service, is_cancelled=False, starts_at__gte=start, starts_at__lte=end)
+        .select_related("service")
+        .order_by("starts_at", "id")
+    )

@@ -1,0 +1,372 @@
+"""Creating, cancelling, moving and closing bookings.
+
+Capacity is decided inside the transaction: lock what is consumed (the session row, or the staff rows,
+always in primary-key order), count what is taken from live rows, write, and let the database reject
+anything Python got wrong (the session CHECK constraint, one slot claim per staff member and 5-minute
+cell).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking_core import events
+from booking_core.actors import Actor
+from booking_core.errors import (
+    BookingError,
+    CapacityError,
+    CutoffPassedError,
+    SelfServiceDisabledError,
+    SlotTakenError,
+)
+from booking_core.models import GRID_MINUTES, Booking, Service, Session, SlotClaim, StaffMember
+from booking_core.selectors.availability import free_slots, slot_is_free
+from booking_core.services.answers import answers_validate
+from booking_core.services.audit import audit_record
+from booking_core.services.capacity import (
+    add_seats_booked,
+    booking_row_lock,
+    live_seats_booked,
+    session_lock,
+    staff_lock,
+)
+from booking_core.services.clients import client_for_booking
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    name: str
+    email: str
+    phone: str = ""
+
+
+# --- shared rules -----------------------------------------------------------------------------------
+
+
+def _require_live_service(service: Service, kind: str) -> None:
+    if not service.is_active:
+        raise BookingError(_("This service is not bookable at the moment."), fields={"service": [_("Not bookable.")]})
+    if service.kind != kind:
+        raise BookingError(_("This service is booked differently."), fields={"service": [_("Wrong kind of service.")]})
+
+
+def _require_bookable_time(service: Service, starts_at: dt.datetime, now: dt.datetime) -> None:
+    if starts_at < now + dt.timedelta(minutes=service.min_notice_minutes):
+        raise BookingError(_("This time is too soon to book."), fields={"starts_at": [_("Too soon to book.")]})
+    if starts_at > now + dt.timedelta(days=service.horizon_days):
+        raise BookingError(_("This time is too far ahead to book."), fields={"starts_at": [_("Too far ahead.")]})
+
+
+def _existing_for_key(idempotency_key: str | None, *, client_email: str) -> Booking | None:
+    """The booking an earlier submission with the same key created, if any."""
+    if not idempotency_key:
+        return None
+    existing = Booking.objects.select_related("client").filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.client.email.lower() != client_email.strip().lower():
+        raise BookingError(_("This request key was already used for another booking."),
+                           fields={"idempotency_key": [_("Already used.")]})
+    return existing
+
+
+def _initial_status(service: Service) -> str:
+    return Booking.Status.PENDING if service.requires_approval else Booking.Status.CONFIRMED
+
+
+def _cells(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    cells, cell = [], start
+    while cell < end:
+        cells.append(cell)
+        cell += dt.timedelta(minutes=GRID_MINUTES)
+    return cells
+
+
+def _claim_cells(booking: Booking) -> None:
+    try:
+        with transaction.atomic():
+            SlotClaim.objects.bulk_create(
+                [SlotClaim(staff_id=booking.staff_id, cell_start=cell, booking=booking)
+                 for cell in _cells(booking.blocked_from, booking.blocked_until)]
+            )
+    except IntegrityError as error:
+        raise SlotTakenError(_("This time has just been taken.")) from error
+
+
+def _next_free_starts(service: Service, zone, after: dt.datetime, now: dt.datetime, count: int = 3) -> list[str]:
+    local_day = after.astimezone(zone).date()
+    slots = free_slots(service=service, zone=zone, date_from=local_day, date_to=local_day + dt.timedelta(days=7),
+                       now=now)
+    starts = sorted({slot.starts_at for slot in slots if slot.starts_at >= after})
+    return [start.astimezone(zone).isoformat() for start in starts[:count]]
+
+
+# --- create -------------------------------------------------------------------------------------------
+
+
+def booking_create_group(
+    *,
+    tenant,
+    session: Session,
+    seats: int,
+    client: ClientDetails,
+    answers: dict | None = None,
+    language: str = "en",
+    source: str = Booking.Source.WEB,
+    idempotency_key: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Take seats in a group session; refuses when fewer seats are free than asked for."""
+    now = now or timezone.now()
+    service = session.service
+    _require_live_service(service, Service.Kind.GROUP)
+    if not 1 <= seats <= service.max_seats_per_booking:
+        raise BookingError(
+            _("Book between 1 and %(max)d seats at a time.") % {"max": service.max_seats_per_booking},
+            fields={"seats": [_("Out of range.")]},
+        )
+    snapshot = answers_validate(service=service, answers=answers, language=language)
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        existing = _existing_for_key(idempotency_key, client_email=client.email)
+        if existing is not None:
+            return existing
+        if session.is_cancelled:
+            raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
+        _require_bookable_time(service, session.starts_at, now)
+        booked = live_seats_booked(session.pk)
+        free = max(0, session.capacity - booked - session.seats_held)
+        if seats > free:
+            raise CapacityError(
+                _("Only %(free)d seats are left in this session.") % {"free": free} if free else
+                _("This session is full."),
+                extra={"seats_free": free},
+            )
+        person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
+        booking = Booking.objects.create(
+            service=service, session=session, client=person, status=_initial_status(service), source=source,
+            language=language, seats=seats, starts_at=session.starts_at, ends_at=session.ends_at, answers=snapshot,
+            idempotency_key=idempotency_key or None,
+            confirmed_at=now if _initial_status(service) == Booking.Status.CONFIRMED else None,
+        )
+        add_seats_booked(session, seats)
+        audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
+    return booking
+
+
+def booking_create_individual(
+    *,
+    tenant,
+    service: Service,
+    starts_at: dt.datetime,
+    client: ClientDetails,
+    staff: StaffMember | None = None,
+    answers: dict | None = None,
+    language: str = "en",
+    source: str = Booking.Source.WEB,
+    idempotency_key: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book an appointment at a free slot, with the chosen staff member or the first one free."""
+    now = now or timezone.now()
+    zone = tenant.zone
+    _require_live_service(service, Service.Kind.INDIVIDUAL)
+    if staff is not None and not service.staff_choice_enabled and actor.is_client:
+        raise BookingError(_("This service does not let you choose who serves you."),
+                           fields={"staff": [_("Not selectable.")]})
+    _require_bookable_time(service, starts_at, now)
+    snapshot = answers_validate(service=service, answers=answers, language=language)
+    candidate_ids = (
+        [staff.pk] if staff is not None
+        else list(service.staff_members.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    )
+    with transaction.atomic():
+        existing = _existing_for_key(idempotency_key, client_email=client.email)
+        if existing is not None:
+            return existing
+        locked = staff_lock(candidate_ids)
+        chosen = next(
+            (member for member in locked
+             if member.is_active and slot_is_free(service=service, zone=zone, staff_id=member.pk, starts_at=starts_at,
+                                                  now=now)),
+            None,
+        )
+        if chosen is None:
+            raise SlotTakenError(
+                _("This time is no longer available. Please pick another one."),
+                extra={"next_free_slots": _next_free_starts(service, zone, starts_at, now)},
+            )
+        existing = _existing_for_key(idempotency_key, client_email=client.email)
+        if existing is not None:  # the same submission won the lock a moment ago
+            return existing
+        person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
+        ends_at = starts_at + dt.timedelta(minutes=service.duration_minutes)
+        booking = Booking.objects.create(
+            service=service, staff=chosen, client=person, status=_initial_status(service), source=source,
+            language=language, seats=1, starts_at=starts_at, ends_at=ends_at, answers=snapshot,
+            blocked_from=starts_at - dt.timedelta(minutes=service.buffer_before_minutes),
+            blocked_until=ends_at + dt.timedelta(minutes=service.buffer_after_minutes),
+            idempotency_key=idempotency_key or None,
+            confirmed_at=now if _initial_status(service) == Booking.Status.CONFIRMED else None,
+        )
+        _claim_cells(booking)
+        audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
+    return booking
+
+
+# --- change -------------------------------------------------------------------------------------------
+
+
+def _lock_booking(booking: Booking) -> Booking:
+    """Lock what the booking consumes, then the booking itself (the same order as creation)."""
+    if booking.session_id:
+        session_lock(booking.session_id)
+    else:
+        staff_lock([booking.staff_id])
+    return booking_row_lock(booking.pk)
+
+
+def _require_self_service(*, tenant, booking: Booking, now: dt.datetime, action: str) -> None:
+    if not booking.service.self_service_enabled(tenant):
+        raise SelfServiceDisabledError(
+            _("Online changes are switched off for this service. Please contact %(name)s.")
+            % {"name": tenant.display_name},
+            extra={"contact_email": tenant.contact_email, "contact_phone": tenant.contact_phone},
+        )
+    cutoff = booking.starts_at - dt.timedelta(minutes=booking.service.cancellation_cutoff_minutes)
+    if now > cutoff:
+        raise CutoffPassedError(
+            _("It is too late to %(action)s this booking online. Please contact %(name)s.")
+            % {"action": action, "name": tenant.display_name},
+            extra={"cutoff": cutoff.isoformat(), "contact_email": tenant.contact_email},
+        )
+
+
+def booking_can_self_serve(*, tenant, booking: Booking, now: dt.datetime | None = None) -> bool:
+    """Whether the client may cancel or reschedule this booking online right now."""
+    try:
+        _require_self_service(tenant=tenant, booking=booking, now=now or timezone.now(), action="change")
+    except (SelfServiceDisabledError, CutoffPassedError):
+        return False
+    return booking.is_live
+
+
+def _release(booking: Booking, *, reason: str) -> None:
+    """Give back what a booking that stops being live occupied, and say so."""
+    if booking.session_id:
+        freed = add_seats_booked(Session.objects.get(pk=booking.session_id), -booking.seats)
+        if freed > 0:
+            events.publish(events.SeatsFreed(session_id=booking.session_id, seats=freed, reason=reason))
+    else:
+        SlotClaim.objects.filter(booking=booking).delete()
+        events.publish(events.SlotFreed(service_id=booking.service_id, staff_id=booking.staff_id,
+                                        starts_at=booking.starts_at, ends_at=booking.ends_at, reason=reason))
+
+
+def booking_cancel(*, tenant, booking: Booking, actor: Actor, reason: str = "",
+                   now: dt.datetime | None = None) -> Booking:
+    """Cancel a booking: clients within the cutoff when self-service is on, operators any time with a reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not actor.is_client and not reason:
+        raise BookingError(_("Give a reason for the cancellation; the client will see it."),
+                           fields={"reason": [_("Required.")]})
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status == Booking.Status.CANCELLED:
+            return booking  # a second click changes nothing
+        if not booking.is_live:
+            raise BookingError(_("This booking is closed and can no longer be cancelled."))
+        if actor.is_client:
+            _require_self_service(tenant=tenant, booking=booking, now=now, action=_("cancel"))
+        before = booking.snapshot()
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = actor.kind
+        booking.cancellation_reason = reason
+        booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
+        _release(booking, reason="booking.cancelled")
+        audit_record(actor=actor, action="booking.cancelled", obj=booking, before=before, after=booking.snapshot())
+    return booking
+
+
+def booking_reschedule(*, tenant, booking: Booking, starts_at: dt.datetime, actor: Actor,
+                       staff: StaffMember | None = None, now: dt.datetime | None = None) -> Booking:
+    """Move an individual appointment to another free slot (same service)."""
+    now = now or timezone.now()
+    if booking.session_id:
+        raise BookingError(_("Group bookings cannot be moved; cancel and book another session instead."))
+    service = booking.service
+    _require_bookable_time(service, starts_at, now)
+    with transaction.atomic():
+        target_ids = {booking.staff_id} if staff is None else {staff.pk}
+        staff_lock(target_ids | {booking.staff_id})
+        booking = booking_row_lock(booking.pk)
+        if not booking.is_live:
+            raise BookingError(_("Only pending or confirmed bookings can be moved."))
+        if actor.is_client:
+            _require_self_service(tenant=tenant, booking=booking, now=now, action=_("reschedule"))
+        new_staff_id = staff.pk if staff is not None else booking.staff_id
+        if not slot_is_free(service=service, zone=tenant.zone, staff_id=new_staff_id, starts_at=starts_at, now=now,
+                            ignore_booking_id=booking.pk):
+            raise SlotTakenError(
+                _("This time is no longer available. Please pick another one."),
+                extra={"next_free_slots": _next_free_starts(service, tenant.zone, starts_at, now)},
+            )
+        before = booking.snapshot()
+        old_start, old_end, old_staff = booking.starts_at, booking.ends_at, booking.staff_id
+        SlotClaim.objects.filter(booking=booking).delete()
+        booking.staff_id = new_staff_id
+        booking.starts_at = starts_at
+        booking.ends_at = starts_at + dt.timedelta(minutes=service.duration_minutes)
+        booking.blocked_from = starts_at - dt.timedelta(minutes=service.buffer_before_minutes)
+        booking.blocked_until = booking.ends_at + dt.timedelta(minutes=service.buffer_after_minutes)
+        booking.save(update_fields=["staff", "starts_at", "ends_at", "blocked_from", "blocked_until", "updated_at"])
+        _claim_cells(booking)
+        events.publish(events.SlotFreed(service_id=service.pk, staff_id=old_staff, starts_at=old_start,
+                                        ends_at=old_end, reason="booking.rescheduled"))
+        audit_record(actor=actor, action="booking.rescheduled", obj=booking, before=before, after=booking.snapshot())
+    return booking
+
+
+def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
+    """Confirm a pending booking (services that require approval)."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == Booking.Status.CONFIRMED:
+            return booking
+        if booking.status != Booking.Status.PENDING:
+            raise BookingError(_("Only pending bookings can be confirmed."))
+        before = booking.snapshot()
+        booking.status = Booking.Status.CONFIRMED
+        booking.confirmed_at = now or timezone.now()
+        booking.save(update_fields=["status", "confirmed_at", "updated_at"])
+        audit_record(actor=actor, action="booking.confirmed", obj=booking, before=before, after=booking.snapshot())
+    return booking
+
+
+def booking_mark_attendance(*, booking: Booking, attended: bool, actor: Actor,
+                            now: dt.datetime | None = None) -> Booking:
+    """Record that the client came (attended) or did not (no-show), once the booking has started."""
+    now = now or timezone.now()
+    closed = {Booking.Status.ATTENDED, Booking.Status.NO_SHOW}
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status not in {Booking.Status.CONFIRMED, *closed}:
+            raise BookingError(_("Attendance can only be recorded for confirmed bookings."))
+        if booking.starts_at > now:
+            raise BookingError(_("Attendance can be recorded once the booking has started."))
+        new_status = Booking.Status.ATTENDED if attended else Booking.Status.NO_SHOW
+        if booking.status == new_status:
+            return booking
+        before = booking.snapshot()
+        booking.status = new_status
+        booking.save(update_fields=["status", "updated_at"])
+        action = "booking.attended" if attended else "booking.no_show"
+        audit_record(actor=actor, action=action, obj=booking, before=before, after=booking.snapshot())
+    return booking

@@ -1,0 +1,69 @@
+"""Locks and seat counters: how capacity is decided inside a transaction.
+
+Rows are locked in primary-key order (sessions, then staff members, then bookings) so two
+transactions never wait on each other crosswise; counts come from live rows; the counters they keep
+are backed by CHECK and UNIQUE constraints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils.translation import gettext as _
+
+from booking_core.errors import CapacityError
+from booking_core.models import Booking, Session, StaffMember
+
+
+def session_lock(session_id: int) -> Session:
+    """Lock a session row for the rest of the transaction and return it fresh."""
+    return Session.objects.select_for_update().select_related("service").get(pk=session_id)
+
+
+def staff_lock(staff_ids: Iterable[int]) -> list[StaffMember]:
+    """Lock staff rows in primary-key order for the rest of the transaction."""
+    return list(StaffMember.objects.select_for_update().filter(pk__in=list(staff_ids)).order_by("pk"))
+
+
+def booking_row_lock(booking_id: int) -> Booking:
+    """Lock one booking row (after what it consumes) and return it with its service and client."""
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("service", "session", "client")
+        .get(pk=booking_id)
+    )
+
+
+def live_seats_booked(session_id: int) -> int:
+    """Seats of pending and confirmed bookings of a session, counted from the rows themselves."""
+    total = Booking.objects.filter(session_id=session_id, status__in=Booking.LIVE_STATUSES).aggregate(
+        seats=Sum("seats")
+    )["seats"]
+    return total or 0
+
+
+def _lock_session(session_id: int) -> Session:
+    return Session.objects.select_for_update().select_related("service").get(pk=session_id)
+
+
+def add_seats_booked(session: Session, delta: int) -> int:
+    """Move the locked session's counter by `delta` in SQL; return how many seats became free (>= 0).
+
+    An increment, not an absolute write: concurrent updates of one row serialise in PostgreSQL, so even
+    without the row lock two bookings could not both squeeze under the CHECK constraint.
+    """
+    free_before = session.seats_free
+    try:
+        # No savepoint: a violation aborts the whole booking transaction anyway.
+        with transaction.atomic(savepoint=False):
+            Session.objects.filter(pk=session.pk).update(seats_booked=F("seats_booked") + delta)
+    except IntegrityError as error:
+        raise CapacityError(_("This session is full."), extra={"seats_free": 0}) from error
+    session.seats_booked += delta  # the row is locked: this is what the database now holds
+    if delta < 0 and session.accepted_overbooking:
+        # Seats the operator kept above capacity disappear first as bookings leave.
+        session.accepted_overbooking = max(0, min(session.accepted_overbooking, session.seats_taken - session.capacity))
+        Session.objects.filter(pk=session.pk).update(accepted_overbooking=session.accepted_overbooking)
+    return max(0, session.seats_free - free_before)

@@ -1,0 +1,34 @@
+"""`make up` seeds the demo tenants with bookable data, and seeding twice changes nothing."""
+
+import pytest
+
+from allot.demo import seed_demo
+from booking_core.models import Booking, Service, Session
+from tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(in_tenant):
+    counts = {}
+    for tenant in Tenant.objects.filter(slug__in=["demo", "acme"]):
+        with in_tenant(tenant):
+            counts[tenant.slug] = (Service.objects.count(), Session.objects.count(), Booking.objects.count())
+    return counts
+
+
+def test_demo_seed_is_complete_and_idempotent(in_tenant, client_for):
+    # when
+    summary = seed_demo(port=8000)
+    first = _counts(in_tenant)
+    seed_demo(port=8000)
+    # then
+    assert _counts(in_tenant) == first
+    assert first["demo"][0] == 2 and first["demo"][1] >= 8 and first["demo"][2] == 8
+    demo = Tenant.objects.get(slug="demo")
+    with in_tenant(demo):
+        almost_full = Session.objects.order_by("starts_at").first()
+        assert (almost_full.capacity, almost_full.seats_booked) == (12, 11)
+        assert Service.objects.get(slug="consultation").staff_members.count() == 2
+    assert "http://demo.localhost:8000/" in summary
+    assert client_for(demo).get("/api/v1/services/").json()["count"] == 2
