@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class BookingCoreConfig(AppConfig):
     name = "booking_core"
     verbose_name = "Bookings"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from booking_core.models import FormField, Service, StaffMember
+        from booking_core.selectors.catalogue import catalogue_changed
+
+        def forget_catalogue(**kwargs):
+            catalogue_changed()
+
+        # Cache invalidation only: the catalogue cached per process must follow every committed change.
+        for model in (Service, FormField, StaffMember):
+            post_save.connect(forget_catalogue, sender=model, weak=False, dispatch_uid=f"catalogue-save-{model}")
+            post_delete.connect(forget_catalogue, sender=model, weak=False, dispatch_uid=f"catalogue-del-{model}")
+        m2m_changed.connect(forget_catalogue, sender=StaffMember.services.through, weak=False,
+                            dispatch_uid="catalogue-staff-services")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import DisallowedHost
 from django.db import connection
+from django.http import HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -17,20 +19,26 @@ SESSION_SCHEMA_KEY = "_allot_tenant_schema"
 class TenantResolutionMiddleware(TenantMainMiddleware):
     """django-tenants' middleware with a cached lookup and proper 404 / 503 pages."""
 
-    def get_tenant(self, domain_model, hostname):
-        tenant = resolution.tenant_for_host(hostname)
-        if tenant is None:
-            raise domain_model.DoesNotExist(hostname)
-        return tenant
-
     def no_tenant_found(self, request, hostname):
         return render(request, "allot/unknown_host.html", {"hostname": hostname}, status=404)
 
     def process_request(self, request):
-        response = super().process_request(request)
-        if response is not None:
-            return response
-        tenant = request.tenant
+        # Unlike the stock middleware, keep a persistent connection on its schema when the next request is
+        # for the same tenant: resetting to public and back costs a `SET search_path` round trip each time.
+        # The domain lookup works from any search path (tenant schemas have no tenants_domain table).
+        try:
+            hostname = self.hostname_from_request(request)
+        except DisallowedHost:
+            return HttpResponseNotFound()
+        tenant = resolution.tenant_for_host(hostname)
+        if tenant is None:
+            connection.set_schema_to_public()
+            return self.no_tenant_found(request, hostname)
+        tenant.domain_url = hostname
+        request.tenant = tenant
+        if getattr(connection, "tenant", None) is not tenant:
+            connection.set_tenant(tenant)
+        self.setup_url_routing(request)
         _tag_errors_with_tenant(tenant.schema_name)
         if tenant.schema_name != settings.PUBLIC_SCHEMA_NAME and not tenant.is_active:
             return render(request, "allot/tenant_unavailable.html", {"tenant": tenant}, status=503)

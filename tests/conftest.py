@@ -161,12 +161,14 @@ def in_tenant():
 
 @pytest.fixture(autouse=True)
 def _public_schema_around_each_test():
+    from booking_core.selectors.catalogue import forget_local_catalogues
     from tenants import resolution
 
     connection.set_schema_to_public()
     yield
-    # Rolled-back tests may have cached tenants or domains that no longer exist.
+    # Rolled-back tests may have cached tenants, domains or services that no longer exist.
     resolution.forget_local()
+    forget_local_catalogues()
     for alias in connections:
         with contextlib.suppress(Exception):
             connections[alias].set_schema_to_public()
@@ -323,3 +325,8 @@ def api_key_client(client_for):
         return client_for(tenant, HTTP_AUTHORIZATION=f"Api-Key {secret}")
 
     return make
+
+
+def real_queries(captured) -> list[str]:
+    """Queries of a CaptureQueriesContext, without the `SET search_path` a tenant switch adds."""
+    return [query["sql"] for query in captured.captured_queries if not query["sql"].startswith("SET search_path")]

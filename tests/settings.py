@@ -5,6 +5,7 @@ import os
 
 _run = os.environ.setdefault("ALLOT_TEST_RUN_ID", str(os.getpid()))
 os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("ALLOT_EMBEDDED_SERVICES", "1")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "k" * 48)
 os.environ.setdefault("ALLOT_REDIS_NAMESPACE", f"allot-test-{_run}")
 os.environ.setdefault("ALLOT_TEST_DATABASE_NAME", f"test_allot_{_run}")

@@ -127,20 +127,27 @@ class AnswerSerializer(serializers.Serializer):
     value = serializers.JSONField()
 
 
-class PublicBookingSerializer(serializers.ModelSerializer):
+class PublicBookingSerializer(serializers.Serializer):
+    """A plain Serializer: ModelSerializer rebuilds its fields from the model on every instance."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    service = serializers.IntegerField(source="service_id")
     service_name = serializers.SerializerMethodField()
+    session = serializers.IntegerField(source="session_id", allow_null=True)
+    staff = serializers.IntegerField(source="staff_id", allow_null=True)
     staff_name = serializers.CharField(source="staff.name", default=None)
     location = serializers.CharField(source="session.location", default=None)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    seats = serializers.IntegerField()
+    language = serializers.CharField()
     client_name = serializers.CharField(source="client.name")
     answers = AnswerSerializer(many=True)
     can_self_serve = serializers.SerializerMethodField()
+    cancellation_reason = serializers.CharField()
     manage_token = serializers.CharField()
-
-    class Meta:
-        model = Booking
-        fields = ["id", "status", "service", "service_name", "session", "staff", "staff_name", "location",
-                  "starts_at", "ends_at", "seats", "language", "client_name", "answers", "can_self_serve",
-                  "cancellation_reason", "manage_token", "created_at"]
+    created_at = serializers.DateTimeField()
 
     def get_service_name(self, booking: Booking) -> str:
         return booking.service.translated("name", booking.language)

@@ -19,7 +19,7 @@ from booking_core.errors import BookingError, BookingNotFoundError
 from booking_core.models import Booking, Session, StaffMember
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
-from booking_core.selectors.catalogue import service_for_booking, service_get_for_clients, services_for_clients
+from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
 from booking_core.selectors.sessions import sessions_upcoming
 from booking_core.services.bookings import (
     ClientDetails,
@@ -139,7 +139,7 @@ class BookingCreateView(PublicView):
         serializer = s.BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        service = service_for_booking(service_id=data["service"])
+        service = service_get_for_clients(service_id=data["service"])
         client = ClientDetails(**data["client"])
         common = {
             "tenant": self.tenant, "client": client, "answers": data["answers"],

@@ -1,36 +1,93 @@
-"""Reads of the catalogue for the booking site and the API."""
+"""Reads of the catalogue (services, their forms and staff) for the booking site and the API.
+
+Every booking page and booking request needs the service and its form, and the catalogue changes a few
+times a day, so each process keeps the tenant's active services in memory. A per-tenant *catalogue
+generation* in Redis, moved after every committed change (see booking_core.apps), invalidates them;
+it is read once per request, which costs far less than the three queries it saves.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+import threading
 
+import redis
+from django.db import connection, transaction
+from django.db.models import Prefetch
+
+from allot.redis import get_redis, key
 from booking_core.errors import BookingNotFoundError
 from booking_core.models import FormField, Service, StaffMember
 
+_lock = threading.Lock()
+_cache: dict[str, tuple[bytes, list[Service]]] = {}
 
-def services_for_clients() -> QuerySet[Service]:
-    """Active services with what a booking page shows (form questions, staff), in display order."""
-    return Service.objects.filter(is_active=True).prefetch_related(
-        Prefetch("form_fields", queryset=FormField.objects.order_by("position", "id")),
-        Prefetch("staff_members", queryset=StaffMember.objects.filter(is_active=True).order_by("name", "id")),
+
+def _generation_key(schema_name: str) -> str:
+    return key("catalogue", schema_name, "generation")
+
+
+def _load_services() -> list[Service]:
+    return list(
+        Service.objects.filter(is_active=True).prefetch_related(
+            Prefetch("form_fields", queryset=FormField.objects.order_by("position", "id")),
+            Prefetch("staff_members", queryset=StaffMember.objects.filter(is_active=True).order_by("name", "id")),
+        )
     )
 
 
-def service_for_booking(*, service_id) -> Service:
-    """An active service with its booking form, for validating a booking (no staff list needed)."""
-    service = (
-        Service.objects.filter(pk=service_id, is_active=True)
-        .prefetch_related(Prefetch("form_fields", queryset=FormField.objects.order_by("position", "id")))
-        .first()
-    )
+def services_for_clients() -> list[Service]:
+    """Active services with their form questions and active staff, in display order."""
+    schema_name = connection.schema_name
+    if connection.in_atomic_block:
+        return _load_services()  # inside a transaction, see its own uncommitted changes
+    try:
+        generation = get_redis().get(_generation_key(schema_name)) or b"0"
+    except redis.RedisError:
+        return _load_services()
+    cached = _cache.get(schema_name)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    services = _load_services()
+    with _lock:
+        _cache[schema_name] = (generation, services)
+    return services
+
+
+def _find(predicate) -> Service:
+    service = next((service for service in services_for_clients() if predicate(service)), None)
     if service is None:
         raise BookingNotFoundError("No such service.")
     return service
 
 
 def service_get_for_clients(*, service_id=None, slug: str | None = None) -> Service:
-    services = services_for_clients()
-    service = services.filter(slug=slug).first() if slug is not None else services.filter(pk=service_id).first()
-    if service is None:
-        raise BookingNotFoundError("No such service.")
-    return service
+    """One active service, by id or slug; anything else (inactive, unknown, another tenant's) is a 404."""
+    if slug is not None:
+        return _find(lambda service: service.slug == slug)
+    try:
+        wanted = int(service_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such service.") from None
+    return _find(lambda service: service.pk == wanted)
+
+
+def catalogue_changed() -> None:
+    """Tell every process that this tenant's catalogue changed (after the change commits)."""
+    schema_name = connection.schema_name
+
+    def publish():
+        with _lock:
+            _cache.pop(schema_name, None)
+        try:
+            get_redis().incr(_generation_key(schema_name))
+        except redis.RedisError:
+            # Other processes keep their copy until Redis is back; bookings still validate in the lock.
+            pass
+
+    transaction.on_commit(publish)
+
+
+def forget_local_catalogues() -> None:
+    """Tests roll back catalogue changes that never reach Redis."""
+    with _lock:
+        _cache.clear()

@@ -132,6 +132,7 @@ def booking_create_group(
     snapshot = answers_validate(service=service, answers=answers, language=language)
     with transaction.atomic():
         session = session_lock(session.pk)
+        session.service = service  # validated above; the lock query does not join it
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:
             return existing

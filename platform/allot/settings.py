@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from allot import embedded
 from allot.config import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parents[1]  # the checkout (or, once installed, wherever the package lives)
 
 # --- Core -----------------------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ MIDDLEWARE = [
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "platform" / "allot" / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -114,6 +115,14 @@ WSGI_APPLICATION = "allot.wsgi.application"
 
 # --- Database and Redis ----------------------------------------------------------------------------
 
+# Without URLs, PostgreSQL and Redis are started from Python packages (development and tests only: a
+# production process without DATABASE_URL is a configuration mistake, not a reason to start a database).
+EMBEDDED_SERVICES_ALLOWED = DEBUG or env_bool("ALLOT_EMBEDDED_SERVICES", False)
+if not (env_str("DATABASE_URL") and env_str("REDIS_URL")) and not EMBEDDED_SERVICES_ALLOWED:
+    raise ImproperlyConfigured(
+        "DATABASE_URL and REDIS_URL must be set when DEBUG is off (set ALLOT_EMBEDDED_SERVICES=1 to use the "
+        "embedded PostgreSQL and Redis anyway)."
+    )
 DATABASE_URL = env_str("DATABASE_URL") or embedded.postgres_url()
 REDIS_URL = env_str("REDIS_URL") or embedded.redis_url()
 
@@ -175,7 +184,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("hu", _("Hungarian")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "platform" / "allot" / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

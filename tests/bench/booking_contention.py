@@ -24,6 +24,8 @@ from tests.bench.harness import bench_environment, http_load, json_body, report,
 
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", 2000))
+# Sync workers measured best on 2 cores (gthread loses ~25% to GIL contention): 2 x cores + 2.
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", 2 * (os.cpu_count() or 2) + 2))
 
 CEILING_SCRIPT = """
 \\set client random(1, {clients})
@@ -132,7 +134,7 @@ def main() -> None:
     with bench_environment("booking") as env:
         setup = _setup()
         host = "bench.localhost"
-        with web_server(env) as port:
+        with web_server(env, workers=WEB_WORKERS, threads=1, worker_class="sync") as port:
             service_id = setup["service"].pk
             warmup = [s.pk for s in setup["spread"][:5]]
             http_load(port, host, concurrency=8, total=100, request=_booking_request(service_id, warmup, "warm"))

@@ -122,12 +122,12 @@ def child_environment(env: dict) -> dict:
 
 
 @contextlib.contextmanager
-def web_server(env: dict, *, workers: int = 3, threads: int = 8):
+def web_server(env: dict, *, workers: int = 3, threads: int = 8, worker_class: str = "gthread"):
     """The real HTTP stack: `allot web` (gunicorn) on a free port. Yields the port."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "allot.cli", "web", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--threads", str(threads)],
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class],
         env=child_environment(env), cwd=CHECKOUT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

@@ -31,6 +31,8 @@ APP_ENVIRONMENT = {
 NOT_DEPLOYED_ENVIRONMENT = {
     "STATIC_ROOT", "MEDIA_ROOT", "ALLOT_PORT",  # fixed by the image
     "ALLOT_DATA_DIR", "ALLOT_MAIL_PORT", "WHITENOISE_USE_FINDERS",  # development (`allot up`) only
+    "ALLOT_EMBEDDED_SERVICES",  # tests only: embedded servers with DEBUG off; never in a deployment
+    "WEB_WORKER_CLASS", "WEB_THREADS",  # the image's sync workers are the measured best; kept fixed
     "ALLOT_TEST_DATABASE_NAME", "STRIPE_API_BASE",  # the test suite's own database and Stripe stand-in
     # Follow DEBUG by default; an operator can still set them through config.extra.
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DATABASE_CONN_HEALTH_CHECKS",
@@ -449,7 +451,7 @@ def test_default_configuration_is_production_safe():
         "LOG_LEVEL": "INFO",
         "SECURE_SSL_REDIRECT": "1",
         "STRIPE_PUBLISHABLE_KEY": "",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": "3",
         "ALLOT_WORKER_PROCESSES": "2",
         "ALLOT_WORKER_THREADS": "8",
     }
