@@ -41,6 +41,10 @@ def default_languages() -> list[str]:
     return list(LANGUAGE_CODES)
 
 
+def default_reminder_offsets() -> list[int]:
+    return [24 * 60, 2 * 60]
+
+
 class TenantQuerySet(models.QuerySet):
     def customers(self):
         """Organisations, without the public schema's own row and the provisioning template."""
@@ -75,6 +79,14 @@ class Tenant(TenantMixin):
     self_service_enabled = models.BooleanField(
         default=True, help_text=_("Clients may cancel or reschedule their own bookings (services can override).")
     )
+    reminder_offsets_minutes = ArrayField(
+        models.PositiveIntegerField(), default=default_reminder_offsets, blank=True,
+        help_text=_("Send reminders this many minutes before a booking starts (e.g. 1440, 120)."),
+    )
+    attendance_request_enabled = models.BooleanField(
+        default=True, help_text=_("Ask clients to confirm they are coming, with confirm and cancel links."),
+    )
+    attendance_request_offset_minutes = models.PositiveIntegerField(default=2 * 24 * 60)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

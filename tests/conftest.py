@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 CHECKOUT_DIR = Path(__file__).resolve().parents[1]
@@ -165,7 +166,10 @@ def _public_schema_around_each_test():
     from tenants import resolution
 
     connection.set_schema_to_public()
+    # Requests activate the client's language in this thread (LocaleMiddleware); start each test in English.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     # Rolled-back tests may have cached tenants, domains or services that no longer exist.
     resolution.forget_local()
     forget_local_catalogues()

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core import events
+from booking_core import events, notifications
 from booking_core.actors import Actor
 from booking_core.errors import (
     BookingError,
@@ -156,6 +156,7 @@ def booking_create_group(
         )
         add_seats_booked(session, seats)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
+        notifications.notify_booking_created(booking)
     return booking
 
 
@@ -217,6 +218,7 @@ def booking_create_individual(
         )
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
+        notifications.notify_booking_created(booking)
     return booking
 
 
@@ -293,6 +295,7 @@ def booking_cancel(*, tenant, booking: Booking, actor: Actor, reason: str = "",
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
         _release(booking, reason="booking.cancelled")
         audit_record(actor=actor, action="booking.cancelled", obj=booking, before=before, after=booking.snapshot())
+        notifications.notify_booking_cancelled(booking)
     return booking
 
 
@@ -332,13 +335,14 @@ def booking_reschedule(*, tenant, booking: Booking, starts_at: dt.datetime, acto
         events.publish(events.SlotFreed(service_id=service.pk, staff_id=old_staff, starts_at=old_start,
                                         ends_at=old_end, reason="booking.rescheduled"))
         audit_record(actor=actor, action="booking.rescheduled", obj=booking, before=before, after=booking.snapshot())
+        notifications.notify_booking_rescheduled(booking, old_starts_at=old_start)
     return booking
 
 
 def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Confirm a pending booking (services that require approval)."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        booking = booking_row_lock(booking.pk)
         if booking.status == Booking.Status.CONFIRMED:
             return booking
         if booking.status != Booking.Status.PENDING:
@@ -348,6 +352,7 @@ def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None =
         booking.confirmed_at = now or timezone.now()
         booking.save(update_fields=["status", "confirmed_at", "updated_at"])
         audit_record(actor=actor, action="booking.confirmed", obj=booking, before=before, after=booking.snapshot())
+        notifications.notify_booking_confirmed(booking)
     return booking
 
 
@@ -370,4 +375,21 @@ def booking_mark_attendance(*, booking: Booking, attended: bool, actor: Actor,
         booking.save(update_fields=["status", "updated_at"])
         action = "booking.attended" if attended else "booking.no_show"
         audit_record(actor=actor, action=action, obj=booking, before=before, after=booking.snapshot())
+    return booking
+
+
+def booking_client_confirm_attendance(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """The client says "I am coming" (the link in the attendance request)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = booking_row_lock(booking.pk)
+        if not booking.is_live:
+            raise BookingError(_("This booking is no longer active."))
+        if booking.starts_at <= now:
+            raise BookingError(_("This booking has already started."))
+        if booking.client_confirmed_at is None:
+            booking.client_confirmed_at = now
+            booking.save(update_fields=["client_confirmed_at", "updated_at"])
+            audit_record(actor=Actor.client(booking.client.email), action="booking.attendance_confirmed",
+                         obj=booking, after=booking.snapshot())
     return booking

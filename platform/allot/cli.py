@@ -209,6 +209,7 @@ def command_up(args) -> int:
     env = _child_environment()
     env.setdefault("DEBUG", "1")
     env.setdefault("ALLOT_PORT", str(args.port))
+    env.setdefault("ALLOT_PUBLIC_PORT", str(args.port))
     mail_folder = embedded.data_dir() / "mail"
     env.setdefault("EMAIL_URL", f"smtp://127.0.0.1:{args.mail_port}")
 

@@ -31,6 +31,9 @@ ALLOT_ROOT_DOMAIN = env_str("ALLOT_ROOT_DOMAIN", "localhost").lower().strip(".")
 # The tenant middleware answers only hosts that belong to a tenant (everything else is a 404), so the
 # Host header is validated there; custom tenant domains cannot be listed here in advance.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+# How links in emails reach the sites: scheme, and a port when not the default one (development).
+ALLOT_PUBLIC_SCHEME = env_str("ALLOT_PUBLIC_SCHEME", "http" if DEBUG else "https")
+ALLOT_PUBLIC_PORT = env_str("ALLOT_PUBLIC_PORT", "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # --- Applications (django-tenants: shared apps live in `public`, tenant apps in every schema) ---------

@@ -25,14 +25,16 @@ APP_ENVIRONMENT = {
     "CSRF_TRUSTED_ORIGINS", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SENTRY_DSN", "SENTRY_ENVIRONMENT",
     "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "ALLOT_REDIS_NAMESPACE",
     "DATABASE_CONN_MAX_AGE", "LOG_LEVEL", "SECURE_SSL_REDIRECT", "WEB_CONCURRENCY",
-    "ALLOT_WORKER_PROCESSES", "ALLOT_WORKER_THREADS",
+    "ALLOT_WORKER_PROCESSES", "ALLOT_WORKER_THREADS", "ALLOT_PUBLIC_SCHEME", "ALLOT_OUTBOX_TENANT_INFLIGHT",
+    "ALLOT_OUTBOX_BATCH_SIZE", "ALLOT_OUTBOX_LEASE_SECONDS", "ALLOT_OUTBOX_RETRY_BASE_SECONDS",
 }
 # Read by the code but deliberately not part of the deployment's configuration.
 NOT_DEPLOYED_ENVIRONMENT = {
     "STATIC_ROOT", "MEDIA_ROOT", "ALLOT_PORT",  # fixed by the image
-    "ALLOT_DATA_DIR", "ALLOT_MAIL_PORT", "WHITENOISE_USE_FINDERS",  # development (`allot up`) only
+    "ALLOT_DATA_DIR", "ALLOT_MAIL_PORT", "WHITENOISE_USE_FINDERS", "ALLOT_PUBLIC_PORT",  # `allot up` only
     "ALLOT_EMBEDDED_SERVICES",  # tests only: embedded servers with DEBUG off; never in a deployment
     "WEB_WORKER_CLASS", "WEB_THREADS",  # the image's sync workers are the measured best; kept fixed
+    "ALLOT_WORKER_POLL_MS",  # idle poll interval of the workers; the default is the measured one
     "ALLOT_TEST_DATABASE_NAME", "STRIPE_API_BASE",  # the test suite's own database and Stripe stand-in
     # Follow DEBUG by default; an operator can still set them through config.extra.
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DATABASE_CONN_HEALTH_CHECKS",
@@ -454,6 +456,11 @@ def test_default_configuration_is_production_safe():
         "WEB_CONCURRENCY": "3",
         "ALLOT_WORKER_PROCESSES": "2",
         "ALLOT_WORKER_THREADS": "8",
+        "ALLOT_PUBLIC_SCHEME": "https",
+        "ALLOT_OUTBOX_TENANT_INFLIGHT": "40",
+        "ALLOT_OUTBOX_BATCH_SIZE": "10",
+        "ALLOT_OUTBOX_LEASE_SECONDS": "60",
+        "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
     }
     assert secrets == {
         "DATABASE_URL": "postgresql://allot:database-password@postgres.internal:5432/allot",
@@ -504,6 +511,11 @@ def test_values_map_to_the_environment():
         "WEB_CONCURRENCY": "4",
         "ALLOT_WORKER_PROCESSES": "3",
         "ALLOT_WORKER_THREADS": "16",
+        "ALLOT_PUBLIC_SCHEME": "https",
+        "ALLOT_OUTBOX_TENANT_INFLIGHT": "40",
+        "ALLOT_OUTBOX_BATCH_SIZE": "10",
+        "ALLOT_OUTBOX_LEASE_SECONDS": "60",
+        "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
         "SECURE_HSTS_SECONDS": "0",
     }
     assert {key: secrets[key] for key in ["EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]} == {

@@ -93,6 +93,11 @@ STRIPE_PUBLISHABLE_KEY: {{ .Values.config.stripePublishableKey | toString | quot
 WEB_CONCURRENCY: {{ .Values.web.concurrency | toString | quote }}
 ALLOT_WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}
 ALLOT_WORKER_THREADS: {{ .Values.worker.threads | toString | quote }}
+ALLOT_PUBLIC_SCHEME: {{ .Values.config.publicScheme | toString | quote }}
+ALLOT_OUTBOX_TENANT_INFLIGHT: {{ .Values.outbox.tenantInflight | toString | quote }}
+ALLOT_OUTBOX_BATCH_SIZE: {{ .Values.outbox.batchSize | toString | quote }}
+ALLOT_OUTBOX_LEASE_SECONDS: {{ .Values.outbox.leaseSeconds | toString | quote }}
+ALLOT_OUTBOX_RETRY_BASE_SECONDS: {{ .Values.outbox.retryBaseSeconds | toString | quote }}
 {{- range $name, $value := .Values.config.extra }}
 {{ $name }}: {{ $value | toString | quote }}
 {{- end }}

@@ -1,4 +1,4 @@
-"""What the scheduler runs, and how often."""
+"""What the scheduler runs, and how often. It only enqueues; the shared worker pool does the work."""
 
 from __future__ import annotations
 
@@ -13,5 +13,20 @@ class PeriodicJob:
     enqueue: Callable[[], None]
 
 
+def _send_public(actor_path: str) -> Callable[[], None]:
+    def enqueue() -> None:
+        import importlib
+
+        module_name, _dot, actor_name = actor_path.rpartition(".")
+        actor = getattr(importlib.import_module(module_name), actor_name)
+        actor.send_with_options(tenant_schema="public")
+
+    return enqueue
+
+
 def periodic_jobs() -> list[PeriodicJob]:
-    return []
+    return [
+        PeriodicJob("outbox.relay", 5, _send_public("allot.outbox.tasks.outbox_relay_pass")),
+        PeriodicJob("tenants.fan_out.minutely", 60, _send_public("allot.jobs.tasks.fan_out_minutely")),
+        PeriodicJob("maintenance.prune", 3600, _send_public("allot.jobs.tasks.prune_history")),
+    ]

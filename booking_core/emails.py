@@ -1,0 +1,92 @@
+"""Turning booking outbox rows into emails, in the client's language, in the worker (tenant schema set).
+
+Each event type has three templates under booking_core/email/: `<event>.subject.txt`, `<event>.txt` and
+`<event>.html`. Times are shown in the tenant's time zone; confirmations and reschedules carry an .ics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from allot.outbox.delivery import NoLongerRelevant, renderer
+from allot.outbox.models import OutboxMessage
+from booking_core import notifications
+from booking_core.calendar import booking_ics
+from booking_core.models import Booking
+from tenants.links import tenant_url
+
+CALENDAR_EVENTS = {notifications.BOOKING_CONFIRMED, notifications.BOOKING_RESCHEDULED}
+
+
+def manage_path(booking: Booking, action: str = "") -> str:
+    return f"/b/{booking.manage_token}/{action + '/' if action else ''}"
+
+
+def _booking(row: OutboxMessage) -> Booking:
+    booking = (
+        Booking.objects.select_related("service", "session", "staff", "client")
+        .filter(pk=row.payload.get("booking_id")).first()
+    )
+    if booking is None:
+        raise NoLongerRelevant("the booking no longer exists")
+    return booking
+
+
+def _still_scheduled(row: OutboxMessage, booking: Booking) -> None:
+    """Reminders and attendance requests only make sense for the booking as it still is."""
+    if not booking.is_live:
+        raise NoLongerRelevant("the booking is no longer live")
+    if row.payload.get("starts_at") != booking.starts_at.isoformat():
+        raise NoLongerRelevant("the booking has moved")
+    if booking.starts_at <= timezone.now():
+        raise NoLongerRelevant("the booking has started")
+
+
+def render_booking_email(row: OutboxMessage) -> EmailMultiAlternatives:
+    tenant = connection.tenant
+    booking = _booking(row)
+    if row.event_type in notifications.SCHEDULED_EVENTS:
+        _still_scheduled(row, booking)
+    context = {
+        "tenant": tenant,
+        "booking": booking,
+        "service_name": booking.service.translated("name", row.language),
+        "starts_at": booking.starts_at,
+        "ends_at": booking.ends_at,
+        "time_zone": tenant.timezone,
+        "payload": row.payload,
+        "old_starts_at": dt.datetime.fromisoformat(row.payload["old_starts_at"])
+        if row.payload.get("old_starts_at") else None,
+        "manage_url": tenant_url(tenant, manage_path(booking)),
+        "confirm_url": tenant_url(tenant, manage_path(booking, "confirm")),
+        "cancel_url": tenant_url(tenant, manage_path(booking, "cancel")),
+        "can_self_serve": booking.service.self_service_enabled(tenant),
+        "primary_colour": tenant.primary_colour,
+    }
+    name = row.event_type.replace(".", "_")
+    with timezone.override(tenant.zone):
+        subject = " ".join(render_to_string(f"booking_core/email/{name}.subject.txt", context).split())
+        text = render_to_string(f"booking_core/email/{name}.txt", context)
+        html = render_to_string(f"booking_core/email/{name}.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject, body=text, to=[row.recipient],
+        from_email=f"{tenant.display_name} <{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}>",
+        reply_to=[tenant.contact_email] if tenant.contact_email else None,
+    )
+    email.attach_alternative(html, "text/html")
+    if row.event_type in CALENDAR_EVENTS or row.event_type == notifications.BOOKING_CANCELLED:
+        ics = booking_ics(booking, tenant, cancelled=row.event_type == notifications.BOOKING_CANCELLED,
+                          manage_url=context["manage_url"])
+        email.attach("booking.ics", ics, "text/calendar; charset=utf-8")
+    return email
+
+
+for _event in (notifications.BOOKING_CONFIRMED, notifications.BOOKING_RECEIVED, notifications.BOOKING_CANCELLED,
+               notifications.BOOKING_RESCHEDULED, notifications.BOOKING_REMINDER, notifications.ATTENDANCE_REQUEST):
+    renderer(_event)(render_booking_email)

@@ -1,0 +1,66 @@
+"""Scheduling reminders and attendance requests (a per-tenant job that runs every minute).
+
+Reminder moments are computed on the tenant's wall clock: "24 hours before" a Monday 10:00 booking is
+Sunday 10:00 local time, also on the night the clocks change. A reminder is only created once its moment
+has come and only if the booking existed at that moment (no "24 hours to go" mail for a booking made an
+hour ahead); its idempotency key carries the booking's start, so a moved booking gets new ones and a
+job that runs twice creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from allot.outbox.models import OutboxMessage
+from booking_core import notifications
+from booking_core.models import Booking
+
+# How far back a missed moment still counts (the scheduler was down for a while).
+CATCH_UP = dt.timedelta(hours=6)
+
+
+def moment_before(starts_at: dt.datetime, minutes: int, zone) -> dt.datetime:
+    """`minutes` before `starts_at`, counted on the local wall clock of `zone`."""
+    local = starts_at.astimezone(zone).replace(tzinfo=None) - dt.timedelta(minutes=minutes)
+    return local.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def reminders_dispatch(now: dt.datetime | None = None) -> int:
+    """Write the reminders and attendance requests whose moment has come; returns how many were new."""
+    tenant = connection.tenant
+    now = now or timezone.now()
+    plans = [("reminder", minutes) for minutes in sorted(set(tenant.reminder_offsets_minutes or []))]
+    if tenant.attendance_request_enabled:
+        plans.append(("attendance", tenant.attendance_request_offset_minutes))
+    if not plans:
+        return 0
+    # A wall-clock day can be 25 hours long: look a day further than the longest offset.
+    horizon = now + dt.timedelta(minutes=max(minutes for _kind, minutes in plans)) + dt.timedelta(days=1)
+    due = {}
+    bookings = Booking.objects.filter(
+        status__in=Booking.LIVE_STATUSES, starts_at__gt=now, starts_at__lte=horizon
+    ).select_related("client")
+    for booking in bookings:
+        for kind, minutes in plans:
+            moment = moment_before(booking.starts_at, minutes, tenant.zone)
+            if not (now - CATCH_UP <= moment <= now and moment >= booking.created_at):
+                continue
+            if kind == "reminder":
+                due[notifications.reminder_key(booking, minutes)] = (booking, kind, minutes, moment)
+            elif booking.client_confirmed_at is None:
+                due[notifications.attendance_request_key(booking)] = (booking, kind, minutes, moment)
+    already = set(
+        OutboxMessage.objects.filter(tenant_schema=tenant.schema_name, idempotency_key__in=list(due))
+        .values_list("idempotency_key", flat=True)
+    )
+    new = [plan for key, plan in due.items() if key not in already]
+    with transaction.atomic():
+        for booking, kind, minutes, moment in new:
+            if kind == "reminder":
+                notifications.schedule_reminder(booking, offset_minutes=minutes, send_at=moment)
+            else:
+                notifications.schedule_attendance_request(booking, send_at=moment)
+    return len(new)

@@ -1,0 +1,47 @@
+"""Recording job runs (and, with Sentry configured, reporting them as cron check-ins)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from allot.jobs.models import JobRun
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def recorded_run(job_name: str, *, tenant_schema: str | None = None):
+    """Record a run of `job_name` around the block; set `run.items_processed` inside it.
+
+    The row is written before the work starts and finished afterwards, each in its own short transaction,
+    so a crash leaves a visible `running` row rather than nothing. Errors are recorded and re-raised.
+    """
+    schema = tenant_schema if tenant_schema is not None else connection.schema_name
+    scope = "" if schema == settings.PUBLIC_SCHEMA_NAME else schema
+    run = JobRun.objects.create(job_name=job_name, tenant_schema=scope, started_at=timezone.now())
+    check_in = _sentry_check_in(job_name, "in_progress")
+    try:
+        yield run
+    except Exception as error:
+        run.status = JobRun.Status.FAILED
+        run.error = f"{type(error).__name__}: {error}"[:4000]
+        raise
+    else:
+        run.status = JobRun.Status.SUCCEEDED
+    finally:
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "items_processed", "finished_at"])
+        _sentry_check_in(job_name, "ok" if run.status == JobRun.Status.SUCCEEDED else "error", check_in)
+
+
+def _sentry_check_in(job_name: str, status: str, check_in_id: str | None = None) -> str | None:
+    if not settings.SENTRY_DSN:
+        return None
+    from sentry_sdk.crons import capture_checkin
+
+    return capture_checkin(monitor_slug=job_name.replace(".", "-"), check_in_id=check_in_id, status=status)

@@ -1,0 +1,139 @@
+"""Delivering one outbox row: render it, send it over SMTP, mark it, in that order.
+
+A row is locked (skip_locked) for its whole delivery, so two deliveries of the same row never overlap;
+one that finds the row sent, cancelled or dead does nothing. The only window for a duplicate email is a
+worker dying after the mail server accepted the message and before the row was marked sent. The stable
+Message-ID lets mail clients fold such a duplicate away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import smtplib
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone, translation
+
+from allot.outbox.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = float(os.environ.get("ALLOT_OUTBOX_RETRY_BASE_SECONDS") or 30)
+RETRY_MAX_SECONDS = 3600
+
+Renderer = Callable[[OutboxMessage], EmailMultiAlternatives]
+_renderers: dict[str, Renderer] = {}
+_local = threading.local()
+
+
+class NoLongerRelevant(Exception):
+    """Raised by a renderer when the message should not go out any more (e.g. the booking was cancelled)."""
+
+
+def renderer(event_type: str) -> Callable[[Renderer], Renderer]:
+    """Register the function that turns rows of `event_type` into an email (called in the tenant's schema)."""
+
+    def register(function: Renderer) -> Renderer:
+        _renderers[event_type] = function
+        return function
+
+    return register
+
+
+def message_id_for(tenant_schema: str, idempotency_key: str) -> str:
+    digest = hashlib.sha256(f"{tenant_schema}:{idempotency_key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{settings.ALLOT_ROOT_DOMAIN}>"
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff: base, 2 x base, 4 x base, ... capped at an hour."""
+    return dt.timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def _mail_connection():
+    """One SMTP connection per worker thread, kept open between messages."""
+    connection = getattr(_local, "connection", None)
+    if connection is None:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+        _local.connection = connection
+    return connection
+
+
+def close_mail_connection() -> None:
+    connection = getattr(_local, "connection", None)
+    _local.connection = None
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # a broken connection is dropped either way
+            logger.debug("closing a broken SMTP connection failed", exc_info=True)
+
+
+def _send(email: EmailMultiAlternatives) -> None:
+    for attempt in (1, 2):
+        try:
+            if _mail_connection().send_messages([email]) != 1:
+                raise smtplib.SMTPException("the mail backend did not accept the message")
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            # The kept-open connection went stale (server idle timeout): reconnect once at once.
+            close_mail_connection()
+            if attempt == 2:
+                raise
+
+
+def _fail(row: OutboxMessage, error: Exception, now: dt.datetime) -> str:
+    row.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if row.attempts >= row.max_attempts:
+        row.status = OutboxMessage.Status.DEAD
+        logger.error("outbox message %s is dead after %s attempts: %s", row.pk, row.attempts, row.last_error)
+    else:
+        row.status = OutboxMessage.Status.FAILED
+        row.next_attempt_at = now + retry_delay(row.attempts)
+    row.lease_expires_at = None
+    row.save(update_fields=["status", "last_error", "next_attempt_at", "lease_expires_at", "attempts", "updated_at"])
+    return row.status
+
+
+def deliver(message_id: int) -> str:
+    """Deliver one row if it is still to be delivered; returns what happened (for logs and tests)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        if row is None:
+            return "busy"  # another worker is delivering it right now (or it was deleted)
+        if row.status in (OutboxMessage.Status.SENT, OutboxMessage.Status.DEAD, OutboxMessage.Status.CANCELLED):
+            return "already " + row.status
+        if row.status != OutboxMessage.Status.INFLIGHT and row.next_attempt_at > now:
+            return "not due"
+        row.attempts += 1
+        try:
+            with translation.override(row.language):
+                email = _renderers[row.event_type](row)
+        except NoLongerRelevant:
+            row.status = OutboxMessage.Status.CANCELLED
+            row.save(update_fields=["status", "attempts", "updated_at"])
+            return "cancelled"
+        except Exception as error:  # a rendering bug must not lose the message: retry, then dead
+            logger.exception("rendering outbox message %s failed", row.pk)
+            return _fail(row, error, now)
+        email.extra_headers["Message-ID"] = row.message_id
+        try:
+            _send(email)
+        except Exception as error:
+            close_mail_connection()
+            return _fail(row, error, now)
+        row.status = OutboxMessage.Status.SENT
+        row.sent_at = timezone.now()
+        row.lease_expires_at = None
+        row.last_error = ""
+        row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
+    return "sent"

@@ -1,0 +1,77 @@
+"""Writing to the outbox (inside the caller's transaction) and operator decisions on messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from allot.errors import ApplicationError
+from allot.outbox.models import OutboxMessage
+
+
+def outbox_write(
+    *,
+    event_type: str,
+    recipient: str,
+    language: str,
+    payload: dict,
+    idempotency_key: str,
+    subject_ref: str = "",
+    send_at: dt.datetime | None = None,
+    queue: str = OutboxMessage.Queue.TRANSACTIONAL,
+    tenant_schema: str | None = None,
+) -> None:
+    """Record a message to send once the current transaction commits (or at `send_at`).
+
+    Must run inside the transaction of the change it announces: a rollback removes it with the change.
+    A second write with the same key is ignored, so callers can be retried safely.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox_write must run inside the transaction of the change it announces")
+    schema = tenant_schema or connection.schema_name
+    message = OutboxMessage(
+        tenant_schema=schema, event_type=event_type, recipient=recipient, language=language, payload=payload,
+        idempotency_key=idempotency_key, subject_ref=subject_ref, queue=queue,
+        next_attempt_at=send_at or timezone.now(),
+    )
+    # One INSERT ... ON CONFLICT DO NOTHING: no savepoint round trips inside a booking's lock.
+    OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
+    _dispatch_after_commit(schema)
+
+
+def _dispatch_after_commit(schema: str) -> None:
+    from allot.outbox.relay import dispatch_tenant
+
+    # robust: a failure to reach Redis must never turn a committed booking into an error page.
+    transaction.on_commit(lambda: dispatch_tenant(schema), robust=True)
+
+
+def outbox_cancel(*, subject_ref: str, event_types: list[str] | None = None,
+                  tenant_schema: str | None = None) -> int:
+    """Cancel messages about `subject_ref` that have not gone out yet (e.g. reminders of a cancelled booking)."""
+    messages = OutboxMessage.objects.filter(
+        tenant_schema=tenant_schema or connection.schema_name, subject_ref=subject_ref,
+        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED],
+    )
+    if event_types:
+        messages = messages.filter(event_type__in=event_types)
+    return messages.update(status=OutboxMessage.Status.CANCELLED, updated_at=timezone.now())
+
+
+def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
+    """An operator sends a dead (or failed) message again, with a fresh set of attempts."""
+    if message.status not in (OutboxMessage.Status.DEAD, OutboxMessage.Status.FAILED):
+        raise ApplicationError("Only failed or dead messages can be retried.", code="not_retryable")
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if message.status not in (OutboxMessage.Status.DEAD, OutboxMessage.Status.FAILED):
+            return message
+        message.status = OutboxMessage.Status.PENDING
+        message.attempts = 0
+        message.next_attempt_at = timezone.now()
+        message.lease_expires_at = None
+        message.save(update_fields=["status", "attempts", "next_attempt_at", "lease_expires_at", "updated_at"])
+        _dispatch_after_commit(message.tenant_schema)
+    return message
