@@ -101,10 +101,19 @@ class SessionAdminForm(forms.ModelForm):
 @admin.register(Session, site=tenant_admin_site)
 class SessionAdmin(admin.ModelAdmin):
     form = SessionAdminForm
-    list_display = ["service", "starts_at", "capacity", "seats_booked", "seats_held", "location", "is_cancelled"]
+    list_display = ["service", "starts_at", "capacity", "seats_booked", "seats_held", "location", "is_cancelled",
+                    "waitlist"]
     list_filter = ["service", "is_cancelled"]
     date_hierarchy = "starts_at"
     readonly_fields = ["seats_booked", "seats_held", "accepted_overbooking", "is_cancelled", "recurrence_key"]
+
+    @admin.display(description="waitlist")
+    def waitlist(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">queue</a>', reverse("tenant_admin:booking_core_waitlist_session",
+                                                             args=[obj.pk]))
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["service", "starts_at", "ends_at"] if obj is not None else []
@@ -268,3 +277,5 @@ class TenantApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for key in queryset:
             api_key_revoke(key=key)
+
+from booking_core import admin_waitlist  # noqa: E402,F401  (waitlist pages of the back office)

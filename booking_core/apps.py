@@ -8,9 +8,10 @@ class BookingCoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from booking_core import emails  # noqa: F401  (registers the booking email renderers)
+        from booking_core import emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
+        from booking_core.services import offers  # noqa: F401  (subscribes offer preparation to freed places)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

@@ -8,9 +8,15 @@ from django.utils import timezone
 
 from booking_core.actors import Actor
 from booking_core.models import FormField, Service, Session
-from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
+from booking_core.services.bookings import (
+    ClientDetails,
+    booking_cancel,
+    booking_create_group,
+    booking_create_individual,
+)
 from booking_core.services.catalogue import form_field_create, service_create, staff_create, working_hours_create
 from booking_core.services.sessions import sessions_create_weekly
+from booking_core.services.waitlist import waitlist_entry_set_priority, waitlist_join
 
 DEMO = Actor.system("demo data")
 
@@ -20,6 +26,12 @@ CLIENTS = [
     ClientDetails("Emma Clarke", "emma.clarke@example.com"),
     ClientDetails("Nagy Bence", "bence.nagy@example.com"),
     ClientDetails("Lena Fischer", "lena.fischer@example.com"),
+]
+WAITING = [
+    (ClientDetails("Tóth Anna", "anna.toth@example.com"), 3),  # a family of three
+    (ClientDetails("Paul Schmidt", "paul.schmidt@example.com"), 1),
+    (ClientDetails("Sophie Brown", "sophie.brown@example.com"), 1),
+    (ClientDetails("Varga Péter", "peter.varga@example.com"), 2),
 ]
 
 
@@ -71,10 +83,41 @@ def _group(tenant) -> Service:
     return service
 
 
+def _workshop(tenant) -> None:
+    """A small workshop whose waitlist offers wait for staff to release them: the prepared-offer flow."""
+    service = service_create(
+        actor=DEMO, kind=Service.Kind.GROUP, slug="workshop", position=3,
+        name_en="Weekend workshop", name_hu="Hétvégi műhely", name_de="Wochenend-Workshop",
+        description_en="Six places, popular: join the waitlist when it is full.",
+        description_hu="Hat hely, népszerű: ha betelt, iratkozz fel a várólistára.",
+        description_de="Sechs Plätze, beliebt: Wenn er voll ist, trag dich in die Warteliste ein.",
+        duration_minutes=120, price_amount=900000 if tenant.default_language == "hu" else 4500,
+        price_currency="HUF" if tenant.default_language == "hu" else "EUR",
+        max_seats_per_booking=3, min_notice_minutes=60, horizon_days=60, offer_validity_hours=24,
+        offer_auto_send=Service.OfferRelease.OFF,
+    )
+    today = timezone.now().astimezone(tenant.zone).date()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    sessions = sessions_create_weekly(service=service, zone=tenant.zone, first_date=saturday,
+                                      last_date=saturday + dt.timedelta(days=7), weekdays=[5],
+                                      start_time=dt.time(10), capacity=6, location="Studio 2", actor=DEMO)
+    full = sessions[0]
+    bookings = [booking_create_group(tenant=tenant, session=full, seats=seats, client=details, actor=DEMO,
+                                     language=tenant.default_language)
+                for details, seats in zip(CLIENTS, [2, 2, 1, 1], strict=False)]
+    entries = [waitlist_join(service=service, session=full, seats=seats, client=details, actor=DEMO,
+                             language=tenant.default_language)
+               for details, seats in WAITING]
+    waitlist_entry_set_priority(entry=entries[2], priority=5, reason="Missed last month's workshop", actor=DEMO)
+    # Two seats free up: the family of three does not fit and keeps its place; offers wait for release.
+    booking_cancel(tenant=tenant, booking=bookings[0], actor=DEMO, reason="Moved away")
+
+
 def seed(tenant) -> None:
     if Service.objects.filter(slug__in=["consultation", "group-class"]).exists():
         return
     individual, group = _individual(tenant), _group(tenant)
+    _workshop(tenant)
     sessions = list(Session.objects.filter(service=group).order_by("starts_at"))
     # The first session is almost full; the next has a few bookings.
     for details, seats in zip(CLIENTS, [3, 3, 3, 2], strict=False):

@@ -27,3 +27,21 @@ class CutoffPassedError(ApplicationError):
 
 class BookingNotFoundError(NotFoundError):
     pass
+
+
+class WaitlistError(ApplicationError):
+    code = "invalid"
+
+
+class WaitlistNotFoundError(NotFoundError):
+    pass
+
+
+class OfferClosedError(ConflictError):
+    """The offer was already answered, withdrawn or passed on: nothing changed."""
+
+    code = "offer_closed"
+
+
+class OfferExpiredError(ConflictError):
+    code = "offer_expired"

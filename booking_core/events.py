@@ -35,6 +35,14 @@ class SlotFreed:
     reason: str
 
 
+@dataclass(frozen=True)
+class SessionCancelled:
+    """A group session was called off: whatever waits for it (waitlist entries, offers) is over."""
+
+    session_id: int
+    reason: str
+
+
 def subscribe(event_type: type) -> Callable[[Callable], Callable]:
     def register(handler: Callable) -> Callable:
         if handler not in _handlers[event_type]:

@@ -79,6 +79,11 @@ class Tenant(TenantMixin):
     self_service_enabled = models.BooleanField(
         default=True, help_text=_("Clients may cancel or reschedule their own bookings (services can override).")
     )
+    waitlist_auto_send_enabled = models.BooleanField(
+        default=True,
+        help_text=_("Send waitlist offers as soon as they are prepared (services can override); off: staff release "
+                    "them."),
+    )
     reminder_offsets_minutes = ArrayField(
         models.PositiveIntegerField(), default=default_reminder_offsets, blank=True,
         help_text=_("Send reminders this many minutes before a booking starts (e.g. 1440, 120)."),

@@ -214,7 +214,10 @@ def _volatile_public_tables() -> list[str]:
 def _tenant_tables() -> list[str]:
     from django.apps import apps
 
-    return [model._meta.db_table for model in apps.get_app_config("booking_core").get_models()]
+    # Apps whose tables live only in tenant schemas (contenttypes and admin are shared as well).
+    tenant_only = set(settings.TENANT_APPS) - set(settings.SHARED_APPS) - {"django.contrib.admin"}
+    return [model._meta.db_table for config in apps.get_app_configs() if config.name in tenant_only
+            for model in config.get_models()]
 
 
 def _clean_committed_data() -> None:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from booking_core.api import operator_serializers as s
 from booking_core.api.permissions import EVERY_ROLE, IsOperator, operator_actor
+from booking_core.api.query_params import datetime_param, int_param
 from booking_core.errors import BookingError
 from booking_core.models import (
     AvailabilityOverride,
@@ -169,35 +170,15 @@ class TimeOffViewSet(StaffChildViewSet):
         catalogue.time_off_delete(time_off=instance, actor=self.actor)
 
 
-def _datetime_param(request, name: str) -> dt.datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError as error:
-        raise BookingError(_("Use ISO 8601 dates or times."), fields={name: [_("Not a date or time.")]}) from error
-    return value if value.tzinfo else value.replace(tzinfo=connection.tenant.zone)
-
-
-def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit():
-        raise BookingError(_("Use a number."), fields={name: [_("Not a number.")]})
-    return int(raw)
-
-
 class SessionViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
     serializer_class = s.SessionSerializer
 
     def get_queryset(self):
         queryset = Session.objects.select_related("service").order_by("starts_at", "id")
         if self.action == "list":
-            service_id = _int_param(self.request, "service")
-            starts_from = _datetime_param(self.request, "from")
-            starts_until = _datetime_param(self.request, "to")
+            service_id = int_param(self.request, "service")
+            starts_from = datetime_param(self.request, "from")
+            starts_until = datetime_param(self.request, "to")
             if service_id:
                 queryset = queryset.filter(service_id=service_id)
             if starts_from:
@@ -267,10 +248,10 @@ class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         if status and status not in Booking.Status.values:
             raise BookingError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
         return bookings_for_operator(
-            status=status, service_id=_int_param(self.request, "service"),
-            session_id=_int_param(self.request, "session"), staff_id=_int_param(self.request, "staff"),
+            status=status, service_id=int_param(self.request, "service"),
+            session_id=int_param(self.request, "session"), staff_id=int_param(self.request, "staff"),
             client_email=self.request.query_params.get("client_email"),
-            starts_from=_datetime_param(self.request, "from"), starts_until=_datetime_param(self.request, "to"),
+            starts_from=datetime_param(self.request, "from"), starts_until=datetime_param(self.request, "to"),
         )
 
     def _respond(self, booking):

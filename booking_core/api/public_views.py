@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from booking_core.actors import Actor
 from booking_core.api import public_serializers as s
+from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
 from booking_core.models import Booking, Session, StaffMember
 from booking_core.selectors.availability import free_slots
@@ -41,20 +42,10 @@ class PublicView(APIView):
         return connection.tenant
 
 
-def _date_param(request, name: str, default: dt.date) -> dt.date:
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError as error:
-        raise BookingError(_("Use dates as YYYY-MM-DD."), fields={name: [_("Not a date.")]}) from error
-
-
 def _date_range(request, tenant) -> tuple[dt.date, dt.date]:
     today = timezone.now().astimezone(tenant.zone).date()
-    date_from = _date_param(request, "from", today)
-    date_to = _date_param(request, "to", date_from + dt.timedelta(days=6))
+    date_from = date_param(request, "from", today)
+    date_to = date_param(request, "to", date_from + dt.timedelta(days=6))
     if date_to < date_from or (date_to - date_from).days > MAX_RANGE_DAYS:
         raise BookingError(_("Ask for at most %(days)d days, with `to` not before `from`.") % {"days": MAX_RANGE_DAYS},
                            fields={"to": [_("Out of range.")]})
@@ -108,8 +99,8 @@ class SessionListView(PublicView, GenericAPIView):
         if not service.is_group:
             raise BookingError(_("Individual services are booked by slot."), fields={"service": [_("Not a group.")]})
         zone = self.tenant.zone
-        date_from = _date_param(request, "from", timezone.now().astimezone(zone).date())
-        date_to = _date_param(request, "to", date_from + dt.timedelta(days=MAX_RANGE_DAYS))
+        date_from = date_param(request, "from", timezone.now().astimezone(zone).date())
+        date_to = date_param(request, "to", date_from + dt.timedelta(days=MAX_RANGE_DAYS))
         sessions = sessions_upcoming(
             service=service,
             date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone),

@@ -5,12 +5,15 @@ from rest_framework.routers import SimpleRouter
 
 from booking_core.api import operator_views as operator
 from booking_core.api import public_views as public
+from booking_core.api import waitlist_views as waitlist
 
 router = SimpleRouter()
 router.register("services", operator.ServiceViewSet, basename="operator-service")
 router.register("staff", operator.StaffViewSet, basename="operator-staff")
 router.register("sessions", operator.SessionViewSet, basename="operator-session")
 router.register("bookings", operator.BookingViewSet, basename="operator-booking")
+router.register("waitlist", waitlist.WaitlistEntryViewSet, basename="operator-waitlist")
+router.register("offers", waitlist.OfferViewSet, basename="operator-offer")
 
 nested = SimpleRouter()
 nested.register(r"services/(?P<service_id>\d+)/form-fields", operator.FormFieldViewSet, basename="operator-form-field")
@@ -29,6 +32,12 @@ urlpatterns = [
     path("bookings/manage/<str:token>/cancel/", public.ManageCancelView.as_view(), name="api-booking-cancel"),
     path("bookings/manage/<str:token>/reschedule/", public.ManageRescheduleView.as_view(),
          name="api-booking-reschedule"),
+    path("waitlist/", waitlist.WaitlistJoinView.as_view(), name="api-waitlist-join"),
+    path("waitlist/<str:token>/", waitlist.WaitlistEntryView.as_view(), name="api-waitlist-entry"),
+    path("waitlist/<str:token>/leave/", waitlist.WaitlistLeaveView.as_view(), name="api-waitlist-leave"),
+    path("offers/<str:token>/", waitlist.OfferView.as_view(), name="api-offer"),
+    path("offers/<str:token>/accept/", waitlist.OfferAcceptView.as_view(), name="api-offer-accept"),
+    path("offers/<str:token>/decline/", waitlist.OfferDeclineView.as_view(), name="api-offer-decline"),
     path("operator/", include(router.urls)),
     path("operator/", include(nested.urls)),
 ]

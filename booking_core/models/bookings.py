@@ -100,7 +100,8 @@ class Booking(models.Model):
 
 
 class SlotClaim(models.Model):
-    """A 5-minute cell of a staff member's time taken by a live booking (including its buffers).
+    """A 5-minute cell of a staff member's time taken by a live booking or held by an open waitlist offer
+    (including buffers).
 
     Core PostgreSQL has no exclusion constraints on ranges without btree_gist; one unique row per
     cell gives the same guarantee: two overlapping appointments would claim a common cell.
@@ -108,10 +109,18 @@ class SlotClaim(models.Model):
 
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
     cell_start = models.DateTimeField()
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="slot_claims")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="slot_claims")
+    offer = models.ForeignKey("booking_core.Offer", on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="slot_claims")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["staff", "cell_start"], name="slot_claim_one_booking_per_cell")]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "cell_start"], name="slot_claim_one_booking_per_cell"),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False, offer__isnull=True) | Q(booking__isnull=True, offer__isnull=False),
+                name="slot_claim_held_by_a_booking_or_an_offer",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.staff_id}@{self.cell_start:%Y-%m-%d %H:%M}"

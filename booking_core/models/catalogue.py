@@ -30,6 +30,11 @@ class Service(TranslatedFieldsMixin, models.Model):
         ON = "on", _("clients may cancel and reschedule")
         OFF = "off", _("only staff may cancel or reschedule")
 
+    class OfferRelease(models.TextChoices):
+        INHERIT = "inherit", _("as the organisation's default")
+        ON = "on", _("send waitlist offers at once")
+        OFF = "off", _("staff release waitlist offers")
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
     slug = models.SlugField(max_length=80, unique=True)
     name_en = models.CharField(max_length=200, blank=True)
@@ -60,6 +65,15 @@ class Service(TranslatedFieldsMixin, models.Model):
         help_text=_("Offered start times are this far apart."),
     )
     staff_choice_enabled = models.BooleanField(default=True, help_text=_("Clients may pick who serves them."))
+    # waitlist
+    offer_auto_send = models.CharField(
+        max_length=10, choices=OfferRelease.choices, default=OfferRelease.INHERIT,
+        help_text=_("Send prepared waitlist offers at once (on), or keep them until staff release them (off)."),
+    )
+    offer_validity_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("How long a client has to accept a waitlist offer."),
+    )
     # group sessions
     max_seats_per_booking = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,6 +97,11 @@ class Service(TranslatedFieldsMixin, models.Model):
     @property
     def is_group(self) -> bool:
         return self.kind == self.Kind.GROUP
+
+    def offers_sent_automatically(self, tenant) -> bool:
+        if self.offer_auto_send == self.OfferRelease.INHERIT:
+            return bool(tenant.waitlist_auto_send_enabled)
+        return self.offer_auto_send == self.OfferRelease.ON
 
     def self_service_enabled(self, tenant) -> bool:
         if self.self_service == self.SelfService.INHERIT:

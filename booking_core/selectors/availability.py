@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils import timezone
 
-from booking_core.models import AvailabilityOverride, Booking, Service, StaffMember, TimeOff, WorkingHours
+from booking_core.models import AvailabilityOverride, Booking, Offer, Service, StaffMember, TimeOff, WorkingHours
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -111,6 +111,11 @@ def free_slots(
     if ignore_booking_id is not None:
         bookings = bookings.exclude(pk=ignore_booking_id)
     for staff, blocked_from, blocked_until in bookings.values_list("staff_id", "blocked_from", "blocked_until"):
+        busy[staff].append((blocked_from, blocked_until))
+    # Time held for a waitlist offer is as taken as a booking until the offer is answered.
+    held = Offer.objects.filter(staff_id__in=staff_ids, status__in=Offer.OPEN_STATUSES,
+                                blocked_from__lt=range_end, blocked_until__gt=range_start)
+    for staff, blocked_from, blocked_until in held.values_list("staff_id", "blocked_from", "blocked_until"):
         busy[staff].append((blocked_from, blocked_until))
     for time_off in TimeOff.objects.filter(Q(staff_id__in=staff_ids), starts_at__lt=range_end, ends_at__gt=range_start):
         busy[time_off.staff_id].append((time_off.starts_at, time_off.ends_at))

@@ -70,3 +70,23 @@ def add_seats_booked(session: Session, delta: int) -> int:
         session.accepted_overbooking = max(0, min(session.accepted_overbooking, session.seats_taken - session.capacity))
         Session.objects.filter(pk=session.pk).update(accepted_overbooking=session.accepted_overbooking)
     return max(0, session.seats_free - free_before)
+
+
+def add_seats_held(session_id: int, delta: int) -> None:
+    """Move a locked session's count of seats held by open waitlist offers by `delta` (in SQL).
+
+    Holding more seats than are free violates the CHECK constraint: the database refuses the hold.
+    """
+    try:
+        with transaction.atomic(savepoint=False):
+            Session.objects.filter(pk=session_id).update(seats_held=F("seats_held") + delta)
+    except IntegrityError as error:
+        raise CapacityError(_("This session is full."), extra={"seats_free": 0}) from error
+
+
+def convert_held_to_booked(session: Session, seats: int) -> None:
+    """An accepted offer: its held seats become booked seats, in one statement (capacity is unchanged)."""
+    Session.objects.filter(pk=session.pk).update(seats_held=F("seats_held") - seats,
+                                                 seats_booked=F("seats_booked") + seats)
+    session.seats_held -= seats
+    session.seats_booked += seats

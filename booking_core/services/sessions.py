@@ -125,5 +125,6 @@ def session_cancel(*, tenant, session: Session, actor: Actor, reason: str) -> Se
         session.save(update_fields=["is_cancelled", "updated_at"])
         for booking in Booking.objects.filter(session=session, status__in=Booking.LIVE_STATUSES):
             booking_cancel(tenant=tenant, booking=booking, actor=actor, reason=reason, now=timezone.now())
+        events.publish(events.SessionCancelled(session_id=session.pk, reason=reason))
         audit_record(actor=actor, action="session.cancelled", obj=session, before=before, after=_snapshot(session))
     return session

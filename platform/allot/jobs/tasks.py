@@ -16,6 +16,7 @@ from allot.workers.broker import actor
 # returning how many items they processed. Apps add theirs here.
 TENANT_JOBS = [
     "booking_core.reminders.reminders_dispatch",
+    "booking_core.services.offers.offers_expire_due",
 ]
 HISTORY_DAYS = 14
 

@@ -1,0 +1,309 @@
+"""Waitlist API: joining and answering offers (public, by token); the queue, priorities and offers (operators)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from booking_core.actors import Actor
+from booking_core.api import waitlist_serializers as s
+from booking_core.api.operator_views import OperatorViewSet
+from booking_core.api.permissions import EVERY_ROLE
+from booking_core.api.public_serializers import PublicBookingSerializer
+from booking_core.api.public_views import PublicView, client_language
+from booking_core.api.query_params import date_param, datetime_param, int_param
+from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundError
+from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
+from booking_core.selectors.bookings import booking_get_by_token
+from booking_core.selectors.catalogue import service_get_for_clients
+from booking_core.selectors.waitlist import (
+    candidates_for_date,
+    candidates_for_session,
+    offer_get_by_token,
+    offer_get_for_operator,
+    offers_for_operator,
+    waitlist_entries_for_operator,
+    waitlist_entry_get_by_token,
+    waitlist_entry_get_for_operator,
+)
+from booking_core.selectors.waitlist_figures import waitlist_figures
+from booking_core.services import offers as offer_services
+from booking_core.services import waitlist as waitlist_services
+from booking_core.services.bookings import ClientDetails
+
+
+def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str) -> WaitlistEntry:
+    """Resolve the ids of a join request within this tenant and call the service."""
+    session = None
+    if data.get("session") is not None:
+        session = Session.objects.filter(pk=data["session"], service=service).first()
+        if session is None:
+            raise WaitlistError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
+    staff = None
+    if data.get("staff") is not None:
+        staff = StaffMember.objects.filter(pk=data["staff"], services=service).first()
+        if staff is None:
+            raise WaitlistError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+    return waitlist_services.waitlist_join(
+        service=service, session=session, date_from=data.get("date_from") or data.get("date"),
+        date_to=data.get("date_to") or data.get("date"), staff=staff, seats=data["seats"],
+        client=ClientDetails(**data["client"]), answers=data["answers"], language=language, source=source,
+        campaign_code=data.get("campaign_code", ""), actor=actor,
+    )
+
+
+# --- public ----------------------------------------------------------------------------------------------
+
+
+class WaitlistJoinView(PublicView):
+    @extend_schema(summary="Join the waitlist of a full session, a date range or an appointment day",
+                   request=s.JoinSerializer, responses={201: s.EntrySerializer})
+    def post(self, request):
+        serializer = s.JoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        service = service_get_for_clients(service_id=data["service"])
+        entry = _join(data, service=service, actor=Actor.client(data["client"]["email"]),
+                      source=WaitlistEntry.Source.WEB, language=client_language(data.get("language"), self.tenant))
+        return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=entry.token)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class WaitlistEntryView(PublicView):
+    @extend_schema(summary="A waitlist entry with its position, by the token of its status link",
+                   responses=s.EntrySerializer)
+    def get(self, request, token: str):
+        return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
+
+
+class WaitlistLeaveView(PublicView):
+    @extend_schema(summary="Leave the waitlist (an open offer is passed to the next candidate)", request=None,
+                   responses=s.EntrySerializer)
+    def post(self, request, token: str):
+        entry = waitlist_entry_get_by_token(token=token)
+        waitlist_services.waitlist_entry_remove(entry=entry, actor=Actor.client(entry.client.email))
+        return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
+
+
+def _sent_offer(token: str) -> Offer:
+    offer = offer_get_by_token(token=token)
+    if offer.status == Offer.Status.PREPARED:
+        raise WaitlistNotFoundError("No offer with this link.")  # not released yet: it does not exist for the client
+    return offer
+
+
+class OfferView(PublicView):
+    @extend_schema(summary="An offer: what is held for the client and until when", responses=s.OfferSerializer)
+    def get(self, request, token: str):
+        return Response(s.OfferSerializer(_sent_offer(token)).data)
+
+
+class OfferAcceptView(PublicView):
+    @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
+                   request=None, responses=PublicBookingSerializer)
+    def post(self, request, token: str):
+        booking = offer_services.offer_accept(offer=_sent_offer(token))
+        return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
+                                                context={"tenant": self.tenant}).data)
+
+
+class OfferDeclineView(PublicView):
+    @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
+                   responses=s.OfferSerializer)
+    def post(self, request, token: str):
+        offer_services.offer_decline(offer=_sent_offer(token))
+        return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
+
+
+# --- operators ---------------------------------------------------------------------------------------------
+
+
+class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    """Entries of every waitlist. Staff members may handle the waitlist as they handle bookings."""
+
+    serializer_class = s.OperatorEntrySerializer
+    write_roles = EVERY_ROLE
+
+    @extend_schema(parameters=[OpenApiParameter("service", int), OpenApiParameter("session", int),
+                               OpenApiParameter("status", str, enum=WaitlistEntry.Status.values)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        entry_status = self.request.query_params.get("status")
+        if entry_status and entry_status not in WaitlistEntry.Status.values:
+            raise BookingError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
+        return waitlist_entries_for_operator(service_id=int_param(self.request, "service"),
+                                             session_id=int_param(self.request, "session"), status=entry_status)
+
+    def get_object(self):
+        return waitlist_entry_get_for_operator(entry_id=self.kwargs["pk"])
+
+    def _valid(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _entry(self, entry: WaitlistEntry) -> Response:
+        return Response(s.OperatorEntrySerializer(waitlist_entry_get_for_operator(entry_id=entry.pk)).data)
+
+    @extend_schema(request=s.OperatorJoinSerializer, responses={201: s.OperatorEntrySerializer})
+    def create(self, request):
+        """Put a client on a waitlist (phone call, import); optionally with a priority and its reason."""
+        data = self._valid(s.OperatorJoinSerializer)
+        service = Service.objects.filter(pk=data["service"]).first()
+        if service is None:
+            raise WaitlistNotFoundError(_("No such service."))
+        entry = _join(data, service=service, actor=self.actor, source=data["source"],
+                      language=client_language(data.get("language"), connection.tenant))
+        if data.get("priority") is not None:
+            entry = waitlist_services.waitlist_entry_set_priority(entry=entry, priority=data["priority"],
+                                                                  reason=data["priority_reason"], actor=self.actor)
+        response = self._entry(entry)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=s.PrioritySerializer, responses=s.OperatorEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def priority(self, request, pk=None):
+        """Move a candidate up or down the queue, with the reason shown next to the ranking."""
+        data = self._valid(s.PrioritySerializer)
+        entry = waitlist_services.waitlist_entry_set_priority(entry=self.get_object(), priority=data["priority"],
+                                                              reason=data["reason"], actor=self.actor)
+        return self._entry(entry)
+
+    @extend_schema(request=None, responses=s.OperatorEntrySerializer)
+    @action(detail=True, methods=["post"])
+    def remove(self, request, pk=None):
+        """Take the entry off the waitlist (an open offer is passed to the next candidate)."""
+        return self._entry(waitlist_services.waitlist_entry_remove(entry=self.get_object(), actor=self.actor))
+
+    @extend_schema(request=s.ManualOfferSerializer, responses={201: s.OperatorOfferSerializer})
+    @action(detail=True, methods=["post"])
+    def offer(self, request, pk=None):
+        """Offer a free place to this candidate by hand (sent at once unless send=false)."""
+        data = self._valid(s.ManualOfferSerializer)
+        entry = self.get_object()
+        session = None
+        if data.get("session") is not None:
+            session = Session.objects.filter(pk=data["session"]).first()
+            if session is None:
+                raise WaitlistNotFoundError(_("No such session."))
+        if data.get("staff") is not None and not StaffMember.objects.filter(pk=data["staff"]).exists():
+            raise WaitlistNotFoundError(_("No such staff member."))
+        offer = offer_services.offer_create_by_operator(
+            entry=entry, session=session, starts_at=data.get("starts_at"), staff_id=data.get("staff"),
+            send=data["send"], actor=self.actor)
+        return Response(s.OperatorOfferSerializer(offer_get_for_operator(offer_id=offer.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("session", int), OpenApiParameter("service", int),
+                    OpenApiParameter("date", str, description="YYYY-MM-DD (individual services)"),
+                    OpenApiParameter("staff", int)],
+        responses=s.CandidateSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def candidates(self, request):
+        """The queue for a session (or an appointment day): position, priority, source, status, activity, and
+        whether and why each candidate would get the free seats now."""
+        session_id = int_param(request, "session")
+        if session_id is not None:
+            session = Session.objects.filter(pk=session_id).first()
+            if session is None:
+                raise WaitlistNotFoundError(_("No such session."))
+            rows = candidates_for_session(session)
+        else:
+            service = Service.objects.filter(pk=int_param(request, "service") or 0).first()
+            day = date_param(request, "date")
+            if service is None or day is None:
+                raise BookingError(_("Ask for a session, or a service and a date."),
+                                   fields={"session": [_("Required.")]})
+            rows = candidates_for_date(service=service, day=day, staff_id=int_param(request, "staff"))
+        return Response(s.CandidateSerializer(rows, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("service", int), OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        responses=s.FiguresSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def figures(self, request):
+        """Revenue protection: seats refilled, time from freed seat to booking, offer outcomes, revenue."""
+        total, rows = waitlist_figures(since=datetime_param(request, "from"), until=datetime_param(request, "to"),
+                                       service_id=int_param(request, "service"))
+        return Response(s.FiguresSerializer({"total": total, "services": rows}).data)
+
+
+class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = s.OperatorOfferSerializer
+    write_roles = EVERY_ROLE
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=Offer.Status.values),
+                               OpenApiParameter("service", int), OpenApiParameter("session", int)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        offer_status = self.request.query_params.get("status")
+        if offer_status and offer_status not in Offer.Status.values:
+            raise BookingError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
+        return offers_for_operator(status=offer_status, service_id=int_param(self.request, "service"),
+                                   session_id=int_param(self.request, "session"))
+
+    def get_object(self):
+        return offer_get_for_operator(offer_id=self.kwargs["pk"])
+
+    def _offer(self, offer: Offer) -> Response:
+        return Response(s.OperatorOfferSerializer(offer_get_for_operator(offer_id=offer.pk)).data)
+
+    @extend_schema(request=None, responses=s.OperatorOfferSerializer)
+    @action(detail=True, methods=["post"], url_path="release")
+    def release_one(self, request, pk=None):
+        """Send a prepared offer to its candidate."""
+        return self._offer(offer_services.offer_release(offer=self.get_object(), actor=self.actor))
+
+    @extend_schema(request=s.ReleaseSerializer, responses=s.ReleaseResultSerializer)
+    @action(detail=False, methods=["post"])
+    def release(self, request):
+        """Send several prepared offers (by id), or all of them (of a service or session if given)."""
+        serializer = s.ReleaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        prepared = Offer.objects.filter(status=Offer.Status.PREPARED).order_by("prepared_at", "pk")
+        if data["all"]:
+            if data.get("service"):
+                prepared = prepared.filter(service_id=data["service"])
+            if data.get("session"):
+                prepared = prepared.filter(session_id=data["session"])
+        elif data["offers"]:
+            known = set(Offer.objects.filter(pk__in=data["offers"]).values_list("pk", flat=True))
+            if known != set(data["offers"]):
+                raise WaitlistNotFoundError(_("No such offer: %(ids)s.") % {
+                    "ids": ", ".join(str(pk) for pk in sorted(set(data["offers"]) - known))})
+            prepared = prepared.filter(pk__in=data["offers"])
+        else:
+            raise BookingError(_("Name the offers to release, or ask for all."), fields={"offers": [_("Required.")]})
+        released, refused = offer_services.offers_release(offers=list(prepared), actor=self.actor,
+                                                          now=timezone.now())
+        return Response({
+            "released": s.OperatorOfferSerializer(offers_for_operator().filter(pk__in=[o.pk for o in released]),
+                                                  many=True).data,
+            "refused": [{"id": offer_id, "detail": detail} for offer_id, detail in refused.items()],
+        })
+
+    @extend_schema(request=None, responses=s.OperatorOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def skip(self, request, pk=None):
+        """Pass over this candidate: the next one gets the place; the skipped one keeps waiting."""
+        return self._offer(offer_services.offer_skip(offer=self.get_object(), actor=self.actor))
+
+    @extend_schema(request=None, responses=s.OperatorOfferSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Take the offer back: the place returns to general sale; the candidate keeps waiting."""
+        return self._offer(offer_services.offer_withdraw(offer=self.get_object(), actor=self.actor))

@@ -1,0 +1,200 @@
+"""Reads of waitlists: who competes for a place, in which order, and entries and offers by token or id.
+
+A place in a session is wanted by the entries for that session and by the entries for "any session of
+this service" whose date range covers the session's local date. A freed appointment slot is wanted by the
+entries for that service on that local date, for any staff member or for that one. Entries passed over by
+an operator for a place (a skipped offer) do not compete for that same place again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from booking_core.errors import WaitlistNotFoundError
+from booking_core.models import Offer, Service, Session, WaitlistEntry
+from booking_core.selectors.waitlist_ranking import Candidate, RankedCandidate, rank
+
+
+def _zone():
+    return connection.tenant.zone
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(_zone()).date()
+
+
+def _session_target(session: Session) -> Q:
+    day = local_date(session.starts_at)
+    return Q(target_kind=WaitlistEntry.Target.SESSION, session_id=session.pk) | Q(
+        target_kind=WaitlistEntry.Target.SERVICE_RANGE, service_id=session.service_id, date_from__lte=day,
+        date_to__gte=day,
+    )
+
+
+def _slot_target(*, service_id: int, staff_id: int, starts_at: dt.datetime) -> Q:
+    return Q(target_kind=WaitlistEntry.Target.DATE, service_id=service_id, date_from=local_date(starts_at)) & (
+        Q(staff__isnull=True) | Q(staff_id=staff_id)
+    )
+
+
+def entries_competing_for_session(session: Session) -> QuerySet[WaitlistEntry]:
+    """Live entries that want a place in this session, without those an operator skipped for it."""
+    skipped = Offer.objects.filter(session_id=session.pk, status=Offer.Status.SKIPPED).values("entry_id")
+    return (
+        WaitlistEntry.objects.filter(_session_target(session), status__in=WaitlistEntry.LIVE_STATUSES)
+        .exclude(pk__in=skipped)
+    )
+
+
+def entries_competing_for_slot(*, service_id: int, staff_id: int, starts_at: dt.datetime) -> QuerySet[WaitlistEntry]:
+    skipped = Offer.objects.filter(staff_id=staff_id, starts_at=starts_at, status=Offer.Status.SKIPPED).values(
+        "entry_id")
+    return (
+        WaitlistEntry.objects.filter(_slot_target(service_id=service_id, staff_id=staff_id, starts_at=starts_at),
+                                     status__in=WaitlistEntry.LIVE_STATUSES)
+        .exclude(pk__in=skipped)
+    )
+
+
+def as_candidate(entry: WaitlistEntry) -> Candidate:
+    return Candidate(entry_id=entry.pk, priority=entry.priority, joined_at=entry.created_at,
+                     seats_wanted=entry.seats_wanted, status=entry.status)
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """One line of the queue an operator sees: the ranking decision and the entry behind it."""
+
+    ranked: RankedCandidate
+    entry: WaitlistEntry
+    open_offer: Offer | None
+
+
+def _rows(entries: QuerySet[WaitlistEntry], free_seats: int) -> list[CandidateRow]:
+    entries = list(entries.select_related("client", "staff", "session"))
+    by_id = {entry.pk: entry for entry in entries}
+    open_offers = {
+        offer.entry_id: offer
+        for offer in Offer.objects.filter(entry_id__in=list(by_id), status__in=Offer.OPEN_STATUSES)
+    }
+    return [
+        CandidateRow(ranked=item, entry=by_id[item.candidate.entry_id],
+                     open_offer=open_offers.get(item.candidate.entry_id))
+        for item in rank([as_candidate(entry) for entry in entries], free_seats)
+    ]
+
+
+def candidates_for_session(session: Session) -> list[CandidateRow]:
+    """Everyone waiting for a place in this session, in the order they will be offered one."""
+    return _rows(entries_competing_for_session(session), session.seats_free)
+
+
+def candidates_for_date(*, service: Service, day: dt.date, staff_id: int | None = None) -> list[CandidateRow]:
+    """Entries for appointments of a service on a local date (the queue before a slot frees up)."""
+    entries = WaitlistEntry.objects.filter(target_kind=WaitlistEntry.Target.DATE, service=service, date_from=day,
+                                           status__in=WaitlistEntry.LIVE_STATUSES)
+    if staff_id is not None:
+        entries = entries.filter(Q(staff__isnull=True) | Q(staff_id=staff_id))
+    return _rows(entries, 0)
+
+
+def _competitors(entry: WaitlistEntry) -> QuerySet[WaitlistEntry]:
+    """Entries that want the same places as `entry` (its own target, and overlapping ones)."""
+    live = WaitlistEntry.objects.filter(status__in=WaitlistEntry.LIVE_STATUSES, service_id=entry.service_id)
+    if entry.target_kind == WaitlistEntry.Target.SESSION:
+        return live.filter(_session_target(entry.session))
+    if entry.target_kind == WaitlistEntry.Target.SERVICE_RANGE:
+        sessions_in_range = Session.objects.filter(
+            service_id=entry.service_id, is_cancelled=False,
+            starts_at__gte=dt.datetime.combine(entry.date_from, dt.time(0), tzinfo=_zone()),
+            starts_at__lt=dt.datetime.combine(entry.date_to + dt.timedelta(days=1), dt.time(0), tzinfo=_zone()),
+        )
+        return live.filter(
+            Q(target_kind=WaitlistEntry.Target.SERVICE_RANGE, date_from__lte=entry.date_to,
+              date_to__gte=entry.date_from)
+            | Q(target_kind=WaitlistEntry.Target.SESSION, session__in=sessions_in_range)
+        )
+    same_day = live.filter(target_kind=WaitlistEntry.Target.DATE, date_from=entry.date_from)
+    if entry.staff_id is None:
+        return same_day
+    return same_day.filter(Q(staff__isnull=True) | Q(staff_id=entry.staff_id))
+
+
+def entry_position(entry: WaitlistEntry) -> int | None:
+    """1 for the next in line; None once the entry is no longer waiting."""
+    if not entry.is_live:
+        return None
+    ahead = _competitors(entry).filter(
+        Q(priority__gt=entry.priority)
+        | Q(priority=entry.priority, created_at__lt=entry.created_at)
+        | Q(priority=entry.priority, created_at=entry.created_at, pk__lt=entry.pk)
+    ).exclude(pk=entry.pk)
+    return ahead.count() + 1
+
+
+def _entries() -> QuerySet[WaitlistEntry]:
+    return WaitlistEntry.objects.select_related("service", "session", "staff", "client")
+
+
+def waitlist_entry_get_by_token(*, token: str) -> WaitlistEntry:
+    entry = _entries().filter(token=token).first() if token else None
+    if entry is None:
+        raise WaitlistNotFoundError("No waitlist entry with this link.")
+    return entry
+
+
+def waitlist_entry_get_for_operator(*, entry_id) -> WaitlistEntry:
+    entry = _entries().filter(pk=entry_id).first()
+    if entry is None:
+        raise WaitlistNotFoundError("No such waitlist entry.")
+    return entry
+
+
+def waitlist_entries_for_operator(*, service_id: int | None = None, session_id: int | None = None,
+                                  status: str | None = None) -> QuerySet[WaitlistEntry]:
+    entries = _entries()
+    if service_id:
+        entries = entries.filter(service_id=service_id)
+    if session_id:
+        entries = entries.filter(session_id=session_id)
+    if status:
+        entries = entries.filter(status=status)
+    return entries.order_by("-priority", "created_at", "id")
+
+
+def _offers() -> QuerySet[Offer]:
+    return Offer.objects.select_related("entry", "entry__client", "service", "session", "staff", "booking")
+
+
+def offer_get_by_token(*, token: str) -> Offer:
+    offer = _offers().filter(token=token).first() if token else None
+    if offer is None:
+        raise WaitlistNotFoundError("No offer with this link.")
+    return offer
+
+
+def offer_get_for_operator(*, offer_id) -> Offer:
+    offer = _offers().filter(pk=offer_id).first()
+    if offer is None:
+        raise WaitlistNotFoundError("No such offer.")
+    return offer
+
+
+def offers_for_operator(*, status: str | None = None, service_id: int | None = None,
+                        session_id: int | None = None) -> QuerySet[Offer]:
+    offers = _offers()
+    if status:
+        offers = offers.filter(status=status)
+    if service_id:
+        offers = offers.filter(service_id=service_id)
+    if session_id:
+        offers = offers.filter(session_id=session_id)
+    return offers.order_by("-prepared_at", "-id")
+
+
+def open_offer_of(entry: WaitlistEntry) -> Offer | None:
+    return Offer.objects.filter(entry=entry, status__in=Offer.OPEN_STATUSES).select_related("session", "staff").first()

@@ -1,0 +1,80 @@
+"""Turning waitlist outbox rows into emails, in the client's language, in the worker (tenant schema set).
+
+Templates under booking_core/email/: `waitlist_<event>.subject.txt`, `.txt` and `.html`. The offer email
+links to the offer page (accept / decline there, never by a GET) and carries an open-tracking image.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from allot.outbox.delivery import NoLongerRelevant, renderer
+from allot.outbox.models import OutboxMessage
+from booking_core import waitlist_notifications as events
+from booking_core.models import Offer, WaitlistEntry
+from booking_core.selectors.waitlist import entry_position
+from tenants.links import tenant_url
+
+TEMPLATES = {
+    events.WAITLIST_JOINED: "waitlist_joined",
+    events.OFFER_SENT: "waitlist_offer",
+    events.OFFER_EXPIRED: "waitlist_offer_expired",
+}
+
+
+def offer_path(offer: Offer, suffix: str = "") -> str:
+    return f"/o/{offer.token}/{suffix}"
+
+
+def entry_path(entry: WaitlistEntry) -> str:
+    return f"/w/{entry.token}/"
+
+
+def _context(row: OutboxMessage, tenant) -> dict:
+    entry = WaitlistEntry.objects.select_related("service", "session", "staff", "client").filter(
+        pk=row.payload.get("entry_id")).first()
+    if entry is None:
+        raise NoLongerRelevant("the waitlist entry no longer exists")
+    context = {
+        "tenant": tenant, "entry": entry, "primary_colour": tenant.primary_colour, "time_zone": tenant.timezone,
+        "service_name": entry.service.translated("name", row.language),
+        "status_url": tenant_url(tenant, entry_path(entry)),
+    }
+    if row.event_type == events.WAITLIST_JOINED:
+        if not entry.is_live:
+            raise NoLongerRelevant("the entry left the waitlist before we told them they joined")
+        context["position"] = entry_position(entry)
+    else:
+        offer = Offer.objects.select_related("session", "staff").filter(pk=row.payload.get("offer_id")).first()
+        if offer is None:
+            raise NoLongerRelevant("the offer no longer exists")
+        if row.event_type == events.OFFER_SENT and offer.status != Offer.Status.SENT:
+            raise NoLongerRelevant("the offer was answered, withdrawn or has expired")
+        context.update(offer=offer, offer_url=tenant_url(tenant, offer_path(offer) + "?via=email"),
+                       open_image_url=tenant_url(tenant, offer_path(offer, "open.gif")))
+    return context
+
+
+def render_waitlist_email(row: OutboxMessage) -> EmailMultiAlternatives:
+    tenant = connection.tenant
+    context = _context(row, tenant)
+    name = TEMPLATES[row.event_type]
+    with timezone.override(tenant.zone):
+        subject = " ".join(render_to_string(f"booking_core/email/{name}.subject.txt", context).split())
+        text = render_to_string(f"booking_core/email/{name}.txt", context)
+        html = render_to_string(f"booking_core/email/{name}.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject, body=text, to=[row.recipient],
+        from_email=f"{tenant.display_name} <{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}>",
+        reply_to=[tenant.contact_email] if tenant.contact_email else None,
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+for _event in TEMPLATES:
+    renderer(_event)(render_waitlist_email)

@@ -1,0 +1,35 @@
+"""What waitlisted clients are told, written to the outbox inside the transaction of the change.
+
+Rendered by booking_core.waitlist_emails in the worker, in the language the client joined in.
+"""
+
+from __future__ import annotations
+
+from allot.outbox.services import outbox_write
+from booking_core.models import Offer, WaitlistEntry
+
+WAITLIST_JOINED = "waitlist.joined"
+OFFER_SENT = "waitlist.offer"
+OFFER_EXPIRED = "waitlist.offer_expired"
+
+
+def entry_ref(entry: WaitlistEntry) -> str:
+    return f"waitlist:{entry.pk}"
+
+
+def notify_waitlist_joined(entry: WaitlistEntry) -> None:
+    outbox_write(event_type=WAITLIST_JOINED, recipient=entry.client.email, language=entry.language,
+                 payload={"entry_id": entry.pk}, idempotency_key=f"{entry_ref(entry)}:joined",
+                 subject_ref=entry_ref(entry))
+
+
+def notify_offer_sent(offer: Offer, entry: WaitlistEntry) -> None:
+    outbox_write(event_type=OFFER_SENT, recipient=entry.client.email, language=entry.language,
+                 payload={"entry_id": entry.pk, "offer_id": offer.pk}, idempotency_key=f"offer:{offer.pk}:sent",
+                 subject_ref=entry_ref(entry))
+
+
+def notify_offer_expired(offer: Offer, entry: WaitlistEntry) -> None:
+    outbox_write(event_type=OFFER_EXPIRED, recipient=entry.client.email, language=entry.language,
+                 payload={"entry_id": entry.pk, "offer_id": offer.pk}, idempotency_key=f"offer:{offer.pk}:expired",
+                 subject_ref=entry_ref(entry))
