@@ -1,13 +1,187 @@
-from django.shortcuts import render
+"""The booking site's browsing pages: the root landing page, a tenant's home, and the steps up to the
+booking form (date, time, who, session, seats).
+
+Views only translate: parse the query string with a form, call selectors, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from booking_core.models import Service
+from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
+from booking_core.selectors.public_pages import (
+    bookable_range,
+    next_free_start_times,
+    session_get_for_clients,
+    sessions_for_clients,
+    start_time_get,
+    start_times_by_day,
+)
+from booking_core.selectors.sessions import availability_label
+from public_site.calendar import month_calendar
+from public_site.forms import MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
+from public_site.languages import site_url
+from public_site.pages import public_page
+
+SESSIONS_PER_PAGE = 20
 
 
+@public_page
 def landing(request):
     return render(request, "public_site/landing.html")
 
 
+@public_page
 def organisation_signup(request):
     return render(request, "public_site/signup_soon.html")
 
 
+@public_page
 def tenant_home(request):
-    return render(request, "public_site/tenant_home.html")
+    services = services_for_clients()
+    return render(request, "public_site/tenant_home.html", {
+        "individual_services": [service for service in services if service.is_individual],
+        "group_services": [service for service in services if service.is_group],
+        # PROGRAMMES: programme services join here as a third group once booking_core has them.
+    })
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise Http404("Not a date.") from None
+
+
+def _chosen_staff(service: Service, request) -> int | None:
+    """The staff member the client filtered by (?staff=), if the service lets clients choose and serves with them."""
+    form = StaffFilterForm(request.GET)
+    staff_id = form.cleaned_data.get("staff") if form.is_valid() else None
+    if staff_id is None or not service.staff_choice_enabled:
+        return None
+    if not any(member.pk == staff_id for member in service.staff_members.all()):
+        raise Http404("No such staff member.")
+    return staff_id
+
+
+@public_page
+def service_page(request, slug: str, day: str | None = None):
+    """A service: for appointments, the month of bookable days (and a chosen day's times); for group
+    services, the upcoming sessions."""
+    service = service_get_for_clients(slug=slug)
+    if service.is_group:
+        if day is not None:
+            raise Http404("Group services are booked by session.")
+        return _sessions_page(request, service)
+    return _calendar_page(request, service, _parse_day(day))
+
+
+def _calendar_page(request, service: Service, selected: dt.date | None):
+    tenant = request.tenant
+    zone = tenant.zone
+    staff_id = _chosen_staff(service, request)
+    first, last = bookable_range(service=service, zone=zone)
+    if selected is not None and not first <= selected <= last:
+        selected = None
+    month = selected.replace(day=1) if selected else MonthForm(request.GET).first_day(default=first)
+    month = min(max(month, first.replace(day=1)), last.replace(day=1))
+    month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    times = start_times_by_day(service=service, zone=zone, date_from=month, date_to=month_end, staff_id=staff_id)
+    calendar = month_calendar(
+        first_day=month, bookable=set(times), selected=selected, first_month=first, last_month=last,
+        day_url=lambda day: site_url("public-service-day", service.slug, day.isoformat(), staff=staff_id),
+        month_url=lambda first_of_month: site_url("public-service", service.slug,
+                                                 month=first_of_month.strftime("%Y-%m"), staff=staff_id),
+    )
+    start_times = []
+    for start in times.get(selected, []):
+        start_times.append({"start": start, "url": _after_time_url(service, start, staff_id)})
+    staff_members = list(service.staff_members.all())
+    return render(request, "public_site/service_individual.html", {
+        "service": service, "calendar": calendar, "selected_day": selected, "start_times": start_times,
+        "staff_members": staff_members if service.staff_choice_enabled and len(staff_members) > 1 else [],
+        "staff_id": staff_id, "month_param": month.strftime("%Y-%m"), "step": "time" if selected else "date",
+    })
+
+
+def _after_time_url(service: Service, start, staff_id: int | None) -> str:
+    """After a time: the staff step when the client may choose among several, else the booking form."""
+    if staff_id is None and service.staff_choice_enabled and len(start.staff_ids) > 1:
+        return site_url("public-service-staff", service.slug, start=start_parameter(start.starts_at))
+    return site_url("public-book", service.slug, start=start_parameter(start.starts_at), staff=staff_id)
+
+
+@public_page
+def staff_page(request, slug: str):
+    """Who serves the client at the chosen time, for services that let clients choose."""
+    service = service_get_for_clients(slug=slug)
+    form = StartForm(request.GET)
+    if not service.is_individual or not form.is_valid():
+        return redirect(site_url("public-service", slug))
+    starts_at = form.cleaned_data["start"]
+    start = start_time_get(service=service, zone=request.tenant.zone, starts_at=starts_at)
+    if start is None:
+        return _time_taken(request, service, starts_at)
+    if not service.staff_choice_enabled or len(start.staff_ids) == 1:
+        return redirect(site_url("public-book", slug, start=start_parameter(starts_at)))
+    free = [member for member in service.staff_members.all() if member.pk in start.staff_ids]
+    return render(request, "public_site/staff_choice.html", {
+        "service": service, "start": start, "staff_members": free, "start_param": start_parameter(starts_at),
+        "day": starts_at.astimezone(request.tenant.zone).date(), "step": "time",
+    })
+
+
+def _time_taken(request, service: Service, starts_at):
+    alternatives = next_free_start_times(service=service, zone=request.tenant.zone, after=starts_at)
+    return render(request, "public_site/time_taken.html", {
+        "service": service, "starts_at": starts_at, "step": "time",
+        "alternatives": [{"start": start, "url": _after_time_url(service, start, None)} for start in alternatives],
+    }, status=409)
+
+
+def _sessions_page(request, service: Service):
+    zone = request.tenant.zone
+    date_from = _parse_day(request.GET.get("from"))
+    sessions, more = sessions_for_clients(
+        service=service, limit=SESSIONS_PER_PAGE,
+        date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone) if date_from else None,
+    )
+    rows = [{"session": session, "availability": availability_label(session), "url": _session_url(service, session)}
+            for session in sessions]
+    later_url = None
+    if more and sessions:
+        next_day = sessions[-1].starts_at.astimezone(zone).date() + dt.timedelta(days=1)
+        later_url = site_url("public-service", service.slug, **{"from": next_day.isoformat()})
+    today = timezone.now().astimezone(zone).date()
+    return render(request, "public_site/service_group.html", {
+        "service": service, "rows": rows, "later_url": later_url, "step": "session",
+        "earlier_url": site_url("public-service", service.slug) if date_from and date_from > today else None,
+    })
+
+
+def _session_url(service: Service, session) -> str | None:
+    """Where choosing a session leads: the seats step when there is a choice, else the booking form."""
+    if session.seats_free == 0:
+        return None
+    if min(service.max_seats_per_booking, session.seats_free) > 1:
+        return site_url("public-session", service.slug, session.pk)
+    return site_url("public-book", service.slug, session=session.pk, seats=1)
+
+
+@public_page
+def session_page(request, slug: str, session_id: int):
+    """How many seats, for a group session that has more than one free."""
+    service = service_get_for_clients(slug=slug)
+    if not service.is_group:
+        raise Http404("Not a group service.")
+    session = session_get_for_clients(service=service, session_id=session_id)
+    max_seats = min(service.max_seats_per_booking, session.seats_free)
+    return render(request, "public_site/session_seats.html", {
+        "service": service, "session": session, "availability": availability_label(session),
+        "form": SeatsForm(max_seats=max_seats) if max_seats else None, "step": "seats",
+    })

@@ -11,3 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]
+
+handler404 = "public_site.errors.page_not_found"
+handler500 = "public_site.errors.server_error"

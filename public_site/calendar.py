@@ -1,0 +1,77 @@
+"""The month grid of the date step: which days exist, which can be picked, where each one leads."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.formats import get_format
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: dt.date
+    in_month: bool
+    bookable: bool
+    selected: bool
+    url: str | None
+
+
+@dataclass(frozen=True)
+class MonthCalendar:
+    first_day: dt.date
+    weekday_names: list[str]
+    weeks: list[list[CalendarDay]]
+    previous_url: str | None
+    next_url: str | None
+
+    @property
+    def has_bookable_days(self) -> bool:
+        return any(day.bookable for week in self.weeks for day in week)
+
+
+def first_weekday() -> int:
+    """The active language's first day of the week, Monday = 0 (Django's setting counts Sunday = 0)."""
+    return (int(get_format("FIRST_DAY_OF_WEEK")) - 1) % 7
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_calendar(
+    *,
+    first_day: dt.date,
+    bookable: set[dt.date],
+    selected: dt.date | None,
+    first_month: dt.date,
+    last_month: dt.date,
+    day_url: Callable[[dt.date], str],
+    month_url: Callable[[dt.date], str],
+) -> MonthCalendar:
+    """The weeks of `first_day`'s month; only days in `bookable` get a link. Months outside
+    first_month…last_month (the bookable range) get no navigation link."""
+    start = first_weekday()
+
+    def cell(day: dt.date) -> CalendarDay:
+        in_month = day.month == first_day.month
+        can_pick = in_month and day in bookable
+        return CalendarDay(date=day, in_month=in_month, bookable=can_pick, selected=day == selected,
+                           url=day_url(day) if can_pick else None)
+
+    weeks = [
+        [cell(day) for day in week]
+        for week in calendar.Calendar(firstweekday=start).monthdatescalendar(first_day.year, first_day.month)
+    ]
+    previous_month, next_month = add_months(first_day, -1), add_months(first_day, 1)
+    return MonthCalendar(
+        first_day=first_day,
+        weekday_names=[str(WEEKDAYS_ABBR[(start + offset) % 7]) for offset in range(7)],
+        weeks=weeks,
+        previous_url=month_url(previous_month) if previous_month >= first_month.replace(day=1) else None,
+        next_url=month_url(next_month) if next_month <= last_month.replace(day=1) else None,
+    )

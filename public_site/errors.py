@@ -1,0 +1,29 @@
+"""Error pages in the tenant's branding and the visitor's language (handler404 / handler500 of both
+URL configurations). They use only what is already in memory: a 500 may mean the database is gone."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import get_template
+from django.utils import translation
+
+from public_site.languages import page_language
+
+logger = logging.getLogger(__name__)
+
+
+def page_not_found(request, exception=None):
+    with translation.override(page_language(request)):
+        return render(request, "404.html", {"tenant": getattr(request, "tenant", None)}, status=404)
+
+
+def server_error(request):
+    try:
+        with translation.override(page_language(request)):
+            return render(request, "500.html", {"tenant": getattr(request, "tenant", None)}, status=500)
+    except Exception:  # the error page itself must never fail: fall back to a page without context
+        logger.exception("the 500 page could not be rendered")
+        return HttpResponseServerError(get_template("500_plain.html").render())

@@ -1,0 +1,179 @@
+"""Forms of the booking site: what a page's query string means, and the booking form built from a
+service's own questions.
+
+The forms only parse and give field-level feedback; the booking services decide (their errors are mapped
+back onto the fields they name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from booking_core.models import FormField, Service
+
+ANSWER_PREFIX = "answer_"
+CLIENT_FIELDS = {"client.name": "name", "client.email": "email", "client.phone": "phone"}
+
+
+def start_parameter(value: dt.datetime) -> str:
+    """A start time as it travels in the site's URLs: UTC, ISO 8601, to the minute (`2025-06-10T07:00Z`)."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def new_idempotency_key() -> str:
+    """One per rendered booking form: submitting it twice must give one booking."""
+    return "web-" + secrets.token_urlsafe(24)
+
+
+class MonthForm(forms.Form):
+    """`?month=2025-06` on a service page."""
+
+    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+
+    def first_day(self, default: dt.date) -> dt.date:
+        value = self.cleaned_data.get("month") if self.is_valid() else None
+        if not value:
+            return default.replace(day=1)
+        year, month = (int(part) for part in value.split("-"))
+        return dt.date(year, month, 1)
+
+
+class StaffFilterForm(forms.Form):
+    staff = forms.IntegerField(required=False, min_value=1)
+
+
+class StartForm(forms.Form):
+    """Which appointment: `?start=<UTC ISO time>&staff=<id>` (staff optional)."""
+
+    start = forms.DateTimeField()
+    staff = forms.IntegerField(required=False, min_value=1)
+
+    def clean_start(self):
+        value = self.cleaned_data["start"]
+        if value.tzinfo is None:
+            raise forms.ValidationError(_("Give the time with its offset."))
+        return value.astimezone(dt.UTC)
+
+
+class SessionSeatsForm(forms.Form):
+    """Which session and how many seats: `?session=<id>&seats=<n>`."""
+
+    session = forms.IntegerField(min_value=1)
+    seats = forms.IntegerField(min_value=1, required=False)
+
+    def clean_seats(self):
+        return self.cleaned_data.get("seats") or 1
+
+
+class SeatsForm(forms.Form):
+    def __init__(self, *args, max_seats: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seats"] = forms.TypedChoiceField(
+            label=_("Seats"), coerce=int, initial=1,
+            choices=[(number, str(number)) for number in range(1, max_seats + 1)],
+        )
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField()
+    staff = forms.IntegerField(required=False, min_value=1)
+
+
+def _question_field(question: FormField, language: str) -> forms.Field:
+    """The form field that asks one of the service's questions."""
+    common = {"label": question.label(language), "help_text": question.help_text(language),
+              "required": question.required}
+    kind = question.field_type
+    choices = [(value, question.choice_label(value, language)) for value in question.choice_values()]
+    if kind == FormField.Type.TEXT:
+        return forms.CharField(max_length=question.max_length or 500, **common)
+    if kind == FormField.Type.LONG_TEXT:
+        return forms.CharField(max_length=question.max_length or 5000, widget=forms.Textarea(attrs={"rows": 4}),
+                               **common)
+    if kind == FormField.Type.EMAIL:
+        return forms.EmailField(max_length=question.max_length or 254, **common)
+    if kind == FormField.Type.PHONE:
+        return forms.CharField(max_length=question.max_length or 40,
+                               widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}), **common)
+    if kind == FormField.Type.NUMBER:
+        return forms.DecimalField(min_value=question.min_value, max_value=question.max_value,
+                                  widget=forms.NumberInput(attrs={"step": "any"}), **common)
+    if kind == FormField.Type.SINGLE_CHOICE:
+        return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+    if kind == FormField.Type.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    if kind == FormField.Type.CHECKBOX:
+        return forms.BooleanField(**common)
+    if kind == FormField.Type.DATE:
+        return forms.DateField(input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"},
+                                                                                   format="%Y-%m-%d"), **common)
+    raise ValueError(f"unsupported question type {kind}")
+
+
+class BookingForm(forms.Form):
+    """The client's details and the answers to the service's own questions, in the service's order.
+
+    `idempotency_key` is made when the form is first shown and travels with every submit (the review
+    page carries all values as hidden fields), so a second submit finds the first booking.
+    """
+
+    field_template = "public_site/forms/field.html"
+    label_suffix = ""
+
+    name = forms.CharField(label=_("Your name"), max_length=200,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             help_text=_("We send the confirmation and your booking's links here."),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, service: Service, language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service = service
+        self.questions = list(service.form_fields.all())
+        for question in self.questions:
+            self.fields[ANSWER_PREFIX + question.key] = _question_field(question, language)
+        for field in self.fields.values():
+            field.template_name = self.field_template
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+    @property
+    def contact_fields(self):
+        return [self[name] for name in ("name", "email", "phone")]
+
+    @property
+    def question_fields(self):
+        return [self[ANSWER_PREFIX + question.key] for question in self.questions]
+
+    def answers(self) -> dict:
+        """Answers as the booking services take them: {question key: value}."""
+        answers = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(ANSWER_PREFIX + question.key)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif question.field_type == FormField.Type.NUMBER and value is not None:
+                value = str(value)
+            elif value is None:
+                value = ""
+            answers[question.key] = value
+        return answers
+
+    def add_service_errors(self, fields: dict[str, list[str]]) -> list[str]:
+        """Put a service's per-field messages next to the fields they name; return the rest."""
+        unplaced = []
+        for name, messages in fields.items():
+            target = CLIENT_FIELDS.get(name) or (ANSWER_PREFIX + name if ANSWER_PREFIX + name in self.fields else None)
+            for message in messages:
+                if target:
+                    self.add_error(target, message)
+                else:
+                    unplaced.append(message)
+        return unplaced

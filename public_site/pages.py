@@ -1,0 +1,40 @@
+"""What every page of the booking site does around its view: speak the chosen language, show times in the
+tenant's zone, turn "not found" from a selector into a 404, and remember a language picked in the URL."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import wraps
+
+from django.http import Http404
+from django.utils import timezone
+
+from allot.errors import NotFoundError
+from public_site.languages import remember_choice, use_language
+
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def tenant_zone(tenant) -> zoneinfo.ZoneInfo:
+    try:
+        return tenant.zone
+    except (AttributeError, zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def public_page(view):
+    """Decorate every view of the booking site (tenant hosts and the root domain)."""
+
+    @wraps(view)
+    def page(request, *args, **kwargs):
+        use_language(request)
+        # Overridden, not activated: the thread serves API and admin requests next, in UTC.
+        with timezone.override(tenant_zone(getattr(request, "tenant", None))):
+            try:
+                response = view(request, *args, **kwargs)
+            except NotFoundError as error:
+                raise Http404(str(error)) from error
+        remember_choice(request, response)
+        return response
+
+    return page

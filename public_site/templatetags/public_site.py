@@ -1,0 +1,77 @@
+"""Template helpers of the booking site: language-keeping links, the tenant's brand, prices, durations."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import mark_safe
+
+from public_site import forms, languages
+from public_site.branding import brand_for
+from public_site.formatting import format_duration, format_price
+
+register = template.Library()
+
+
+@register.simple_tag
+def site_url(view_name, *args, **query):
+    """{% site_url "public-service" service.slug month="2025-06" %}: a link that keeps `?lang=`."""
+    return languages.site_url(view_name, *args, **query)
+
+
+@register.simple_tag(takes_context=True)
+def page_language(context):
+    """The language the page is shown in (what the view chose, or chosen now for error pages)."""
+    return languages.page_language(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    request = context.get("request")
+    return languages.switcher_links(request) if request is not None else []
+
+
+@register.simple_tag(takes_context=True)
+def brand_css(context):
+    """The `:root` custom properties with the tenant's colours and button shape."""
+    return mark_safe(brand_for(context.get("tenant")).css())  # built with format_html from validated values
+
+
+@register.simple_tag(takes_context=True)
+def site_identity(context):
+    """Name, logo, home link and contact of the site the page belongs to (a tenant's, or Allot's own)."""
+    tenant = context.get("tenant")
+    request = context.get("request")
+    if languages.is_customer(tenant):
+        return {
+            "is_tenant": True, "name": tenant.display_name, "logo_url": tenant.logo.url if tenant.logo else "",
+            "home_url": languages.site_url("tenant-home"), "contact_email": tenant.contact_email,
+            "contact_phone": tenant.contact_phone,
+        }
+    known_host = request is not None and getattr(request, "tenant", None) is not None
+    return {"is_tenant": False, "name": "Allot", "logo_url": "",
+            "home_url": languages.site_url("landing") if known_host else "", "contact_email": "", "contact_phone": ""}
+
+
+@register.filter
+def price(service_or_amount, currency=None):
+    """{{ service|price }} or {{ amount|price:"EUR" }}."""
+    if currency is None:
+        return format_price(service_or_amount.price_amount, service_or_amount.price_currency)
+    return format_price(int(service_or_amount), currency)
+
+
+@register.filter
+def duration(minutes):
+    return format_duration(minutes)
+
+
+@register.filter
+def translated(obj, field):
+    """{{ service|translated:"name" }}: tenant content in the page's language, else the tenant's default."""
+    return obj.translated(field)
+
+
+@register.filter
+def start_parameter(value):
+    """A start time as it travels in the site's URLs (`?start=2025-06-10T07:00Z`)."""
+    return forms.start_parameter(value)

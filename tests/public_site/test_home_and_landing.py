@@ -1,0 +1,66 @@
+"""The tenant's home page and the root domain's landing page."""
+
+import pytest
+
+from tests.public_site.conftest import text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_the_tenant_and_its_services_grouped_by_kind(client_for, tenant_alpha, site):
+    # when
+    response = client_for(tenant_alpha).get("/?lang=en")
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = text_of(response)
+    assert "<h1>Alpha Studio</h1>" in html
+    individual, group = html.split('id="individual-heading"')[1].split('id="group-heading"')
+    assert 'data-service="massage"' in individual and 'data-service="swimming"' not in individual
+    assert 'data-service="swimming"' in group and 'data-service="massage"' not in group
+    assert "Massage An hour of deep relaxation. Price: €60 Duration: 1 hour" in text
+    assert "Swimming Small groups in the big pool. Price: €15 per seat Duration: 1 hour" in text
+    assert 'href="/s/massage/?lang=en"' in html
+
+
+def test_home_shows_tenant_content_in_the_chosen_language(client_for, tenant_alpha, site):
+    # when
+    text = text_of(client_for(tenant_alpha).get("/?lang=hu"))
+    # then: names and descriptions in Hungarian, the price written the Hungarian way
+    assert "Masszázs Egy óra mély ellazulás. Price: 60\u00a0€" in text.replace("Ár:", "Price:")
+    # Swimming has no Hungarian description: the tenant's default language (English) stands in
+    assert "Úszás Small groups in the big pool." in text
+
+
+def test_home_says_so_when_nothing_can_be_booked(client_for, tenant_beta):
+    # when
+    response = client_for(tenant_beta).get("/?lang=en")
+    # then
+    assert response.status_code == 200
+    assert "Nothing can be booked online at the moment." in text_of(response)
+
+
+def test_root_domain_explains_allot_and_links_to_the_sign_up(client_for):
+    # when
+    response = client_for(None).get("/?lang=en")
+    # then
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Allot is the booking platform for organisations" in text
+    assert 'href="/signup/?lang=en"' in response.content.decode()
+
+
+def test_the_sign_up_link_leads_to_a_page_that_says_it_comes_soon(client_for):
+    # when
+    response = client_for(None).get("/signup/?lang=en")
+    # then
+    assert response.status_code == 200
+    assert "Self-service sign-up opens soon." in text_of(response)
+
+
+def test_root_domain_offers_every_language(client_for):
+    # when
+    html = client_for(None).get("/?lang=de").content.decode()
+    # then
+    assert '<html lang="de">' in html
+    assert 'hreflang="en"' in html and 'hreflang="hu"' in html and 'hreflang="de"' in html

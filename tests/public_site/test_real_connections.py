@@ -1,0 +1,102 @@
+"""What needs committed data and real connections: simultaneous submits, and the query budget of the pages
+with the caches working as in production (a test transaction would bypass the catalogue cache)."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from booking_core.models import Booking, Service
+from booking_core.services.bookings import booking_create_individual
+from tests.conftest import host_of, real_queries
+from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
+from tests.public_site.conftest import build_site, start_parameter
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def committed_site(committed_db, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        built = build_site(tenant_alpha)
+    connection.set_schema_to_public()
+    return built
+
+
+def booking_form(site) -> tuple[str, dict]:
+    path = f"/s/massage/book/?start={start_parameter(site.start)}&lang=en"
+    data = {"name": "Kiss Dóra", "email": "dora@example.hu", "answer_topic": "neck", "answer_consent": "True",
+            "idempotency_key": "web-simultaneous", "step": "confirm"}
+    return path, data
+
+
+def test_two_simultaneous_submits_of_one_form_book_once(committed_site, tenant_alpha, in_tenant):
+    # given
+    path, data = booking_form(committed_site)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        client = Client(HTTP_HOST=host_of(tenant_alpha))
+        try:
+            barrier.wait()
+            response = client.post(path, data)
+            outcomes.append((response.status_code, response.get("Location")))
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then
+    with in_tenant(tenant_alpha):
+        bookings = list(Booking.objects.filter(client__email="dora@example.hu"))
+    assert len(bookings) == 1
+    assert outcomes == [(302, f"/b/{bookings[0].manage_token}/done/?lang=en")] * 2
+
+
+def count_queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(real_queries(captured))
+
+
+def test_pages_take_a_fixed_small_number_of_queries_however_much_there_is(committed_site, tenant_alpha, in_tenant):
+    # given
+    site = committed_site
+    client = Client(HTTP_HOST=host_of(tenant_alpha))
+    day = site.start.date().isoformat()
+    pages = {
+        "home": "/", "calendar": "/s/massage/", "day": f"/s/massage/day/{day}/", "group": "/s/swimming/",
+        "form": f"/s/massage/book/?start={start_parameter(site.start)}",
+    }
+    for path in pages.values():
+        client.get(path)  # warm the tenant and catalogue caches
+    few = {name: count_queries(client, path) for name, path in pages.items()}
+    # more services, questions, staff, sessions and bookings
+    with in_tenant(tenant_alpha):
+        for number in range(4):
+            service = make_service(Service.Kind.INDIVIDUAL if number % 2 else Service.Kind.GROUP)
+            make_question(service, f"question_{number}")
+            make_staff(site.massage, hours=((8, 18),))
+            make_session(site.swim, capacity=5, starts_in_days=number + 2)
+        for hour in (9, 10, 11):
+            booking_create_individual(tenant=tenant_alpha, service=site.massage, staff=site.anna,
+                                      starts_at=site.start.replace(hour=hour), client=client_details(),
+                                      answers={"topic": "back", "consent": True}, actor=OPERATOR)
+    connection.set_schema_to_public()
+    for path in pages.values():
+        client.get(path)  # the catalogue changed: the first request reloads it
+    # when
+    many = {name: count_queries(client, path) for name, path in pages.items()}
+    # then: the catalogue and the tenant come from memory; availability is one fixed set of queries
+    # (one per kind of thing that takes staff time), the sessions one query
+    assert many == few
+    budget = {"home": 0, "calendar": 7, "day": 7, "group": 2, "form": 7}
+    assert {name: count <= budget[name] for name, count in few.items()} == dict.fromkeys(budget, True), few
