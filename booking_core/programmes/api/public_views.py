@@ -1,0 +1,93 @@
+"""Public programme API: open programmes, signing up, one's status, withdrawing, answering offers (by token)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from booking_core.actors import Actor
+from booking_core.api.public_views import PublicView, client_language
+from booking_core.programmes.api import public_serializers as s
+from booking_core.programmes.selectors import (
+    offer_get_by_token,
+    programme_get_for_clients,
+    programmes_open_for_signup,
+    signup_get_by_token,
+)
+from booking_core.programmes.services.offers import place_offer_accept, place_offer_decline
+from booking_core.programmes.services.signups import signup_create, signup_withdraw
+from booking_core.services.bookings import ClientDetails
+
+
+class ProgrammeListView(PublicView, GenericAPIView):
+    serializer_class = s.PublicProgrammeSerializer
+
+    @extend_schema(summary="Programmes open for sign-up now, with their groups", operation_id="programmes_list")
+    def get(self, request):
+        page = self.paginate_queryset(programmes_open_for_signup())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ProgrammeDetailView(PublicView):
+    @extend_schema(summary="A programme with its groups (places, sessions) and its sign-up form",
+                   operation_id="programmes_retrieve", responses=s.PublicProgrammeDetailSerializer)
+    def get(self, request, programme_id: int):
+        return Response(s.PublicProgrammeDetailSerializer(programme_get_for_clients(programme_id=programme_id)).data)
+
+
+class SignUpCreateView(PublicView):
+    @extend_schema(summary="Sign one or more people up; in immediate mode they are placed or waitlisted at once",
+                   request=s.SignUpCreateSerializer, responses={201: s.SignUpStatusSerializer(many=True)})
+    def post(self, request, programme_id: int):
+        programme = programme_get_for_clients(programme_id=programme_id)
+        serializer = s.SignUpCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        client = ClientDetails(**data["client"])
+        signups = signup_create(
+            tenant=self.tenant, programme=programme, client=client, attendees=data["attendees"],
+            preferences=data["preferences"], keep_together=data["keep_together"], answers=data["answers"],
+            language=client_language(data.get("language"), self.tenant), actor=Actor.client(client.email),
+        )
+        statuses = [signup_get_by_token(token=signup.token) for signup in signups]
+        return Response(s.SignUpStatusSerializer(statuses, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class SignUpStatusView(PublicView):
+    @extend_schema(summary="Where a participant stands, by the token of their sign-up",
+                   responses=s.SignUpStatusSerializer)
+    def get(self, request, token: str):
+        return Response(s.SignUpStatusSerializer(signup_get_by_token(token=token)).data)
+
+
+class SignUpWithdrawView(PublicView):
+    @extend_schema(summary="Withdraw a sign-up by its token (a freed place goes to the waitlist)", request=None,
+                   responses=s.SignUpStatusSerializer)
+    def post(self, request, token: str):
+        signup = signup_get_by_token(token=token).signup
+        signup = signup_withdraw(tenant=self.tenant, signup=signup, actor=Actor.client(signup.client.email))
+        return Response(s.SignUpStatusSerializer(signup_get_by_token(token=token)).data)
+
+
+class OfferView(PublicView):
+    @extend_schema(summary="An offered place, by the token sent to the participant", responses=s.PublicOfferSerializer)
+    def get(self, request, token: str):
+        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)
+
+
+class OfferAcceptView(PublicView):
+    @extend_schema(summary="Take the offered place (once; a second accept changes nothing)", request=None,
+                   responses=s.PublicOfferSerializer)
+    def post(self, request, token: str):
+        place_offer_accept(offer=offer_get_by_token(token=token))
+        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)
+
+
+class OfferDeclineView(PublicView):
+    @extend_schema(summary="Turn the offered place down; it goes to the next one waiting", request=None,
+                   responses=s.PublicOfferSerializer)
+    def post(self, request, token: str):
+        place_offer_decline(tenant=self.tenant, offer=offer_get_by_token(token=token))
+        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)

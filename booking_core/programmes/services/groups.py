@@ -1,0 +1,96 @@
+"""Adding, editing and removing a programme's groups, and generating the sessions each group runs."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking_core.actors import Actor
+from booking_core.programmes.errors import ProgrammeError
+from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, ProgrammeSession, SignUp
+from booking_core.programmes.schedule import MAX_SESSIONS_PER_GROUP, session_times
+from booking_core.programmes.services.decisions import Decisions
+from booking_core.programmes.services.locking import groups_lock, programme_lock
+from booking_core.programmes.services.offers import offers_fill_freed_places
+from booking_core.services.audit import audit_record
+
+SCHEDULE_FIELDS = {"weekday", "start_time", "duration_minutes"}
+# Capacity has rules of its own (see group_changes.group_change_capacity); these are plain edits.
+EDITABLE_FIELDS = {"name_en", "name_hu", "name_de", "location", "position", *SCHEDULE_FIELDS}
+
+
+def _validated(group: ProgrammeGroup) -> ProgrammeGroup:
+    try:
+        group.full_clean(exclude=["programme", "places_taken"])
+    except ValidationError as error:
+        raise ProgrammeError(_("Please correct the highlighted fields."), fields=error.message_dict) from error
+    return group
+
+
+def group_sessions_generate(*, tenant, group: ProgrammeGroup, programme: Programme | None = None) -> int:
+    """(Re)create the group's sessions for the programme's period; returns how many there are."""
+    programme = programme or group.programme
+    times = session_times(weekday=group.weekday, start_time=group.start_time, duration_minutes=group.duration_minutes,
+                          first_day=programme.period_start, last_day=programme.period_end, zone=tenant.zone)
+    if len(times) > MAX_SESSIONS_PER_GROUP:
+        raise ProgrammeError(_("A group meets at most %(max)d times in a programme.") % {"max": MAX_SESSIONS_PER_GROUP})
+    ProgrammeSession.objects.filter(group=group).delete()
+    ProgrammeSession.objects.bulk_create([ProgrammeSession(group=group, starts_at=start, ends_at=end)
+                                          for start, end in times])
+    return len(times)
+
+
+def group_create(*, tenant, programme: Programme, actor: Actor, capacity: int, weekday: int, start_time,
+                 **fields) -> ProgrammeGroup:
+    """Add a weekly group to a programme, with its sessions for the period. If people are waiting, the
+    new places are offered to them at once, in waitlist order."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ProgrammeError(_("Unknown group fields."), fields={name: [_("Unknown field.")] for name in unknown})
+    group = _validated(ProgrammeGroup(programme=programme, capacity=capacity, weekday=weekday, start_time=start_time,
+                                      **fields))
+    with transaction.atomic():
+        programme = programme_lock(programme.pk)
+        group.programme = programme
+        group.save()
+        group_sessions_generate(tenant=tenant, group=group, programme=programme)
+        audit_record(actor=actor, action="programme_group.created", obj=group, after=group.snapshot())
+        if programme.signups.filter(status=SignUp.Status.WAITLISTED).exists():
+            group = groups_lock([group.pk])[group.pk]
+            decisions = Decisions(programme=programme, actor=actor, now=timezone.now())
+            offers_fill_freed_places(tenant=tenant, programme=programme, group=group, decisions=decisions,
+                                     freed_reason="group.created")
+            decisions.flush()
+    return group
+
+
+def group_update(*, tenant, group: ProgrammeGroup, actor: Actor, **changes) -> ProgrammeGroup:
+    """Rename, relocate, reorder or reschedule a group (its sessions follow); capacity has its own service."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ProgrammeError(_("Change the capacity with its own action; other fields cannot be edited here."),
+                             fields={name: [_("Not editable here.")] for name in sorted(unknown)})
+    with transaction.atomic():
+        group = ProgrammeGroup.objects.select_for_update().select_related("programme").get(pk=group.pk)
+        if group.is_cancelled:
+            raise ProgrammeError(_("This group is cancelled."))
+        before = group.snapshot()
+        for name, value in changes.items():
+            setattr(group, name, value)
+        _validated(group).save()
+        if any(before[name] != group.snapshot()[name] for name in SCHEDULE_FIELDS):
+            group_sessions_generate(tenant=tenant, group=group)
+        audit_record(actor=actor, action="programme_group.updated", obj=group, before=before, after=group.snapshot())
+    return group
+
+
+def group_delete(*, group: ProgrammeGroup, actor: Actor) -> None:
+    """Remove a group nobody was ever placed in or offered; otherwise cancel it (which re-allocates)."""
+    if SignUp.objects.filter(group=group).exists() or PlaceOffer.objects.filter(group=group).exists() \
+            or group.places_taken:
+        raise ProgrammeError(_("People have had places in this group; cancel it instead."), code="protected")
+    with transaction.atomic():
+        audit_record(actor=actor, action="programme_group.deleted", obj=group, before=group.snapshot())
+        group.delete()
