@@ -40,4 +40,5 @@ urlpatterns = [
     path("offers/<str:token>/decline/", waitlist.OfferDeclineView.as_view(), name="api-offer-decline"),
     path("operator/", include(router.urls)),
     path("operator/", include(nested.urls)),
+    path("", include("booking_core.programmes.api.urls")),
 ]

@@ -17,6 +17,7 @@ from allot.workers.broker import actor
 TENANT_JOBS = [
     "booking_core.reminders.reminders_dispatch",
     "booking_core.services.offers.offers_expire_due",
+    "booking_core.programmes.jobs.programmes_tick",
 ]
 HISTORY_DAYS = 14
 
