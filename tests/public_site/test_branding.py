@@ -1,0 +1,90 @@
+"""One visual identity: the tenant's colour, logo and button style on every page, with text colours that
+keep WCAG AA contrast whatever the colour."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from hypothesis import given
+from hypothesis import strategies as st
+
+from public_site.branding import AA_NORMAL_TEXT, brand_for, contrast_ratio, readable_on, text_colour_on
+from tenants import resolution
+from tenants.models import Tenant
+
+CSS = Path(__file__).resolve().parents[2] / "public_site" / "static" / "public_site" / "site.css"
+colours = st.integers(min_value=0, max_value=0xFFFFFF).map(lambda value: f"#{value:06x}")
+
+
+class FakeTenant:
+    def __init__(self, primary_colour="#2457d6", button_style="rounded"):
+        self.primary_colour, self.button_style = primary_colour, button_style
+
+
+def test_contrast_ratio_matches_the_wcag_reference_values():
+    assert contrast_ratio("#ffffff", "#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#2457d6", "#ffffff") == pytest.approx(contrast_ratio("#ffffff", "#2457d6"))
+
+
+@pytest.mark.parametrize(("primary", "text"), [("#2457d6", "#ffffff"), ("#ffd400", "#000000"),
+                                               ("#000000", "#ffffff"), ("#ffffff", "#000000"),
+                                               ("#e91e63", "#000000"), ("#1b5e20", "#ffffff")])
+def test_the_text_colour_on_the_primary_colour_is_the_more_readable_one(primary, text):
+    assert text_colour_on(primary) == text
+
+
+@given(colours)
+def test_text_on_any_primary_colour_and_its_hover_keeps_aa_contrast(primary):
+    brand = brand_for(FakeTenant(primary))
+    assert contrast_ratio(brand.on_primary, brand.primary) >= AA_NORMAL_TEXT
+    assert contrast_ratio(brand.on_primary_hover, brand.primary_hover) >= AA_NORMAL_TEXT
+
+
+@given(colours)
+def test_the_primary_colour_as_text_on_the_page_keeps_aa_contrast(primary):
+    assert contrast_ratio(readable_on(primary), "#ffffff") >= AA_NORMAL_TEXT
+
+
+def test_a_readable_primary_colour_is_used_as_it_is():
+    assert readable_on("#2457d6") == "#2457d6"
+    assert readable_on("#ffd400") != "#ffd400"
+
+
+@pytest.mark.parametrize(("style", "radius"), [("rounded", "0.5rem"), ("square", "0"), ("pill", "999px")])
+def test_the_button_style_becomes_the_button_radius(style, radius):
+    assert f"--button-radius:{radius}" in brand_for(FakeTenant(button_style=style)).css()
+
+
+def test_every_button_and_brand_colour_in_the_stylesheet_comes_from_the_variables():
+    css = CSS.read_text()
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    button_rules = [body for selector, body in rules if re.search(r"(^|[\s,])(\.button|button)", selector)]
+    assert button_rules
+    radii = [value.strip() for body in button_rules for value in re.findall(r"border-radius:\s*([^;]+)", body)]
+    assert radii and set(radii) == {"var(--button-radius)"}
+    # the brand's colour never appears as a literal outside the :root defaults
+    body_without_root = css.split("}", 1)[1]
+    assert "#2457d6" not in body_without_root
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_tenants_colours_button_style_and_logo(client_for, tenant_alpha, tmp_path, settings):
+    # given
+    settings.MEDIA_ROOT = tmp_path
+    tenant = Tenant.objects.get(pk=tenant_alpha.pk)
+    tenant.primary_colour, tenant.button_style = "#ffd400", "pill"
+    tenant.logo.save("alpha.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    tenant.save()
+    resolution.forget_local()
+    client = client_for(tenant_alpha)
+    for path in ("/?lang=en", "/no-such-page/?lang=en"):
+        # when
+        html = client.get(path).content.decode()
+        # then
+        assert "--brand:#ffd400;--on-brand:#000000;" in html, path
+        assert "--button-radius:999px" in html, path
+        assert '<img src="/media/logos/alpha' in html, path
+        assert '<link rel="stylesheet" href="/static/public_site/site.css">' in html, path
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html, path
