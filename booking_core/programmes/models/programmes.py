@@ -106,14 +106,18 @@ class Programme(TranslatedFieldsMixin, models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if not (self.name_en or self.name_hu or self.name_de):
-            raise ValidationError({"name_en": _("Give the programme a name in at least one language.")})
-        if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValidationError({"period_end": _("The period must not end before it starts.")})
+            errors["name_en"] = _("Give the programme a name in at least one language.")
+        if self.period_start and self.period_end:
+            if self.period_end < self.period_start:
+                errors["period_end"] = _("The period must not end before it starts.")
+            elif (self.period_end - self.period_start).days > 366:
+                errors["period_end"] = _("A programme lasts at most a year.")
         if self.signup_opens_at and self.signup_closes_at and self.signup_closes_at <= self.signup_opens_at:
-            raise ValidationError({"signup_closes_at": _("The sign-up window must close after it opens.")})
-        if self.period_start and self.period_end and (self.period_end - self.period_start).days > 366:
-            raise ValidationError({"period_end": _("A programme lasts at most a year.")})
+            errors["signup_closes_at"] = _("The sign-up window must close after it opens.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_batch(self) -> bool:

@@ -28,7 +28,8 @@ def as_json(instance) -> dict:
 
 def _validated(instance, *, exclude: list[str] | None = None):
     try:
-        instance.full_clean(exclude=exclude)
+        # A programme's CHECK constraints are also in its clean(), there with the field they concern.
+        instance.full_clean(exclude=exclude, validate_constraints=not isinstance(instance, Programme))
     except ValidationError as error:
         raise ProgrammeError(_("Please correct the highlighted fields."), fields=error.message_dict) from error
     return instance
