@@ -88,8 +88,8 @@ def log_entries_for_operator(*, programme: Programme, signup_id: int | None = No
 
 
 def offers_for_operator(*, programme: Programme, status: str | None = None) -> QuerySet[PlaceOffer]:
-    offers = programme.offers.select_related("group").prefetch_related("signups__client").order_by("-prepared_at",
-                                                                                                    "-id")
+    signups = Prefetch("signups", queryset=SignUp.objects.select_related("client").order_by("id"))
+    offers = programme.offers.select_related("group").prefetch_related(signups).order_by("-prepared_at", "-id")
     return offers.filter(status=status) if status else offers
 
 
@@ -98,6 +98,7 @@ def offers_for_operator(*, programme: Programme, status: str | None = None) -> Q
 _POSITION_SQL = """
 SELECT COUNT(*) FROM {table} AS other
 WHERE other.programme_id = %(programme)s AND other.status = 'waitlisted' AND other.id <> %(id)s
+  AND (%(household)s = '' OR other.household_key <> %(household)s)
   AND (other.priority > %(priority)s
        OR (other.priority = %(priority)s AND (other.waitlist_number, other.id) < (%(number)s, %(id)s)))
   AND (cardinality(other.preferences) = 0 OR cardinality(%(preferences)s::bigint[]) = 0
@@ -106,13 +107,15 @@ WHERE other.programme_id = %(programme)s AND other.status = 'waitlisted' AND oth
 
 
 def waitlist_position(signup: SignUp) -> int | None:
-    """1 + the waiting sign-ups ahead of this one that wait for at least one of the same groups."""
+    """1 + the waiting sign-ups ahead of this one that wait for at least one of the same groups (a household
+    waits as one: its members share a position)."""
     if signup.status != SignUp.Status.WAITLISTED:
         return None
     with connection.cursor() as cursor:
         cursor.execute(_POSITION_SQL.format(table=connection.ops.quote_name(SignUp._meta.db_table)), {
             "programme": signup.programme_id, "id": signup.pk, "priority": signup.priority,
-            "number": signup.waitlist_number, "preferences": list(signup.preferences)})
+            "number": signup.waitlist_number, "preferences": list(signup.preferences),
+            "household": signup.household_key})
         return cursor.fetchone()[0] + 1
 
 

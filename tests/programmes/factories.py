@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from django.db import connection
 from django.utils import timezone
 
 from booking_core.actors import Actor
 from booking_core.programmes.models import Programme, ProgrammeGroup, SignUp
+from booking_core.programmes.services.groups import group_sessions_generate
 from booking_core.programmes.services.signups import signup_create
 from booking_core.services.bookings import ClientDetails
 
@@ -36,8 +38,10 @@ def make_programme(*, open_now: bool = True, **fields) -> Programme:
 def make_group(programme: Programme, capacity: int = 10, *, position: int | None = None, weekday: int = 0,
                hour: int = 17, **fields) -> ProgrammeGroup:
     position = programme.groups.count() if position is None else position
-    return ProgrammeGroup.objects.create(programme=programme, capacity=capacity, position=position, weekday=weekday,
-                                         start_time=dt.time(hour), **fields)
+    group = ProgrammeGroup.objects.create(programme=programme, capacity=capacity, position=position, weekday=weekday,
+                                          start_time=dt.time(hour), **fields)
+    group_sessions_generate(tenant=connection.tenant, group=group, programme=programme)
+    return group
 
 
 def person(name: str | None = None, email: str | None = None) -> ClientDetails:
