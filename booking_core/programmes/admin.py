@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from allot.errors import ApplicationError
 from booking_core.actors import Actor
@@ -24,10 +25,44 @@ from booking_core.programmes.services.signups import signup_create, signup_withd
 from booking_core.services.bookings import ClientDetails
 from tenants.admin_site import tenant_admin_site
 from tenants.models import LANGUAGE_CHOICES
+from tenants.permissions import current_tenant, membership_role, role_allows
+
+# Staff run the day: besides reading everything they sign people up, withdraw them and release offers.
+STAFF_WRITABLE_MODELS = {"signup"}
 
 
 def _actor(request) -> Actor:
     return Actor.operator(request.user)
+
+
+class MemberRolePermissions:
+    """Permissions by membership role, the same rules as tenants.permissions applies to booking_core.
+
+    The membership permission backend only knows the app labels it lists (`programmes` is not one of them),
+    so these admins ask the role themselves.
+    """
+
+    def _allowed(self, request, action: str) -> bool:
+        role = membership_role(user=request.user, tenant=current_tenant())
+        model_name = self.model._meta.model_name
+        if role is not None and action in ("add", "change") and model_name in STAFF_WRITABLE_MODELS:
+            return True
+        return role_allows(role, action, model_name)
+
+    def has_module_permission(self, request):
+        return membership_role(user=request.user, tenant=current_tenant()) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view")
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete")
 
 
 def _each(modeladmin, request, queryset, change, noun: str) -> None:
@@ -54,14 +89,14 @@ class RefusalsAsMessages:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class FormFieldInline(admin.StackedInline):
+class FormFieldInline(MemberRolePermissions, admin.StackedInline):
     model = ProgrammeFormField
     extra = 0
     fields = [("key", "field_type", "position", "required"), ("label_en", "label_hu", "label_de"),
               ("help_en", "help_hu", "help_de"), "choices", ("max_length", "min_value", "max_value")]
 
 
-class GroupInline(admin.TabularInline):
+class GroupInline(MemberRolePermissions, admin.TabularInline):
     """Groups at a glance; they are edited on their own page (capacity changes re-allocate)."""
 
     model = ProgrammeGroup
@@ -80,7 +115,7 @@ class GroupInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, group.label())
 
 
-class RunInline(admin.TabularInline):
+class RunInline(MemberRolePermissions, admin.TabularInline):
     model = AllocationRun
     extra = 0
     fields = ["created_at", "strategy", "order_mode", "seed", "signups", "allocated", "waitlisted", "not_allocated",
@@ -93,7 +128,7 @@ class RunInline(admin.TabularInline):
 
 
 @admin.register(Programme, site=tenant_admin_site)
-class ProgrammeAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class ProgrammeAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
     list_display = ["__str__", "period_start", "period_end", "strategy", "allocation_mode", "signup_opens_at",
                     "signup_closes_at", "is_published", "allocated_at", "pages"]
     list_filter = ["strategy", "allocation_mode", "is_published"]
@@ -153,7 +188,7 @@ class GroupAdminForm(forms.ModelForm):
 
 
 @admin.register(ProgrammeGroup, site=tenant_admin_site)
-class ProgrammeGroupAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class ProgrammeGroupAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
     form = GroupAdminForm
     list_display = ["__str__", "capacity", "places_taken", "position", "is_cancelled", "minimum_decision"]
     list_filter = ["programme", "is_cancelled", "minimum_decision"]
@@ -166,8 +201,9 @@ class ProgrammeGroupAdmin(RefusalsAsMessages, admin.ModelAdmin):
 
     @admin.display(description="sessions")
     def sessions(self, group):
-        return format_html_join(format_html("<br>"), "{}", ((f"{session.starts_at:%Y-%m-%d %H:%M} UTC",)
-                                                            for session in group.sessions.all()))
+        zone = connection.tenant.zone
+        return format_html_join(mark_safe("<br>"), "{}", ((f"{session.starts_at.astimezone(zone):%a %Y-%m-%d %H:%M}",)
+                                                          for session in group.sessions.all()))
 
     def save_model(self, request, obj, form, change):
         tenant, actor, data = connection.tenant, _actor(request), dict(form.cleaned_data)
@@ -219,7 +255,7 @@ class SignUpAddForm(forms.ModelForm):
 
 
 @admin.register(SignUp, site=tenant_admin_site)
-class SignUpAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class SignUpAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
     list_display = ["id", "participant_name", "client", "programme", "status", "group", "waitlist_number",
                     "status_rule", "is_returning", "created_at"]
     list_filter = ["programme", "status", "group", "is_returning"]
@@ -242,7 +278,7 @@ class SignUpAdmin(RefusalsAsMessages, admin.ModelAdmin):
 
     @admin.display(description="allocation log")
     def history(self, signup):
-        return format_html_join(format_html("<br>"), "{} {} ({}): {}", (
+        return format_html_join(mark_safe("<br>"), "{} {} ({}): {}", (
             (f"{entry.created_at:%Y-%m-%d %H:%M}", entry.get_decision_display(), entry.rule, entry.reason)
             for entry in signup.log_entries.order_by("id")))
 
