@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class PublicSiteConfig(AppConfig):
     name = "public_site"
     verbose_name = "Public site"
+
+    def ready(self):
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from public_site.page_cache import pages_changed
+
+        def forget_pages(**kwargs):
+            pages_changed()
+
+        # Cache invalidation only: any committed change to a tenant's booking data (bookings, offers,
+        # sessions, staff calendars, the catalogue) retires the cached browsing pages of that tenant.
+        for model in apps.get_app_config("booking_core").get_models():
+            label = model._meta.label_lower
+            post_save.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-save-{label}")
+            post_delete.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-delete-{label}")
+            for relation in model._meta.local_many_to_many:
+                through = relation.remote_field.through
+                m2m_changed.connect(forget_pages, sender=through, weak=False,
+                                    dispatch_uid=f"public-pages-m2m-{through._meta.label_lower}")

@@ -6,6 +6,7 @@ from public_site import booking_views, manage_views, views
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
     path("s/<slug:slug>/", views.service_page, name="public-service"),
     path("s/<slug:slug>/day/<str:day>/", views.service_page, name="public-service-day"),
     path("s/<slug:slug>/who/", views.staff_page, name="public-service-staff"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -26,12 +26,21 @@ from booking_core.selectors.sessions import availability_label
 from public_site.calendar import month_calendar
 from public_site.forms import MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import site_url
+from public_site.page_cache import cached_page
 from public_site.pages import public_page
 
 SESSIONS_PER_PAGE = 20
+# Booking links carry secrets and the booking steps are per visitor: crawlers have nothing to find there.
+ROBOTS_TXT = "User-agent: *\nDisallow: /b/\nDisallow: /admin/\nDisallow: /accounts/\nDisallow: /api/\n"
+
+
+def robots_txt(request):
+    """A plain view on purpose: no template, no database (also the benchmark's baseline view)."""
+    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
 
 
 @public_page
+@cached_page
 def landing(request):
     return render(request, "public_site/landing.html")
 
@@ -42,6 +51,7 @@ def organisation_signup(request):
 
 
 @public_page
+@cached_page
 def tenant_home(request):
     services = services_for_clients()
     return render(request, "public_site/tenant_home.html", {
@@ -70,6 +80,7 @@ def _chosen_staff(service: Service, request) -> int | None:
 
 
 @public_page
+@cached_page
 def service_page(request, slug: str, day: str | None = None):
     """A service: for appointments, the month of bookable days (and a chosen day's times); for group
     services, the upcoming sessions."""

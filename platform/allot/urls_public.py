@@ -8,6 +8,7 @@ from public_site import views as site_views
 urlpatterns = [
     path("", site_views.landing, name="landing"),
     path("signup/", site_views.organisation_signup, name="organisation-signup"),
+    path("robots.txt", site_views.robots_txt, name="robots-txt"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]

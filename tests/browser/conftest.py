@@ -126,6 +126,16 @@ class Screenshots:
         return path
 
 
+@pytest.fixture(autouse=True)
+def _no_pages_from_earlier_tests():
+    """Committed data is truncated between tests (no signals): start without cached pages."""
+    from public_site.page_cache import forget_local_pages
+
+    forget_local_pages()
+    yield
+    forget_local_pages()
+
+
 @pytest.fixture
 def browser_page(committed_db, chromium, request):
     """A fresh phone-sized browser context (no cookies) and its page; `browser_page.shot(step)` saves a

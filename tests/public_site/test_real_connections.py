@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking_core.models import Booking, Service
 from booking_core.services.bookings import booking_create_individual
+from public_site.page_cache import forget_local_pages
 from tests.conftest import host_of, real_queries
 from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
 from tests.public_site.conftest import build_site, start_parameter
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def committed_site(committed_db, tenant_alpha, in_tenant):
+    forget_local_pages()
     with in_tenant(tenant_alpha):
         built = build_site(tenant_alpha)
     connection.set_schema_to_public()
@@ -60,7 +62,9 @@ def test_two_simultaneous_submits_of_one_form_book_once(committed_site, tenant_a
     assert outcomes == [(302, f"/b/{bookings[0].manage_token}/done/?lang=en")] * 2
 
 
-def count_queries(client, path: str) -> int:
+def count_queries(client, path: str, *, cached: bool = False) -> int:
+    if not cached:
+        forget_local_pages()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, path
@@ -100,3 +104,25 @@ def test_pages_take_a_fixed_small_number_of_queries_however_much_there_is(commit
     assert many == few
     budget = {"home": 0, "calendar": 7, "day": 7, "group": 2, "form": 7}
     assert {name: count <= budget[name] for name, count in few.items()} == dict.fromkeys(budget, True), few
+    # and a browsing page seen a moment ago is served again without any query
+    for path in pages.values():
+        client.get(path)
+    cached = {name: count_queries(client, path, cached=True) for name, path in pages.items() if name != "form"}
+    assert cached == {"home": 0, "calendar": 0, "day": 0, "group": 0}
+
+
+def test_a_cached_page_is_retired_by_a_booking_at_once(committed_site, tenant_alpha, in_tenant):
+    # given: the day's times, seen (and cached) with 10:00 free
+    site = committed_site
+    client = Client(HTTP_HOST=host_of(tenant_alpha))
+    path = f"/s/massage/day/{site.start.date().isoformat()}/?staff={site.anna.pk}&lang=en"
+    assert f'data-start="{start_parameter(site.start)}"' in client.get(path).content.decode()
+    assert count_queries(client, path, cached=True) == 0
+    # when: Anna's 10:00 is booked
+    with in_tenant(tenant_alpha):
+        booking_create_individual(tenant=tenant_alpha, service=site.massage, staff=site.anna, starts_at=site.start,
+                                  client=client_details(), answers={"topic": "back", "consent": True},
+                                  actor=OPERATOR)
+    connection.set_schema_to_public()
+    # then
+    assert f'data-start="{start_parameter(site.start)}"' not in client.get(path).content.decode()
