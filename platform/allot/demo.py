@@ -39,7 +39,7 @@ DEMO_TENANTS = [
 PLATFORM_STAFF_EMAIL = "staff@allot.test"
 
 # Apps that add their own example records for a demo tenant: a module `<app>.demo` with seed(tenant).
-DEMO_APPS = ["booking_core"]
+DEMO_APPS = ["booking_core", "booking_core.programmes"]
 
 
 def _verified_user(email: str, *, is_staff: bool = False):

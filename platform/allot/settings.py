@@ -65,6 +65,7 @@ TENANT_APPS = [
     # Admin log entries point at content types, which differ per schema, so each tenant keeps its own.
     "django.contrib.admin",
     "booking_core",
+    "booking_core.programmes",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
