@@ -46,6 +46,12 @@ class StaffFilterForm(forms.Form):
     staff = forms.IntegerField(required=False, min_value=1)
 
 
+class LaterSessionsForm(forms.Form):
+    """`?after=<session id>`: the next page of a group service's sessions."""
+
+    after = forms.IntegerField(required=False, min_value=1)
+
+
 class StartForm(forms.Form):
     """Which appointment: `?start=<UTC ISO time>&staff=<id>` (staff optional)."""
 

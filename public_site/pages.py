@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from allot.errors import NotFoundError
 from public_site.languages import remember_choice, use_language
@@ -35,6 +36,8 @@ def public_page(view):
             except NotFoundError as error:
                 raise Http404(str(error)) from error
         remember_choice(request, response)
+        # The language may come from the cookie: a shared cache must not hand this page to someone else.
+        patch_vary_headers(response, ("Cookie",))
         return response
 
     return page

@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
 from booking_core.models import Service
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
@@ -24,7 +23,7 @@ from booking_core.selectors.public_pages import (
 )
 from booking_core.selectors.sessions import availability_label
 from public_site.calendar import month_calendar
-from public_site.forms import MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
+from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import site_url
 from public_site.page_cache import cached_page
 from public_site.pages import public_page
@@ -156,22 +155,15 @@ def _time_taken(request, service: Service, starts_at):
 
 
 def _sessions_page(request, service: Service):
-    zone = request.tenant.zone
-    date_from = _parse_day(request.GET.get("from"))
-    sessions, more = sessions_for_clients(
-        service=service, limit=SESSIONS_PER_PAGE,
-        date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone) if date_from else None,
-    )
+    form = LaterSessionsForm(request.GET)
+    after = form.cleaned_data.get("after") if form.is_valid() else None
+    sessions, more = sessions_for_clients(service=service, after_session_id=after, limit=SESSIONS_PER_PAGE)
     rows = [{"session": session, "availability": availability_label(session), "url": _session_url(service, session)}
             for session in sessions]
-    later_url = None
-    if more and sessions:
-        next_day = sessions[-1].starts_at.astimezone(zone).date() + dt.timedelta(days=1)
-        later_url = site_url("public-service", service.slug, **{"from": next_day.isoformat()})
-    today = timezone.now().astimezone(zone).date()
     return render(request, "public_site/service_group.html", {
-        "service": service, "rows": rows, "later_url": later_url, "step": "session",
-        "earlier_url": site_url("public-service", service.slug) if date_from and date_from > today else None,
+        "service": service, "rows": rows, "step": "session",
+        "later_url": site_url("public-service", service.slug, after=sessions[-1].pk) if more and sessions else None,
+        "earlier_url": site_url("public-service", service.slug) if after else None,
     })
 
 

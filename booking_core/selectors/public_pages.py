@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from booking_core.errors import BookingNotFoundError
@@ -103,10 +104,15 @@ def next_free_start_times(
 
 
 def sessions_for_clients(
-    *, service: Service, date_from: dt.datetime | None = None, limit: int = 30, now: dt.datetime | None = None
+    *, service: Service, after_session_id: int | None = None, limit: int = 30, now: dt.datetime | None = None
 ) -> tuple[list[Session], bool]:
-    """Up to `limit` upcoming sessions of a group service (full ones included) and whether more follow."""
-    sessions = list(sessions_upcoming(service=service, date_from=date_from, now=now)[: limit + 1])
+    """Up to `limit` upcoming sessions of a group service (full ones included), in time order after the
+    session `after_session_id` when given (the next page), and whether more follow."""
+    sessions = sessions_upcoming(service=service, now=now)
+    if after_session_id is not None:
+        after = Subquery(Session.objects.filter(pk=after_session_id).values("starts_at")[:1])
+        sessions = sessions.filter(Q(starts_at__gt=after) | Q(starts_at=after, pk__gt=after_session_id))
+    sessions = list(sessions[: limit + 1])
     for session in sessions:
         session.service = service  # the caller's copy carries the prefetched form and staff
     return sessions[:limit], len(sessions) > limit

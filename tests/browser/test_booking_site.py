@@ -97,9 +97,13 @@ def test_switching_language_mid_flow(browser_page, site_url, tenant_alpha, site,
     page = browser_page(locale="en-GB")
     day = site.start.date().isoformat()
     page.goto(site_url(tenant_alpha, f"/s/massage/?month={site.start:%Y-%m}"))
+    page.evaluate("window.stillTheSamePage = true")
     page.locator(f'a[data-day="{day}"]').click()
     page.wait_for_url(re.compile(rf"/s/massage/day/{day}/"))
     assert page.locator("#times a[data-start]").first.inner_text() == "9 a.m."
+    # htmx swapped in the day's times without loading a new page, and the switcher now points at the day
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert f"/s/massage/day/{day}/" in page.locator("#language-switcher a[hreflang=de]").get_attribute("href")
     page.shot("day-in-english")
 
     # when: Deutsch is chosen in the language switcher

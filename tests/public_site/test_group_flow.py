@@ -131,3 +131,41 @@ def test_a_past_or_cancelled_or_foreign_session_is_404(client_for, tenant_alpha,
     assert client.get(f"/s/swimming/book/?session={site.open_session.pk}&seats=1").status_code == 404
     assert client.get(f"/s/swimming/sessions/{site.open_session.pk}/").status_code == 404
     assert client.get("/s/massage/sessions/1/").status_code == 404
+
+
+def test_many_sessions_are_shown_a_page_at_a_time(client_for, tenant_alpha, site, in_tenant):
+    # given: 25 more sessions, one a day from day 10
+    from tests.factories import make_session
+
+    with in_tenant(tenant_alpha):
+        later = [make_session(site.swim, capacity=5, starts_in_days=10 + day) for day in range(25)]
+    connection.set_schema_to_public()
+    client = client_for(tenant_alpha)
+    # when
+    first = client.get("/s/swimming/?lang=en").content.decode()
+    later_link = re.search(r'href="([^"]+)">Later sessions', first).group(1).replace("&amp;", "&")
+    second = client.get(later_link).content.decode()
+    # then: 20, then the other 8, none twice, none missing
+    first_ids = re.findall(r'data-session="(\d+)"', first)
+    second_ids = re.findall(r'data-session="(\d+)"', second)
+    all_ids = [str(session.pk) for session in (site.open_session, site.few_left_session, site.full_session, *later)]
+    assert len(first_ids) == 20
+    assert first_ids + second_ids == all_ids
+    assert "Earlier sessions" in second and "Later sessions" not in second
+
+
+def test_sessions_at_the_same_time_are_not_lost_between_pages(client_for, tenant_alpha, site, in_tenant):
+    # given: 20 sessions at one and the same moment, after the three of the site
+    from tests.factories import make_session
+
+    with in_tenant(tenant_alpha):
+        same_time = [make_session(site.swim, capacity=5, starts_in_days=9) for _ in range(20)]
+    connection.set_schema_to_public()
+    client = client_for(tenant_alpha)
+    # when
+    first = client.get("/s/swimming/?lang=en").content.decode()
+    second = client.get(re.search(r'href="([^"]+)">Later sessions', first).group(1).replace("&amp;", "&"))
+    # then
+    shown = re.findall(r'data-session="(\d+)"', first) + re.findall(r'data-session="(\d+)"', second.content.decode())
+    assert shown == [str(session.pk) for session in (site.open_session, site.few_left_session, site.full_session,
+                                                     *same_time)]

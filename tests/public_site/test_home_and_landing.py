@@ -1,5 +1,7 @@
 """The tenant's home page and the root domain's landing page."""
 
+import re
+
 import pytest
 
 from tests.public_site.conftest import text_of
@@ -64,3 +66,25 @@ def test_root_domain_offers_every_language(client_for):
     # then
     assert '<html lang="de">' in html
     assert 'hreflang="en"' in html and 'hreflang="hu"' in html and 'hreflang="de"' in html
+
+
+@pytest.mark.parametrize("language", ["en", "hu", "de"])
+def test_the_demo_catalogue_can_be_browsed_in_every_language(client_for, tenant_alpha, in_tenant, language):
+    # given
+    from booking_core.demo import seed
+
+    with in_tenant(tenant_alpha):
+        seed(tenant_alpha)
+    client = client_for(tenant_alpha)
+    # when
+    pages = [client.get(f"{path}?lang={language}") for path in ("/", "/s/consultation/", "/s/group-class/")]
+    calendar = pages[1].content.decode()
+    first_day = re.search(r'href="(/s/consultation/day/[^"]+)"', calendar)
+    if first_day is None:  # this month is over for bookings: the next one
+        next_month = re.search(r'href="([^"]+)" rel="next"', calendar).group(1).replace("&amp;", "&")
+        first_day = re.search(r'href="(/s/consultation/day/[^"]+)"', client.get(next_month).content.decode())
+    pages.append(client.get(first_day.group(1).replace("&amp;", "&")))
+    # then
+    assert [page.status_code for page in pages] == [200, 200, 200, 200]
+    assert f'<html lang="{language}">' in pages[0].content.decode()
+    assert re.search(r'data-start="[^"]+"', pages[3].content.decode())

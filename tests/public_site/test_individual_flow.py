@@ -279,3 +279,20 @@ def test_another_tenants_service_does_not_exist_here(client_for, tenant_alpha, t
     assert not booked(tenant_alpha, in_tenant)
     with in_tenant(tenant_beta):
         assert not Booking.objects.exists()
+
+
+def test_a_service_that_needs_approval_says_the_booking_is_received_not_confirmed(client_for, tenant_alpha, site,
+                                                                                   in_tenant):
+    # given
+    with in_tenant(tenant_alpha):
+        Service.objects.filter(pk=site.massage.pk).update(requires_approval=True)
+    connection.set_schema_to_public()
+    client = client_for(tenant_alpha)
+    # when
+    review = client.post(book_url(site), answers())
+    done = client.get(client.post(book_url(site), confirm(answers()))["Location"])
+    # then
+    assert "The organisation confirms this booking personally" in text_of(review)
+    assert "Booking received" in text_of(done)
+    assert 'data-status="pending"' in done.content.decode()
+    assert [booking.status for booking in booked(tenant_alpha, in_tenant)] == ["pending"]
