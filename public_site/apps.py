@@ -15,8 +15,9 @@ class PublicSiteConfig(AppConfig):
             pages_changed()
 
         # Cache invalidation only: any committed change to a tenant's booking data (bookings, offers,
-        # sessions, staff calendars, the catalogue) retires the cached browsing pages of that tenant.
-        for model in apps.get_app_config("booking_core").get_models():
+        # sessions, staff calendars, the catalogue, programmes) retires the cached browsing pages of that tenant.
+        booking_apps = [config for config in apps.get_app_configs() if config.name.split(".")[0] == "booking_core"]
+        for model in [model for config in booking_apps for model in config.get_models()]:
             label = model._meta.label_lower
             post_save.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-save-{label}")
             post_delete.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-delete-{label}")

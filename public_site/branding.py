@@ -7,6 +7,7 @@ follows them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.utils.html import format_html
@@ -97,7 +98,12 @@ class Brand:
 
 def brand_for(tenant) -> Brand:
     """The tenant's brand (Allot's own on the root domain and when no tenant is known)."""
-    primary = getattr(tenant, "primary_colour", None) or DEFAULT_PRIMARY
+    return _brand(getattr(tenant, "primary_colour", None) or DEFAULT_PRIMARY,
+                  getattr(tenant, "button_style", None) or "rounded")
+
+
+@functools.lru_cache(maxsize=1024)
+def _brand(primary: str, style: str) -> Brand:
     try:
         _channels(primary)
     except ValueError:
@@ -106,7 +112,6 @@ def brand_for(tenant) -> Brand:
     on_primary = text_colour_on(primary)
     # Hover darkens light text's background and lightens dark text's, so the pair keeps its contrast direction.
     hover = _mix(primary, BLACK if on_primary == WHITE else WHITE, 0.15)
-    style = getattr(tenant, "button_style", None) or "rounded"
     return Brand(
         primary=primary, on_primary=on_primary, primary_hover=hover, on_primary_hover=text_colour_on(hover),
         ink=readable_on(primary), tint=_mix(primary, WHITE, 0.9),
