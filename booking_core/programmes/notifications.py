@@ -2,18 +2,21 @@
 
 Each message is tied to the allocation log entry that caused it (its idempotency key is the entry's id),
 so a decision is announced once, and a participant who is moved from A to B and back to A hears about
-both moves. A batch run writes thousands of messages: they go in with one INSERT per few thousand rows
-(`OutboxMessage` rows exactly as `allot.outbox.services.outbox_write` writes them, relayed the same way).
+both moves. A batch run writes thousands of messages: they are copied in with COPY (`OutboxMessage` rows
+exactly as `allot.outbox.services.outbox_write` writes them, relayed the same way).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
+from booking_core.programmes.bulk_rows import copy_rows, qualified_table
 
 SIGNUP_RECEIVED = "programme.signup_received"
 ALLOCATED = "programme.allocated"
@@ -37,24 +40,30 @@ def subject_ref(signup_id: int) -> str:
     return f"programme-signup:{signup_id}"
 
 
+OUTBOX_COLUMNS = ("tenant_schema", "event_type", "queue", "recipient", "language", "payload", "subject_ref",
+                  "idempotency_key", "status", "attempts", "max_attempts", "next_attempt_at", "last_error",
+                  "created_at", "updated_at")
+
+
 def outbox_write_notices(notices: list[tuple[int, Notice]]) -> None:
-    """Write (log entry id, notice) pairs to the outbox in the current transaction; repeats are ignored."""
+    """Write (log entry id, notice) pairs to the outbox in the current transaction.
+
+    The key is the log entry's id, fresh from its sequence, so it is new by construction; rows are copied
+    in (COPY) rather than inserted, because a batch run writes one per sign-up.
+    """
     if not notices:
         return
     if not connection.in_atomic_block:
         raise RuntimeError("programme notices must be written inside the transaction of the decision")
     schema = connection.schema_name
     now = timezone.now()
-    rows = [
-        OutboxMessage(
-            tenant_schema=schema, event_type=notice.event_type, recipient=notice.recipient, language=notice.language,
-            payload={"signup_id": notice.signup_id, **notice.payload}, idempotency_key=f"programme-log:{entry_id}",
-            subject_ref=subject_ref(notice.signup_id), queue=OutboxMessage.Queue.TRANSACTIONAL,
-            next_attempt_at=now, created_at=now, updated_at=now,
-        )
+    max_attempts = OutboxMessage._meta.get_field("max_attempts").get_default()
+    copy_rows(qualified_table(OutboxMessage, settings.PUBLIC_SCHEMA_NAME), OUTBOX_COLUMNS, (
+        (schema, notice.event_type, OutboxMessage.Queue.TRANSACTIONAL, notice.recipient, notice.language,
+         json.dumps({"signup_id": notice.signup_id, **notice.payload}), subject_ref(notice.signup_id),
+         f"programme-log:{entry_id}", OutboxMessage.Status.PENDING, 0, max_attempts, now, "", now, now)
         for entry_id, notice in notices
-    ]
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    ))
     _dispatch_after_commit(schema)
 
 

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +27,7 @@ from booking_core.actors import Actor
 from booking_core.allocation import Applicant, Assignment, GroupSlot, allocate, fair_order, max_fill_spread
 from booking_core.programmes.errors import AllocationConflictError, ProgrammeError
 from booking_core.programmes.models import AllocationRun, Programme, ProgrammeGroup, SignUp
-from booking_core.programmes.services.decisions import Decisions, assignment_apply
+from booking_core.programmes.services.decisions import Decisions, SignUpRow, assignment_apply
 from booking_core.programmes.services.group_changes import groups_flag_below_minimum
 from booking_core.programmes.services.locking import programme_groups_lock, programme_lock
 from booking_core.services.audit import audit_record
@@ -43,6 +43,7 @@ class AllocationPlan:
     assignment: Assignment
     seed: int | None
     fingerprint: str
+    signups: dict[int, SignUpRow] = field(repr=False, default_factory=dict)
 
     @property
     def max_fill_spread(self) -> int:
@@ -54,15 +55,19 @@ class AllocationPlan:
         return [group.id for group in self.groups if self.assignment.fill[group.id] < minimum]
 
 
-def _inputs(programme: Programme, groups: list[ProgrammeGroup]) -> tuple[list[GroupSlot], list[Applicant]]:
+def _inputs(programme: Programme, groups: list[ProgrammeGroup]) -> tuple[list[GroupSlot], list[Applicant],
+                                                                         dict[int, SignUpRow]]:
+    """Groups and pending sign-ups as the strategy sees them, and the sign-ups as decisions write them."""
     slots = [GroupSlot(id=group.pk, capacity=group.capacity, taken=group.places_taken, order=group.position)
              for group in groups if not group.is_cancelled]
     rows = (SignUp.objects.filter(programme=programme, status=SignUp.Status.PENDING).order_by("id")
-            .values_list("id", "preferences", "created_at", "priority", "household_key"))
-    applicants = [Applicant(id=pk, preferences=tuple(preferences) or None, arrival=created_at.timestamp(),
-                            priority=priority, household=household or None)
-                  for pk, preferences, created_at, priority, household in rows]
-    return slots, applicants
+            .values_list("id", "preferences", "created_at", "priority", "household_key", "language", "client__email"))
+    applicants, signups = [], {}
+    for pk, preferences, created_at, priority, household, language, email in rows:
+        applicants.append(Applicant(id=pk, preferences=tuple(preferences) or None, arrival=created_at.timestamp(),
+                                    priority=priority, household=household or None))
+        signups[pk] = SignUpRow(pk=pk, preferences=preferences, language=language, email=email, created_at=created_at)
+    return slots, applicants, signups
 
 
 def _fingerprint(programme: Programme, slots: list[GroupSlot], applicants: list[Applicant]) -> str:
@@ -76,13 +81,13 @@ def _fingerprint(programme: Programme, slots: list[GroupSlot], applicants: list[
 
 
 def _plan(programme: Programme, groups: list[ProgrammeGroup]) -> AllocationPlan:
-    slots, applicants = _inputs(programme, groups)
+    slots, applicants, signups = _inputs(programme, groups)
     seed = programme.lottery_seed if programme.order_mode == Programme.OrderMode.LOTTERY else None
     order = fair_order(applicants, mode=programme.order_mode, seed=seed,
                        returning_priority=programme.returning_priority_enabled)
     return AllocationPlan(programme=programme, groups=slots, order=order,
                           assignment=allocate(slots, order, strategy=programme.strategy), seed=seed,
-                          fingerprint=_fingerprint(programme, slots, applicants))
+                          fingerprint=_fingerprint(programme, slots, applicants), signups=signups)
 
 
 def _require_runnable(programme: Programme, now: dt.datetime, *, committing: bool) -> None:
@@ -121,12 +126,7 @@ def allocation_commit(*, tenant, programme: Programme, actor: Actor, expected_fi
             signups=len(plan.order), max_fill_spread=plan.max_fill_spread, actor_label=actor.label[:200],
         )
         decisions = Decisions(programme=programme, actor=actor, now=now, run=run)
-        signups = {signup.pk: signup for signup in SignUp.objects.select_related("client").filter(
-            pk__in=[applicant.id for applicant in plan.order]).only(
-            "id", "programme_id", "preferences", "language", "household_key", "status", "group_id",
-            "waitlist_number", "status_rule", "status_reason", "decided_at", "withdrawn_at", "offer_id",
-            "created_at", "client__email")}
-        outcome: Counter = assignment_apply(decisions=decisions, groups=groups, signups=signups,
+        outcome: Counter = assignment_apply(decisions=decisions, groups=groups, signups=plan.signups,
                                             assignment=plan.assignment)
         run.allocated = outcome[SignUp.Status.ALLOCATED]
         run.waitlisted = outcome[SignUp.Status.WAITLISTED]
