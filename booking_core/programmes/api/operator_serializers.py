@@ -15,17 +15,18 @@ from booking_core.programmes.models import (
 )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class ProgrammeSessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProgrammeSession
         fields = ["id", "starts_at", "ends_at"]
 
 
-class GroupSerializer(serializers.ModelSerializer):
+class ProgrammeGroupSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="Monday = 0 ... Sunday = 6.")
     places_free = serializers.IntegerField(read_only=True)
     is_below_minimum = serializers.BooleanField(read_only=True)
-    sessions = SessionSerializer(many=True, read_only=True)
+    sessions = ProgrammeSessionSerializer(many=True, read_only=True)
 
     class Meta:
         model = ProgrammeGroup
@@ -40,9 +41,9 @@ class GroupSerializer(serializers.ModelSerializer):
         return group.label()
 
 
-class GroupUpdateSerializer(GroupSerializer):
-    class Meta(GroupSerializer.Meta):
-        read_only_fields = [*GroupSerializer.Meta.read_only_fields, "capacity"]
+class ProgrammeGroupUpdateSerializer(ProgrammeGroupSerializer):
+    class Meta(ProgrammeGroupSerializer.Meta):
+        read_only_fields = [*ProgrammeGroupSerializer.Meta.read_only_fields, "capacity"]
 
 
 class ProgrammeSerializer(serializers.ModelSerializer):
@@ -63,17 +64,18 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"slug": {"validators": []}}
 
 
-class FormFieldSerializer(serializers.ModelSerializer):
+class ProgrammeFormFieldSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProgrammeFormField
         exclude = ["programme"]
 
 
-class SignUpSerializer(serializers.ModelSerializer):
+class ProgrammeSignUpSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     client_email = serializers.CharField(source="client.email", read_only=True)
     participant = serializers.CharField(source="participant_name", read_only=True)
     offer_status = serializers.CharField(source="offer.status", read_only=True, default=None)
+    language = serializers.CharField(read_only=True)
 
     class Meta:
         model = SignUp
@@ -84,7 +86,7 @@ class SignUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class PlaceOfferSerializer(serializers.ModelSerializer):
     signups = serializers.SerializerMethodField()
 
     class Meta:
@@ -97,7 +99,7 @@ class OfferSerializer(serializers.ModelSerializer):
         return [{"id": signup.pk, "participant": signup.participant_name} for signup in offer.signups.all()]
 
 
-class LogEntrySerializer(serializers.ModelSerializer):
+class AllocationLogEntrySerializer(serializers.ModelSerializer):
     participant = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,24 +112,24 @@ class LogEntrySerializer(serializers.ModelSerializer):
         return entry.signup.participant_name if entry.signup_id else None
 
 
-class CapacitySerializer(serializers.Serializer):
+class GroupCapacitySerializer(serializers.Serializer):
     capacity = serializers.IntegerField(min_value=1)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ProgrammeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
 
 
-class MergeSerializer(serializers.Serializer):
+class GroupMergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(help_text="The group of the same programme that takes everyone in.")
 
 
-class CommitSerializer(serializers.Serializer):
+class AllocationCommitSerializer(serializers.Serializer):
     fingerprint = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
                                         help_text="From the preview: refuse if anything changed since.")
 
 
-class RollOverSerializer(serializers.Serializer):
+class ProgrammeRollOverSerializer(serializers.Serializer):
     slug = serializers.SlugField(max_length=80, required=False)
     name_en = serializers.CharField(max_length=200, required=False)
     name_hu = serializers.CharField(max_length=200, required=False)
@@ -136,7 +138,7 @@ class RollOverSerializer(serializers.Serializer):
     returning_priority_enabled = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class PreviewGroupSerializer(serializers.Serializer):
+class AllocationPreviewGroupSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     capacity = serializers.IntegerField()
     taken_before = serializers.IntegerField()
@@ -144,14 +146,14 @@ class PreviewGroupSerializer(serializers.Serializer):
     below_minimum = serializers.BooleanField()
 
 
-class PreviewDecisionSerializer(serializers.Serializer):
+class AllocationPreviewDecisionSerializer(serializers.Serializer):
     signup = serializers.IntegerField()
     group = serializers.IntegerField(allow_null=True)
     rule = serializers.CharField()
     reason = serializers.CharField()
 
 
-class PreviewSerializer(serializers.Serializer):
+class AllocationPreviewSerializer(serializers.Serializer):
     strategy = serializers.CharField()
     order_mode = serializers.CharField()
     seed = serializers.IntegerField(allow_null=True)
@@ -160,11 +162,11 @@ class PreviewSerializer(serializers.Serializer):
     allocated = serializers.IntegerField()
     unplaced = serializers.IntegerField()
     max_fill_spread = serializers.IntegerField()
-    groups = PreviewGroupSerializer(many=True)
-    decisions = PreviewDecisionSerializer(many=True)
+    groups = AllocationPreviewGroupSerializer(many=True)
+    decisions = AllocationPreviewDecisionSerializer(many=True)
 
 
-class RunSerializer(serializers.Serializer):
+class AllocationRunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     strategy = serializers.CharField()
     order_mode = serializers.CharField()

@@ -70,24 +70,24 @@ class ProgrammeViewSet(CrudViewSet):
     def delete_record(self, instance):
         programmes.programme_delete(programme=instance, actor=self.actor)
 
-    @extend_schema(request=s.RollOverSerializer, responses={201: s.ProgrammeSerializer})
+    @extend_schema(request=s.ProgrammeRollOverSerializer, responses={201: s.ProgrammeSerializer})
     @action(detail=True, methods=["post"], url_path="roll-over")
     def roll_over(self, request, pk=None):
         """Copy the programme with its groups and form to the next period, as an unpublished draft."""
-        data = _valid(request, s.RollOverSerializer)
+        data = _valid(request, s.ProgrammeRollOverSerializer)
         names = {code: data.pop(f"name_{code}") for code in ("en", "hu", "de") if f"name_{code}" in data}
         copy = programmes.programme_roll_over(tenant=connection.tenant, programme=self.get_object(),
                                               actor=self.actor, names=names, **data)
         return Response(s.ProgrammeSerializer(self.get_queryset().get(pk=copy.pk)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.PreviewSerializer)
+    @extend_schema(responses=s.AllocationPreviewSerializer)
     @action(detail=True, methods=["get"], url_path="allocation/preview")
     def allocation_preview(self, request, pk=None):
         """What the batch allocation would decide now (nothing is written); commit it with its fingerprint."""
         plan = allocation_run.allocation_preview(programme=self.get_object())
         below = set(plan.below_minimum())
         assignment = plan.assignment
-        return Response(s.PreviewSerializer({
+        return Response(s.AllocationPreviewSerializer({
             "strategy": assignment.strategy, "order_mode": plan.programme.order_mode, "seed": plan.seed,
             "fingerprint": plan.fingerprint, "signups": len(plan.order), "allocated": len(assignment.placed),
             "unplaced": len(assignment.unplaced), "max_fill_spread": plan.max_fill_spread,
@@ -98,14 +98,14 @@ class ProgrammeViewSet(CrudViewSet):
                            "reason": decision.reason} for decision in assignment.decisions],
         }).data)
 
-    @extend_schema(request=s.CommitSerializer, responses={201: s.RunSerializer})
+    @extend_schema(request=s.AllocationCommitSerializer, responses={201: s.AllocationRunSerializer})
     @action(detail=True, methods=["post"], url_path="allocation/commit")
     def allocation_commit(self, request, pk=None):
         """Run and write the batch allocation (after the window closed); with a fingerprint, exactly the preview."""
-        data = _valid(request, s.CommitSerializer)
+        data = _valid(request, s.AllocationCommitSerializer)
         run = allocation_run.allocation_commit(tenant=connection.tenant, programme=self.get_object(), actor=self.actor,
                                                expected_fingerprint=data["fingerprint"] or None)
-        return Response(s.RunSerializer(run).data, status=status.HTTP_201_CREATED)
+        return Response(s.AllocationRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
 class ProgrammeChildMixin:
@@ -118,11 +118,13 @@ class ProgrammeChildMixin:
 class GroupViewSet(ProgrammeChildMixin, CrudViewSet):
     """A programme's weekly groups. Capacity changes, cancelling and merging re-allocate, so they are actions."""
 
-    serializer_class = s.GroupSerializer
+    serializer_class = s.ProgrammeGroupSerializer
     queryset = ProgrammeGroup.objects.none()
 
     def get_serializer_class(self):
-        return s.GroupUpdateSerializer if self.action in ("update", "partial_update") else s.GroupSerializer
+        if self.action in ("update", "partial_update"):
+            return s.ProgrammeGroupUpdateSerializer
+        return s.ProgrammeGroupSerializer
 
     def get_queryset(self):
         return groups_for_operator(programme=self.programme())
@@ -137,36 +139,36 @@ class GroupViewSet(ProgrammeChildMixin, CrudViewSet):
         groups.group_delete(group=instance, actor=self.actor)
 
     def _respond(self, group):
-        return Response(s.GroupSerializer(self.get_queryset().get(pk=group.pk)).data)
+        return Response(s.ProgrammeGroupSerializer(self.get_queryset().get(pk=group.pk)).data)
 
-    @extend_schema(request=s.CapacitySerializer, responses=s.GroupSerializer)
+    @extend_schema(request=s.GroupCapacitySerializer, responses=s.ProgrammeGroupSerializer)
     @action(detail=True, methods=["post"])
     def capacity(self, request, programme_id=None, pk=None):
         """More places go to the waitlist; fewer move the last-placed participants elsewhere by the strategy."""
-        data = _valid(request, s.CapacitySerializer)
+        data = _valid(request, s.GroupCapacitySerializer)
         return self._respond(group_changes.group_change_capacity(
             tenant=connection.tenant, group=self.get_object(), capacity=data["capacity"], actor=self.actor))
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.GroupSerializer)
+    @extend_schema(request=s.ProgrammeReasonSerializer, responses=s.ProgrammeGroupSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, programme_id=None, pk=None):
         """Call the group off; its participants are re-allocated by the strategy, waitlisted or told why not."""
-        data = _valid(request, s.ReasonSerializer)
+        data = _valid(request, s.ProgrammeReasonSerializer)
         return self._respond(group_changes.group_cancel(tenant=connection.tenant, group=self.get_object(),
                                                         reason=data["reason"], actor=self.actor))
 
-    @extend_schema(request=s.MergeSerializer, responses=s.GroupSerializer)
+    @extend_schema(request=s.GroupMergeSerializer, responses=s.ProgrammeGroupSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request, programme_id=None, pk=None):
         """Move everyone into another group of the programme and cancel this one (a group below the minimum)."""
-        data = _valid(request, s.MergeSerializer)
+        data = _valid(request, s.GroupMergeSerializer)
         into = self.get_queryset().filter(pk=data["into"]).first()
         if into is None:
             raise ProgrammeError(_("Merge into a group of this programme."), fields={"into": [_("Unknown group.")]})
         group_changes.group_merge(tenant=connection.tenant, group=self.get_object(), into=into, actor=self.actor)
         return self._respond(into)
 
-    @extend_schema(request=None, responses=s.GroupSerializer)
+    @extend_schema(request=None, responses=s.ProgrammeGroupSerializer)
     @action(detail=True, methods=["post"])
     def runs(self, request, programme_id=None, pk=None):
         """Decide that a group below the minimum size runs anyway."""
@@ -176,7 +178,7 @@ class GroupViewSet(ProgrammeChildMixin, CrudViewSet):
 class FormFieldViewSet(ProgrammeChildMixin, CrudViewSet):
     """The questions of a programme's sign-up form, in order."""
 
-    serializer_class = s.FormFieldSerializer
+    serializer_class = s.ProgrammeFormFieldSerializer
     queryset = ProgrammeFormField.objects.none()
 
     def get_queryset(self):
@@ -195,7 +197,7 @@ class FormFieldViewSet(ProgrammeChildMixin, CrudViewSet):
 class SignUpViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Who signed up and where they stand. Staff members may withdraw a sign-up on the participant's behalf."""
 
-    serializer_class = s.SignUpSerializer
+    serializer_class = s.ProgrammeSignUpSerializer
     write_roles = EVERY_ROLE
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=SignUp.Status.values),
@@ -210,21 +212,21 @@ class SignUpViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin,
                                     status=_choice_param(self.request, "status", SignUp.Status.values),
                                     group_id=int_param(self.request, "group"))
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.SignUpSerializer)
+    @extend_schema(request=s.ProgrammeReasonSerializer, responses=s.ProgrammeSignUpSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, programme_id=None, pk=None):
-        data = _valid(request, s.ReasonSerializer)
+        data = _valid(request, s.ProgrammeReasonSerializer)
         if not data["reason"].strip():
             raise ProgrammeError(_("Give a reason; the participant will see it."), fields={"reason": [_("Required.")]})
         signup = signup_withdraw(tenant=connection.tenant, signup=self.get_object(), actor=self.actor,
                                  reason=data["reason"])
-        return Response(s.SignUpSerializer(self.get_queryset().get(pk=signup.pk)).data)
+        return Response(s.ProgrammeSignUpSerializer(self.get_queryset().get(pk=signup.pk)).data)
 
 
 class OfferViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """Places offered to the waitlist; prepared ones wait for staff to release them."""
 
-    serializer_class = s.OfferSerializer
+    serializer_class = s.PlaceOfferSerializer
     write_roles = EVERY_ROLE
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=PlaceOffer.Status.values)])
@@ -236,17 +238,17 @@ class OfferViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin, 
             else None
         return offers_for_operator(programme=self.programme(), status=status_filter)
 
-    @extend_schema(request=None, responses=s.OfferSerializer)
+    @extend_schema(request=None, responses=s.PlaceOfferSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, programme_id=None, pk=None):
         offer = place_offer_release(tenant=connection.tenant, offer=self.get_object(), actor=self.actor)
-        return Response(s.OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+        return Response(s.PlaceOfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
 
 
 class LogViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin):
     """The allocation log: one entry per decision, oldest first."""
 
-    serializer_class = s.LogEntrySerializer
+    serializer_class = s.AllocationLogEntrySerializer
 
     @extend_schema(parameters=[OpenApiParameter("signup", int), OpenApiParameter("group", int),
                                OpenApiParameter("decision", str, enum=AllocationLogEntry.Decision.values)])

@@ -11,12 +11,12 @@ from booking_core.programmes.selectors import SignUpStatus
 from tenants.models import LANGUAGE_CODES
 
 
-class PublicSessionSerializer(serializers.Serializer):
+class PublicProgrammeSessionSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
 
 
-class PublicGroupSerializer(serializers.Serializer):
+class PublicProgrammeGroupSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
     weekday = serializers.IntegerField()
@@ -45,9 +45,9 @@ class PublicGroupSerializer(serializers.Serializer):
             return "allocated_at_close"
         return "open" if group.places_free else "full"
 
-    @extend_schema_field(PublicSessionSerializer(many=True))
+    @extend_schema_field(PublicProgrammeSessionSerializer(many=True))
     def get_sessions(self, group: ProgrammeGroup) -> list[dict]:
-        return PublicSessionSerializer(group.sessions.all(), many=True).data
+        return PublicProgrammeSessionSerializer(group.sessions.all(), many=True).data
 
 
 class PublicProgrammeSerializer(serializers.Serializer):
@@ -74,23 +74,23 @@ class PublicProgrammeSerializer(serializers.Serializer):
     def get_price(self, programme: Programme) -> dict:
         return {"amount": programme.price_amount, "currency": programme.price_currency}
 
-    @extend_schema_field(PublicGroupSerializer(many=True))
+    @extend_schema_field(PublicProgrammeGroupSerializer(many=True))
     def get_groups(self, programme: Programme) -> list[dict]:
-        return PublicGroupSerializer(programme.live_groups, many=True, context={"programme": programme}).data
+        return PublicProgrammeGroupSerializer(programme.live_groups, many=True, context={"programme": programme}).data
 
 
 class PublicProgrammeDetailSerializer(PublicProgrammeSerializer):
     form = QuestionSerializer(source="form_fields", many=True)
 
 
-class ClientSerializer(serializers.Serializer):
+class ProgrammeClientSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField()
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class SignUpCreateSerializer(serializers.Serializer):
-    client = ClientSerializer()
+class ProgrammeSignUpCreateSerializer(serializers.Serializer):
+    client = ProgrammeClientSerializer()
     attendees = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=list,
         help_text="Who takes part, if not the client (e.g. children). Empty: the client.")
@@ -103,7 +103,7 @@ class SignUpCreateSerializer(serializers.Serializer):
     language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
 
 
-class NamedGroupSerializer(serializers.Serializer):
+class NamedProgrammeGroupSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
 
@@ -111,11 +111,11 @@ class NamedGroupSerializer(serializers.Serializer):
         return group.label()
 
 
-class PublicOfferSerializer(serializers.Serializer):
+class PublicPlaceOfferSerializer(serializers.Serializer):
     token = serializers.CharField()
     status = serializers.CharField()
     programme = serializers.SerializerMethodField()
-    group = NamedGroupSerializer()
+    group = NamedProgrammeGroupSerializer()
     sessions = serializers.SerializerMethodField()
     places = serializers.IntegerField()
     expires_at = serializers.DateTimeField()
@@ -124,9 +124,9 @@ class PublicOfferSerializer(serializers.Serializer):
     def get_programme(self, offer: PlaceOffer) -> str:
         return offer.programme.translated("name")
 
-    @extend_schema_field(PublicSessionSerializer(many=True))
+    @extend_schema_field(PublicProgrammeSessionSerializer(many=True))
     def get_sessions(self, offer: PlaceOffer) -> list[dict]:
-        return PublicSessionSerializer(offer.group.sessions.all(), many=True).data
+        return PublicProgrammeSessionSerializer(offer.group.sessions.all(), many=True).data
 
     def get_participants(self, offer: PlaceOffer) -> list[str]:
         return [signup.participant_name for signup in offer.signups.select_related("client").order_by("id")]
@@ -138,7 +138,7 @@ class HouseholdMemberSerializer(serializers.Serializer):
     group = serializers.IntegerField(source="group_id", allow_null=True)
 
 
-class SignUpStatusSerializer(serializers.Serializer):
+class ProgrammeSignUpStatusSerializer(serializers.Serializer):
     token = serializers.CharField(source="signup.token")
     status = serializers.CharField()
     status_label = serializers.SerializerMethodField()
@@ -147,7 +147,7 @@ class SignUpStatusSerializer(serializers.Serializer):
     group = serializers.SerializerMethodField()
     position = serializers.IntegerField(allow_null=True, help_text="On the waitlist, among those waiting for "
                                                                    "at least one of the same groups.")
-    waiting_for = NamedGroupSerializer(many=True)
+    waiting_for = NamedProgrammeGroupSerializer(many=True)
     explanation = serializers.CharField()
     offer = serializers.SerializerMethodField()
     household = HouseholdMemberSerializer(many=True)
@@ -156,14 +156,14 @@ class SignUpStatusSerializer(serializers.Serializer):
     def get_status_label(self, status: SignUpStatus) -> str:
         return str(SignUp.Status(status.signup.status).label)
 
-    @extend_schema_field(NamedGroupSerializer)
+    @extend_schema_field(NamedProgrammeGroupSerializer)
     def get_programme(self, status: SignUpStatus) -> dict:
         return {"id": status.signup.programme_id, "name": status.signup.programme.translated("name")}
 
-    @extend_schema_field(NamedGroupSerializer(allow_null=True))
+    @extend_schema_field(NamedProgrammeGroupSerializer(allow_null=True))
     def get_group(self, status: SignUpStatus) -> dict | None:
-        return NamedGroupSerializer(status.signup.group).data if status.signup.group_id else None
+        return NamedProgrammeGroupSerializer(status.signup.group).data if status.signup.group_id else None
 
-    @extend_schema_field(PublicOfferSerializer(allow_null=True))
+    @extend_schema_field(PublicPlaceOfferSerializer(allow_null=True))
     def get_offer(self, status: SignUpStatus) -> dict | None:
-        return PublicOfferSerializer(status.open_offer).data if status.open_offer else None
+        return PublicPlaceOfferSerializer(status.open_offer).data if status.open_offer else None

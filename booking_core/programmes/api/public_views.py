@@ -39,10 +39,11 @@ class ProgrammeDetailView(PublicView):
 
 class SignUpCreateView(PublicView):
     @extend_schema(summary="Sign one or more people up; in immediate mode they are placed or waitlisted at once",
-                   request=s.SignUpCreateSerializer, responses={201: s.SignUpStatusSerializer(many=True)})
+                   request=s.ProgrammeSignUpCreateSerializer,
+                   responses={201: s.ProgrammeSignUpStatusSerializer(many=True)})
     def post(self, request, programme_id: int):
         programme = programme_get_for_clients(programme_id=programme_id)
-        serializer = s.SignUpCreateSerializer(data=request.data)
+        serializer = s.ProgrammeSignUpCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         client = ClientDetails(**data["client"])
@@ -52,42 +53,43 @@ class SignUpCreateView(PublicView):
             language=client_language(data.get("language"), self.tenant), actor=Actor.client(client.email),
         )
         statuses = [signup_get_by_token(token=signup.token) for signup in signups]
-        return Response(s.SignUpStatusSerializer(statuses, many=True).data, status=status.HTTP_201_CREATED)
+        return Response(s.ProgrammeSignUpStatusSerializer(statuses, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class SignUpStatusView(PublicView):
     @extend_schema(summary="Where a participant stands, by the token of their sign-up",
-                   responses=s.SignUpStatusSerializer)
+                   responses=s.ProgrammeSignUpStatusSerializer)
     def get(self, request, token: str):
-        return Response(s.SignUpStatusSerializer(signup_get_by_token(token=token)).data)
+        return Response(s.ProgrammeSignUpStatusSerializer(signup_get_by_token(token=token)).data)
 
 
 class SignUpWithdrawView(PublicView):
     @extend_schema(summary="Withdraw a sign-up by its token (a freed place goes to the waitlist)", request=None,
-                   responses=s.SignUpStatusSerializer)
+                   responses=s.ProgrammeSignUpStatusSerializer)
     def post(self, request, token: str):
         signup = signup_get_by_token(token=token).signup
         signup = signup_withdraw(tenant=self.tenant, signup=signup, actor=Actor.client(signup.client.email))
-        return Response(s.SignUpStatusSerializer(signup_get_by_token(token=token)).data)
+        return Response(s.ProgrammeSignUpStatusSerializer(signup_get_by_token(token=token)).data)
 
 
 class OfferView(PublicView):
-    @extend_schema(summary="An offered place, by the token sent to the participant", responses=s.PublicOfferSerializer)
+    @extend_schema(summary="An offered place, by the token sent to the participant",
+                   responses=s.PublicPlaceOfferSerializer)
     def get(self, request, token: str):
-        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)
+        return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)
 
 
 class OfferAcceptView(PublicView):
     @extend_schema(summary="Take the offered place (once; a second accept changes nothing)", request=None,
-                   responses=s.PublicOfferSerializer)
+                   responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):
         place_offer_accept(offer=offer_get_by_token(token=token))
-        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)
+        return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)
 
 
 class OfferDeclineView(PublicView):
     @extend_schema(summary="Turn the offered place down; it goes to the next one waiting", request=None,
-                   responses=s.PublicOfferSerializer)
+                   responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):
         place_offer_decline(tenant=self.tenant, offer=offer_get_by_token(token=token))
-        return Response(s.PublicOfferSerializer(offer_get_by_token(token=token)).data)
+        return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)

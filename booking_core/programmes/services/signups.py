@@ -66,10 +66,10 @@ def _clean_preferences(programme: Programme, preferences: list[int] | None) -> l
     return preferences
 
 
-def _require_open_window(programme: Programme, now: dt.datetime, actor: Actor) -> None:
+def _require_open_window(programme: Programme, now: dt.datetime, actor: Actor, zone) -> None:
     if not actor.is_client:
         # Staff may sign someone up outside the window (a phone call, a late place), until the period is over.
-        if now.date() > programme.period_end:
+        if now.astimezone(zone).date() > programme.period_end:
             raise SignUpClosedError(_("This programme is over."))
         return
     if not programme.is_published:
@@ -105,14 +105,14 @@ def signup_create(
     """Sign one or more people up; in immediate mode (or after the batch ran) they are placed or waitlisted
     at once. Clients only while the window is open; staff until the programme is over."""
     now = now or timezone.now()
-    _require_open_window(programme, now, actor)
+    _require_open_window(programme, now, actor, tenant.zone)
     names = _clean_attendees(attendees)
     preferences = _clean_preferences(programme, preferences)
     snapshot = answers_validate(service=programme, answers=answers, language=language)
     try:
         with transaction.atomic():
             programme = programme_lock(programme.pk)
-            _require_open_window(programme, now, actor)
+            _require_open_window(programme, now, actor, tenant.zone)
             person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
             taken = sorted(SignUp.objects.annotate(name=Lower("attendee_name")).filter(
                 programme=programme, client=person, name__in=[name.lower() for name in names],
