@@ -121,11 +121,12 @@ def signup_create(
                 raise AlreadySignedUpError(_("Already signed up for this programme: %(names)s.")
                                            % {"names": ", ".join(name or person.name for name in taken)})
             household = uuid.uuid4().hex if len(names) > 1 and keep_together else ""
+            returning = {name: _is_returning(programme, person.pk, name) for name in names}
             signups = SignUp.objects.bulk_create([
                 SignUp(programme=programme, client=person, attendee_name=name, language=language,
                        preferences=preferences, answers=snapshot, household_key=household,
-                       is_returning=(returning := _is_returning(programme, person.pk, name)),
-                       priority=int(returning and programme.returning_priority_enabled), created_at=now)
+                       is_returning=returning[name],
+                       priority=int(returning[name] and programme.returning_priority_enabled), created_at=now)
                 for name in names
             ])
             for signup in signups:
