@@ -56,7 +56,8 @@ class AllocationLogEntry(models.Model):
         GROUP_MERGED = "group_merged", _("group merged")
         CAPACITY_CHANGED = "capacity_changed", _("capacity changed")
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="log_entries")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="log_entries",
+                                  db_index=False)  # allocation_log_programme starts with it
     run = models.ForeignKey(AllocationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")
     signup = models.ForeignKey(SignUp, on_delete=models.CASCADE, null=True, blank=True, related_name="log_entries")
     group = models.ForeignKey(ProgrammeGroup, on_delete=models.SET_NULL, null=True, blank=True,
