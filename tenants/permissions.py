@@ -8,11 +8,11 @@ from django.db import connection
 from tenants.models import Membership
 
 # Apps whose models are operated from a tenant's admin.
-TENANT_ADMIN_APP_LABELS = {"booking_core", "outbox", "jobs"}
+TENANT_ADMIN_APP_LABELS = {"booking_core", "programmes", "outbox", "jobs"}
 # Apps platform staff (is_staff) run from the root domain's admin.
 PLATFORM_APP_LABELS = {"tenants", "accounts", "billing", "outbox", "jobs", "account", "mfa"}
 # Staff run the day: they see everything and may change bookings and attendance, nothing else.
-STAFF_CHANGE_MODELS = {"booking", "waitlistentry", "offer"}
+STAFF_CHANGE_MODELS = {"booking", "waitlistentry", "offer", "signup"}
 
 
 def current_tenant():

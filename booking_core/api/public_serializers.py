@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from booking_core.models import Booking, FormField, Service, Session
 from booking_core.selectors.sessions import availability_label
-from tenants.models import LANGUAGE_CODES
+from tenants.models import LANGUAGE_CHOICES
 
 
 class PriceSerializer(serializers.Serializer):
@@ -106,7 +106,7 @@ class BookingCreateSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=1, default=1)
     client = ClientInputSerializer()
     answers = serializers.DictField(required=False, default=dict)
-    language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
     idempotency_key = serializers.CharField(max_length=100, required=False,
                                             help_text="Or the Idempotency-Key header: resubmissions return the "
                                                       "first booking.")

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from booking_core.api.public_serializers import ClientInputSerializer
 from booking_core.models import Offer, WaitlistEntry
-from tenants.models import LANGUAGE_CODES
+from tenants.models import LANGUAGE_CHOICES
 
 
 class JoinSerializer(serializers.Serializer):
@@ -20,7 +20,7 @@ class JoinSerializer(serializers.Serializer):
     seats = serializers.IntegerField(min_value=1, default=1)
     client = ClientInputSerializer()
     answers = serializers.DictField(required=False, default=dict)
-    language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
     campaign_code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 

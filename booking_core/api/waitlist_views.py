@@ -261,13 +261,14 @@ class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     def _offer(self, offer: Offer) -> Response:
         return Response(s.OperatorOfferSerializer(offer_get_for_operator(offer_id=offer.pk)).data)
 
-    @extend_schema(request=None, responses=s.OperatorOfferSerializer)
+    @extend_schema(request=None, responses=s.OperatorOfferSerializer, operation_id="operator_offer_release")
     @action(detail=True, methods=["post"], url_path="release")
     def release_one(self, request, pk=None):
         """Send a prepared offer to its candidate."""
         return self._offer(offer_services.offer_release(offer=self.get_object(), actor=self.actor))
 
-    @extend_schema(request=s.ReleaseSerializer, responses=s.ReleaseResultSerializer)
+    @extend_schema(request=s.ReleaseSerializer, responses=s.ReleaseResultSerializer,
+                   operation_id="operator_offers_release_many")
     @action(detail=False, methods=["post"])
     def release(self, request):
         """Send several prepared offers (by id), or all of them (of a service or session if given)."""

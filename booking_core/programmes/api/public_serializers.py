@@ -8,7 +8,7 @@ from rest_framework import serializers
 from booking_core.api.public_serializers import PriceSerializer, QuestionSerializer
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.selectors import SignUpStatus
-from tenants.models import LANGUAGE_CODES
+from tenants.models import LANGUAGE_CHOICES
 
 
 class PublicProgrammeSessionSerializer(serializers.Serializer):
@@ -100,7 +100,7 @@ class ProgrammeSignUpCreateSerializer(serializers.Serializer):
     keep_together = serializers.BooleanField(default=True,
                                              help_text="Several attendees: place them in one group or none.")
     answers = serializers.DictField(required=False, default=dict)
-    language = serializers.ChoiceField(choices=LANGUAGE_CODES, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
 
 
 class NamedProgrammeGroupSerializer(serializers.Serializer):
