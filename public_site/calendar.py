@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.formats import get_format
+from django.utils.formats import date_format, get_format
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,16 @@ class CalendarDay:
     bookable: bool
     selected: bool
     url: str | None
+    label: str  # the full date, for screen readers ("Wednesday, 9 December 2026"; "…: no free times")
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_label(day: dt.date, language: str, bookable: bool) -> str:
+    """Formatting dates is slow and a month has 35 of them: each label is worked out once per process."""
+    with translation.override(language):
+        if bookable:
+            return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
+        return f"{date_format(day, 'DATE_FORMAT')}: {_('no free times')}"
 
 
 @dataclass(frozen=True)
@@ -57,11 +70,13 @@ def month_calendar(
     first_month…last_month (the bookable range) get no navigation link."""
     start = first_weekday()
 
+    language = translation.get_language() or "en"
+
     def cell(day: dt.date) -> CalendarDay:
         in_month = day.month == first_day.month
         can_pick = in_month and day in bookable
         return CalendarDay(date=day, in_month=in_month, bookable=can_pick, selected=day == selected,
-                           url=day_url(day) if can_pick else None)
+                           url=day_url(day) if can_pick else None, label=_day_label(day, language, can_pick))
 
     weeks = [
         [cell(day) for day in week]
