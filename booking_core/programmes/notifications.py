@@ -12,10 +12,11 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
+from allot.outbox.services import outbox_dispatch_after_commit
 from booking_core.programmes.bulk_rows import copy_rows, qualified_table
 
 SIGNUP_RECEIVED = "programme.signup_received"
@@ -64,11 +65,4 @@ def outbox_write_notices(notices: list[tuple[int, Notice]]) -> None:
          f"programme-log:{entry_id}", OutboxMessage.Status.PENDING, 0, max_attempts, now, "", now, now)
         for entry_id, notice in notices
     ))
-    _dispatch_after_commit(schema)
-
-
-def _dispatch_after_commit(schema: str) -> None:
-    from allot.outbox.relay import dispatch_tenant
-
-    # robust: Redis being away must never turn a committed allocation into an error; the relay pass retries.
-    transaction.on_commit(lambda: dispatch_tenant(schema), robust=True)
+    outbox_dispatch_after_commit(schema)

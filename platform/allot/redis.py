@@ -14,12 +14,16 @@ from django.conf import settings
 
 
 @functools.cache
-def _pool(url: str) -> redis.ConnectionPool:
-    return redis.ConnectionPool.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+def _client(url: str) -> redis.Redis:
+    # One client per process: building a redis.Redis costs about as much as a round trip (it fills its
+    # table of response callbacks), and several per request showed up in the booking profile. The client
+    # is thread-safe and its pool notices a fork.
+    return redis.Redis(connection_pool=redis.ConnectionPool.from_url(url, socket_timeout=2,
+                                                                      socket_connect_timeout=2))
 
 
 def get_redis() -> redis.Redis:
-    return redis.Redis(connection_pool=_pool(settings.REDIS_URL))
+    return _client(settings.REDIS_URL)
 
 
 def key(*parts: str) -> str:

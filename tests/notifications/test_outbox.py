@@ -187,3 +187,43 @@ def test_expired_leases_are_handed_out_again(alpha, booked):
 def test_relay_pass_counts_what_it_handed_out(alpha, booked):
     assert relay_pass() >= 1
     assert OutboxMessage.objects.get(subject_ref=f"booking:{booked.pk}").status == "inflight"
+
+
+def test_commits_ask_the_worker_pool_to_dispatch_once_per_queued_request(alpha, monkeypatch,
+                                                                         django_capture_on_commit_callbacks):
+    # given: dispatch requests are recorded instead of queued
+    from allot.outbox import relay, tasks
+
+    requested = []
+    monkeypatch.setattr(tasks.dispatch_requested, "send_with_options",
+                        lambda **options: requested.append(options["tenant_schema"]))
+    relay.get_redis().delete(relay._nudge_key("t_alpha"))
+    session = make_session(capacity=5)
+    # when: two bookings commit while the first request is still queued
+    with django_capture_on_commit_callbacks(execute=True):
+        first = booking_create_group(tenant=alpha, session=session, seats=1, client=client_details(), actor=OPERATOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_create_group(tenant=alpha, session=session, seats=1, client=client_details(), actor=OPERATOR)
+    # then: one request; the web request itself claimed nothing
+    assert requested == ["t_alpha"]
+    assert OutboxMessage.objects.get(subject_ref=f"booking:{first.pk}").status == "pending"
+    # when: the worker runs the request, and another booking commits afterwards
+    assert relay.dispatch_requested_run("t_alpha") == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_create_group(tenant=alpha, session=session, seats=1, client=client_details(), actor=OPERATOR)
+    # then: that booking asks again
+    assert requested == ["t_alpha", "t_alpha"]
+    relay.get_redis().delete(relay._nudge_key("t_alpha"))
+
+
+def test_a_commit_while_redis_is_down_still_succeeds(alpha, monkeypatch, django_capture_on_commit_callbacks):
+    from allot.outbox import relay
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(relay, "get_redis", lambda: type("Down", (), {"set": unreachable})())
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_create_group(tenant=alpha, session=make_session(capacity=5), seats=1,
+                                       client=client_details(), actor=OPERATOR)
+    assert OutboxMessage.objects.get(subject_ref=f"booking:{booking.pk}").status == "pending"

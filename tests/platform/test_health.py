@@ -23,12 +23,12 @@ def test_readyz_is_200_when_database_and_redis_answer(client):
 def test_readyz_names_redis_when_it_is_down(client):
     # given: Redis at an address where nothing listens
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
-        from allot.redis import _pool
+        from allot.redis import _client
 
-        _pool.cache_clear()
+        _client.cache_clear()
         # when
         response = client.get("/readyz")
-    _pool.cache_clear()
+    _client.cache_clear()
     # then
     assert response.status_code == 503
     body = response.json()

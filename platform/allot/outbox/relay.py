@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
+from allot.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,32 @@ def dispatch_tenant(schema: str) -> int:
             status=OutboxMessage.Status.PENDING, lease_expires_at=None
         )
     return len(sent)
+
+
+# A nudge coalesces the dispatch requests of many commits: while one is queued, further commits of the tenant
+# add nothing (the worker clears the flag before it claims rows, so a later commit always nudges again).
+NUDGE_TTL_MS = 2000
+
+
+def _nudge_key(schema: str) -> str:
+    return key("outbox", "nudge", schema)
+
+
+def request_dispatch(schema: str) -> None:
+    """After a commit: ask the worker pool to dispatch this tenant (one Redis call, usually no database work).
+
+    Claiming rows is a transaction of its own; doing it in the worker keeps it off the web request that
+    committed the booking.
+    """
+    from allot.outbox.tasks import dispatch_requested
+
+    if get_redis().set(_nudge_key(schema), b"1", nx=True, px=NUDGE_TTL_MS):
+        dispatch_requested.send_with_options(tenant_schema=schema)
+
+
+def dispatch_requested_run(schema: str) -> int:
+    get_redis().delete(_nudge_key(schema))
+    return dispatch_tenant(schema)
 
 
 def tenants_with_due_messages(now: dt.datetime | None = None) -> list[str]:

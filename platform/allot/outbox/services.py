@@ -38,14 +38,16 @@ def outbox_write(
     )
     # One INSERT ... ON CONFLICT DO NOTHING: no savepoint round trips inside a booking's lock.
     OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
-    _dispatch_after_commit(schema)
+    outbox_dispatch_after_commit(schema)
 
 
-def _dispatch_after_commit(schema: str) -> None:
-    from allot.outbox.relay import dispatch_tenant
+def outbox_dispatch_after_commit(schema: str) -> None:
+    """Once the current transaction commits, have the worker pool hand this tenant's due rows out."""
+    from allot.outbox.relay import request_dispatch
 
-    # robust: a failure to reach Redis must never turn a committed booking into an error page.
-    transaction.on_commit(lambda: dispatch_tenant(schema), robust=True)
+    # robust: a failure to reach Redis must never turn a committed booking into an error page; the periodic
+    # relay pass picks the rows up.
+    transaction.on_commit(lambda: request_dispatch(schema), robust=True)
 
 
 def outbox_cancel(*, subject_ref: str, event_types: list[str] | None = None,
@@ -73,5 +75,5 @@ def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
         message.next_attempt_at = timezone.now()
         message.lease_expires_at = None
         message.save(update_fields=["status", "attempts", "next_attempt_at", "lease_expires_at", "updated_at"])
-        _dispatch_after_commit(message.tenant_schema)
+        outbox_dispatch_after_commit(message.tenant_schema)
     return message

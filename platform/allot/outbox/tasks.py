@@ -8,7 +8,7 @@ from django.db import connection
 
 from allot.jobs.runs import recorded_run
 from allot.outbox import delivery
-from allot.outbox.relay import dispatch_tenant, relay_pass
+from allot.outbox.relay import dispatch_requested_run, dispatch_tenant, relay_pass
 from allot.workers.broker import actor
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ def deliver_batch(message_ids: list[int]) -> None:
 @actor(queue_name="bulk", priority=10, max_retries=0, time_limit=300_000)
 def deliver_bulk_batch(message_ids: list[int]) -> None:
     _deliver_all(message_ids)
+
+
+@actor(queue_name="transactional", priority=0, max_retries=0)
+def dispatch_requested() -> None:
+    """A commit wrote outbox rows for this tenant (the message's schema): hand them out."""
+    dispatch_requested_run(connection.schema_name)
 
 
 @actor(queue_name="transactional", priority=5, max_retries=0)
