@@ -136,6 +136,11 @@ def entry_position(entry: WaitlistEntry) -> int | None:
     return ahead.count() + 1
 
 
+def waitlist_expected_position(session: Session) -> int:
+    """The position a client joining this session's waitlist now would get (new entries have no priority)."""
+    return entries_competing_for_session(session).filter(priority__gte=0).count() + 1
+
+
 def _entries() -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.select_related("service", "session", "staff", "client")
 

@@ -334,3 +334,17 @@ def test_nothing_is_offered_for_a_session_starting_within_the_minimum_notice(alp
     # then: no offer nobody could use; the seat is simply free
     assert not Offer.objects.filter(entry=entry).exists()
     assert seats_of(session)["free"] == 1
+
+
+def test_the_expected_position_is_the_one_a_new_entry_gets(alpha, full_session):
+    session, _bookings = full_session
+    from booking_core.selectors.waitlist import waitlist_expected_position
+
+    assert waitlist_expected_position(session) == 1
+    first = join(alpha, session)
+    demoted = join(alpha, session)
+    waitlist_entry_set_priority(entry=demoted, priority=-1, reason="Asked to wait", actor=OPERATOR)
+    expected = waitlist_expected_position(session)
+    newcomer = join(alpha, session)
+    assert expected == entry_position(WaitlistEntry.objects.get(pk=newcomer.pk)) == 2
+    assert entry_position(WaitlistEntry.objects.get(pk=first.pk)) == 1
