@@ -167,6 +167,7 @@ def test_missing_answers_are_shown_next_to_their_fields_and_tied_to_them(client_
     assert re.search(r'<fieldset aria-describedby="id_answer_topic_error">', html)
     assert 'id="id_answer_consent_error"' in html
     assert "Please correct the marked fields." in text_of(response)
+    assert re.findall(r'<li><a href="#([\w-]+)">', html) == ["id_name", "id_answer_topic", "id_answer_consent"]
     assert not booked(tenant_alpha, in_tenant)
 
 
