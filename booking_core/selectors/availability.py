@@ -9,9 +9,11 @@ compared in absolute (UTC) time, which keeps durations right on the days clocks 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
@@ -41,8 +43,18 @@ def local_window(day: dt.date, start: dt.time, end: dt.time, zone: ZoneInfo) -> 
     return starts, ends
 
 
-def _overlaps(start: dt.datetime, end: dt.datetime, busy: list[Interval]) -> bool:
-    return any(start < busy_end and busy_start < end for busy_start, busy_end in busy)
+class _BusyTimes:
+    """Busy intervals sorted by start, with the latest end so far: "does [start, end) overlap any of them" is
+    one bisection instead of a scan (a month's calendar asks it for every candidate start)."""
+
+    def __init__(self, busy: Iterable[Interval]):
+        ordered = sorted(busy)
+        self.starts = [busy_start for busy_start, _busy_end in ordered]
+        self.latest_end = list(accumulate((busy_end for _busy_start, busy_end in ordered), max))
+
+    def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
+        beginning_before_end = bisect_left(self.starts, end)
+        return beginning_before_end > 0 and self.latest_end[beginning_before_end - 1] > start
 
 
 def free_slots_from(
@@ -59,11 +71,12 @@ def free_slots_from(
     """Start/end of every free slot: inside a window, starting on the window's grid, its buffered span
     clear of every busy interval, starting no earlier than `earliest` and no later than `latest`."""
     slots: dict[dt.datetime, Interval] = {}
+    busy_times = _BusyTimes(busy)
     for window_start, window_end in windows:
         start = window_start
         while start + duration <= window_end:
             end = start + duration
-            if earliest <= start <= latest and not _overlaps(start - buffer_before, end + buffer_after, busy):
+            if earliest <= start <= latest and not busy_times.overlaps(start - buffer_before, end + buffer_after):
                 slots[start] = (start, end)
             start += interval
     return sorted(slots.values())

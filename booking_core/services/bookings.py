@@ -96,10 +96,12 @@ def _claim_cells(booking: Booking) -> None:
         raise SlotTakenError(_("This time has just been taken.")) from error
 
 
-def _next_free_starts(service: Service, zone, after: dt.datetime, now: dt.datetime, count: int = 3) -> list[str]:
+def _next_free_starts(service: Service, zone, after: dt.datetime, now: dt.datetime, count: int = 3,
+                      staff_id: int | None = None) -> list[str]:
+    """The next free starts after `after` within a week (with the staff member the client chose, if any)."""
     local_day = after.astimezone(zone).date()
     slots = free_slots(service=service, zone=zone, date_from=local_day, date_to=local_day + dt.timedelta(days=7),
-                       now=now)
+                       now=now, staff_id=staff_id)
     starts = sorted({slot.starts_at for slot in slots if slot.starts_at >= after})
     return [start.astimezone(zone).isoformat() for start in starts[:count]]
 
@@ -201,7 +203,8 @@ def booking_create_individual(
         if chosen is None:
             raise SlotTakenError(
                 _("This time is no longer available. Please pick another one."),
-                extra={"next_free_slots": _next_free_starts(service, zone, starts_at, now)},
+                extra={"next_free_slots": _next_free_starts(service, zone, starts_at, now,
+                                                            staff_id=staff.pk if staff is not None else None)},
             )
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:  # the same submission won the lock a moment ago
@@ -320,7 +323,8 @@ def booking_reschedule(*, tenant, booking: Booking, starts_at: dt.datetime, acto
                             ignore_booking_id=booking.pk):
             raise SlotTakenError(
                 _("This time is no longer available. Please pick another one."),
-                extra={"next_free_slots": _next_free_starts(service, tenant.zone, starts_at, now)},
+                extra={"next_free_slots": _next_free_starts(service, tenant.zone, starts_at, now,
+                                                            staff_id=new_staff_id)},
             )
         before = booking.snapshot()
         old_start, old_end, old_staff = booking.starts_at, booking.ends_at, booking.staff_id

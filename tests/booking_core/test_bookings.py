@@ -285,6 +285,19 @@ def test_a_taken_slot_offers_the_next_free_times(alpha, massage):
     assert refused.value.extra["next_free_slots"][0] == (start + dt.timedelta(minutes=75)).isoformat()
 
 
+def test_a_taken_slot_with_a_chosen_staff_member_offers_that_persons_next_free_times(alpha, massage):
+    # given: Anna is booked at 9:00 and 10:15; Béla is free all day
+    anna, _bela = make_staff(massage, name="Anna"), make_staff(massage, name="Béla")
+    start = next_local(alpha.zone, weekday=3, hour=9)
+    book_appointment(alpha, massage, start, staff=anna)
+    book_appointment(alpha, massage, start + dt.timedelta(minutes=75), staff=anna)
+    # when: a client insists on Anna at 9:00
+    with pytest.raises(SlotTakenError) as refused:
+        book_appointment(alpha, massage, start, staff=anna)
+    # then: the alternatives are Anna's, not Béla's 9:00
+    assert refused.value.extra["next_free_slots"][0] == (start + dt.timedelta(minutes=150)).isoformat()
+
+
 def test_appointments_outside_working_hours_or_off_grid_are_refused(alpha, massage):
     make_staff(massage, hours=((9, 12),))
     with pytest.raises(SlotTakenError):
