@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+# Rows written alongside a change that pages do show (a booking writes its audit entry, its client, its slot
+# claims): signalling them too would only repeat the same invalidation several times per booking.
+NOT_SHOWN_ON_PAGES = {
+    "booking_core.auditentry", "booking_core.slotclaim", "booking_core.client",
+    "programmes.allocationlogentry", "programmes.allocationrun",
+}
+
+
 class PublicSiteConfig(AppConfig):
     name = "public_site"
     verbose_name = "Public site"
@@ -19,6 +27,8 @@ class PublicSiteConfig(AppConfig):
         booking_apps = [config for config in apps.get_app_configs() if config.name.split(".")[0] == "booking_core"]
         for model in [model for config in booking_apps for model in config.get_models()]:
             label = model._meta.label_lower
+            if label in NOT_SHOWN_ON_PAGES:
+                continue
             post_save.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-save-{label}")
             post_delete.connect(forget_pages, sender=model, weak=False, dispatch_uid=f"public-pages-delete-{label}")
             for relation in model._meta.local_many_to_many:
