@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from booking_core import events, notifications
 from booking_core.actors import Actor
@@ -145,7 +146,8 @@ def booking_create_group(
         free = max(0, session.capacity - booked - session.seats_held)
         if seats > free:
             raise CapacityError(
-                _("Only %(free)d seats are left in this session.") % {"free": free} if free else
+                ngettext("Only %(free)d seat is left in this session.",
+                         "Only %(free)d seats are left in this session.", free) % {"free": free} if free else
                 _("This session is full."),
                 extra={"seats_free": free},
             )

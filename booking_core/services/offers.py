@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from allot.errors import ApplicationError
 from booking_core import events, notifications, waitlist_notifications
@@ -306,7 +307,9 @@ def offer_create_by_operator(*, entry: WaitlistEntry, actor: Actor, session: Ses
             if session.is_cancelled or session.starts_at <= now:
                 raise WaitlistError(_("This session is no longer bookable."))
             if session.seats_free < entry.seats_wanted:
-                raise CapacityError(_("Only %(free)d seats are free in this session.") % {"free": session.seats_free},
+                raise CapacityError(ngettext("Only %(free)d seat is free in this session.",
+                                              "Only %(free)d seats are free in this session.",
+                                              session.seats_free) % {"free": session.seats_free},
                                     extra={"seats_free": session.seats_free})
         else:
             staff_lock([staff_id])

@@ -90,7 +90,7 @@ def test_a_full_session_refuses_with_the_number_of_free_seats_and_changes_nothin
         book_seats(alpha, session, seats=2)
     # then
     assert refused.value.extra == {"seats_free": 1}
-    assert "Only 1 seats are left" in str(refused.value.message)
+    assert str(refused.value.message) == "Only 1 seat is left in this session."
     session.refresh_from_db()
     assert session.seats_booked == 3
     assert Client.objects.count() == clients_before
