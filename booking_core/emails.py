@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
 from booking_core import notifications
 from booking_core.calendar import booking_ics
+from booking_core.email_rendering import tenant_email
 from booking_core.models import Booking
 from tenants.links import tenant_url
 
@@ -69,17 +68,8 @@ def render_booking_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "can_self_serve": booking.service.self_service_enabled(tenant),
         "primary_colour": tenant.primary_colour,
     }
-    name = row.event_type.replace(".", "_")
-    with timezone.override(tenant.zone):
-        subject = " ".join(render_to_string(f"booking_core/email/{name}.subject.txt", context).split())
-        text = render_to_string(f"booking_core/email/{name}.txt", context)
-        html = render_to_string(f"booking_core/email/{name}.html", context)
-    email = EmailMultiAlternatives(
-        subject=subject, body=text, to=[row.recipient],
-        from_email=f"{tenant.display_name} <{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}>",
-        reply_to=[tenant.contact_email] if tenant.contact_email else None,
-    )
-    email.attach_alternative(html, "text/html")
+    email = tenant_email(tenant=tenant, template=f"booking_core/email/{row.event_type.replace('.', '_')}",
+                         context=context, recipient=row.recipient)
     if row.event_type in CALENDAR_EVENTS or row.event_type == notifications.BOOKING_CANCELLED:
         ics = booking_ics(booking, tenant, cancelled=row.event_type == notifications.BOOKING_CANCELLED,
                           manage_url=context["manage_url"])

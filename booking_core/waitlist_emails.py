@@ -6,15 +6,13 @@ links to the offer page (accept / decline there, never by a GET) and carries an 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.template.loader import render_to_string
-from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
 from booking_core import waitlist_notifications as events
+from booking_core.email_rendering import tenant_email
 from booking_core.models import Offer, WaitlistEntry
 from booking_core.selectors.waitlist import entry_position
 from tenants.links import tenant_url
@@ -62,18 +60,8 @@ def _context(row: OutboxMessage, tenant) -> dict:
 def render_waitlist_email(row: OutboxMessage) -> EmailMultiAlternatives:
     tenant = connection.tenant
     context = _context(row, tenant)
-    name = TEMPLATES[row.event_type]
-    with timezone.override(tenant.zone):
-        subject = " ".join(render_to_string(f"booking_core/email/{name}.subject.txt", context).split())
-        text = render_to_string(f"booking_core/email/{name}.txt", context)
-        html = render_to_string(f"booking_core/email/{name}.html", context)
-    email = EmailMultiAlternatives(
-        subject=subject, body=text, to=[row.recipient],
-        from_email=f"{tenant.display_name} <{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}>",
-        reply_to=[tenant.contact_email] if tenant.contact_email else None,
-    )
-    email.attach_alternative(html, "text/html")
-    return email
+    return tenant_email(tenant=tenant, template=f"booking_core/email/{TEMPLATES[row.event_type]}", context=context,
+                        recipient=row.recipient)
 
 
 for _event in TEMPLATES:

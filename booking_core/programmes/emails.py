@@ -7,14 +7,13 @@ gets the mail of the later decision instead.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
+from booking_core.email_rendering import tenant_email
 from booking_core.programmes import links, notifications, rules
 from booking_core.programmes.models import PlaceOffer, SignUp
 from booking_core.programmes.selectors import signup_status
@@ -81,18 +80,8 @@ def render_programme_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "offer_url": tenant_url(tenant, links.offer_path(offer.token)) if offer else "",
         "moved": bool(row.payload.get("cause")),
     }
-    name = row.event_type.replace(".", "_")
-    with timezone.override(tenant.zone):
-        subject = " ".join(render_to_string(f"programmes/email/{name}.subject.txt", context).split())
-        text = render_to_string(f"programmes/email/{name}.txt", context)
-        html = render_to_string(f"programmes/email/{name}.html", context)
-    email = EmailMultiAlternatives(
-        subject=subject, body=text, to=[row.recipient],
-        from_email=f"{tenant.display_name} <{settings.DEFAULT_FROM_EMAIL.rsplit('<', 1)[-1].rstrip('>')}>",
-        reply_to=[tenant.contact_email] if tenant.contact_email else None,
-    )
-    email.attach_alternative(html, "text/html")
-    return email
+    return tenant_email(tenant=tenant, template=f"programmes/email/{row.event_type.replace('.', '_')}",
+                        context=context, recipient=row.recipient)
 
 
 for _event in notifications.EVENT_TYPES:
