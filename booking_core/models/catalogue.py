@@ -109,8 +109,10 @@ class Service(TranslatedFieldsMixin, models.Model):
         return self.self_service == self.SelfService.ON
 
 
-class FormField(models.Model):
-    """One question of a service's booking form, in the order clients see them."""
+class FormQuestion(models.Model):
+    """One question of a form clients fill in (a service's booking form, a programme's sign-up form): the
+    kinds of question and their labels, help texts and choices in the three languages. Answers are checked
+    against it by booking_core.services.answers.answers_validate."""
 
     class Type(models.TextChoices):
         TEXT = "text", _("text")
@@ -123,7 +125,6 @@ class FormField(models.Model):
         CHECKBOX = "checkbox", _("checkbox (consent)")
         DATE = "date", _("date")
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="form_fields")
     key = models.SlugField(max_length=50, help_text=_("Stable identifier of the answer."))
     field_type = models.CharField(max_length=20, choices=Type.choices)
     position = models.PositiveIntegerField(default=0)
@@ -141,11 +142,7 @@ class FormField(models.Model):
     max_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
-        ordering = ["service", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["service", "key"], name="form_field_unique_key_per_service")]
-
-    def __str__(self):
-        return f"{self.service}: {self.key}"
+        abstract = True
 
     def label(self, language: str | None = None) -> str:
         return pick_translation({code: getattr(self, f"label_{code}") for code in ("en", "hu", "de")}, language)
@@ -172,3 +169,16 @@ class FormField(models.Model):
                 raise ValidationError({"choices": _("Every choice needs a distinct value.")})
         if not (self.label_en or self.label_hu or self.label_de):
             raise ValidationError({"label_en": _("Give the question a label in at least one language.")})
+
+
+class FormField(FormQuestion):
+    """One question of a service's booking form, in the order clients see them."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="form_fields")
+
+    class Meta:
+        ordering = ["service", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["service", "key"], name="form_field_unique_key_per_service")]
+
+    def __str__(self):
+        return f"{self.service}: {self.key}"

@@ -14,9 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from booking_core.models import FormField
-from booking_core.models.catalogue import currency_validator
-from booking_core.models.translated import TranslatedFieldsMixin, pick_translation
+from booking_core.models.catalogue import FormQuestion, currency_validator
+from booking_core.models.translated import TranslatedFieldsMixin
 
 
 class Programme(TranslatedFieldsMixin, models.Model):
@@ -132,26 +131,10 @@ class Programme(TranslatedFieldsMixin, models.Model):
         return self.offer_auto_send == self.OfferRelease.ON
 
 
-class ProgrammeFormField(models.Model):
-    """One question of a programme's sign-up form; answers are checked by booking_core's answers_validate."""
-
-    Type = FormField.Type
+class ProgrammeFormField(FormQuestion):
+    """One question of a programme's sign-up form: the same kinds of question as a service's booking form."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="form_fields")
-    key = models.SlugField(max_length=50, help_text=_("Stable identifier of the answer."))
-    field_type = models.CharField(max_length=20, choices=FormField.Type.choices)
-    position = models.PositiveIntegerField(default=0)
-    required = models.BooleanField(default=False)
-    label_en = models.CharField(max_length=200, blank=True)
-    label_hu = models.CharField(max_length=200, blank=True)
-    label_de = models.CharField(max_length=200, blank=True)
-    help_en = models.CharField(max_length=300, blank=True)
-    help_hu = models.CharField(max_length=300, blank=True)
-    help_de = models.CharField(max_length=300, blank=True)
-    choices = models.JSONField(default=list, blank=True)
-    max_length = models.PositiveIntegerField(null=True, blank=True)
-    min_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    max_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["programme", "position", "id"]
@@ -159,29 +142,3 @@ class ProgrammeFormField(models.Model):
 
     def __str__(self):
         return f"{self.programme}: {self.key}"
-
-    # The same kinds of question as a service's booking form, so the same answer validation applies.
-    choice_values = FormField.choice_values
-
-    def clean(self):
-        super().clean()
-        if self.field_type in (self.Type.SINGLE_CHOICE, self.Type.MULTIPLE_CHOICE):
-            if not isinstance(self.choices, list) or not self.choices:
-                raise ValidationError({"choices": _("A choice question needs at least one choice.")})
-            values = [choice.get("value") if isinstance(choice, dict) else None for choice in self.choices]
-            if any(not value for value in values) or len(set(values)) != len(values):
-                raise ValidationError({"choices": _("Every choice needs a distinct value.")})
-        if not (self.label_en or self.label_hu or self.label_de):
-            raise ValidationError({"label_en": _("Give the question a label in at least one language.")})
-
-    def label(self, language: str | None = None) -> str:
-        return pick_translation({code: getattr(self, f"label_{code}") for code in ("en", "hu", "de")}, language)
-
-    def help_text(self, language: str | None = None) -> str:
-        return pick_translation({code: getattr(self, f"help_{code}") for code in ("en", "hu", "de")}, language)
-
-    def choice_label(self, value: str, language: str | None = None) -> str:
-        for choice in self.choices:
-            if str(choice.get("value")) == value:
-                return pick_translation({code: choice.get(code, "") for code in ("en", "hu", "de")}, language) or value
-        return value
