@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext as _
 
 from booking_core.errors import CapacityError
@@ -77,9 +78,14 @@ def add_seats_held(session_id: int, delta: int) -> None:
 
     Holding more seats than are free violates the CHECK constraint: the database refuses the hold.
     """
+    changes = {"seats_held": F("seats_held") + delta}
+    if delta < 0:
+        # Seats an operator kept above capacity disappear first as holds are given back (as with bookings).
+        changes["accepted_overbooking"] = Greatest(
+            0, Least(F("accepted_overbooking"), F("seats_booked") + F("seats_held") + delta - F("capacity")))
     try:
         with transaction.atomic(savepoint=False):
-            Session.objects.filter(pk=session_id).update(seats_held=F("seats_held") + delta)
+            Session.objects.filter(pk=session_id).update(**changes)
     except IntegrityError as error:
         raise CapacityError(_("This session is full."), extra={"seats_free": 0}) from error
 

@@ -348,3 +348,19 @@ def test_the_expected_position_is_the_one_a_new_entry_gets(alpha, full_session):
     newcomer = join(alpha, session)
     assert expected == entry_position(WaitlistEntry.objects.get(pk=newcomer.pk)) == 2
     assert entry_position(WaitlistEntry.objects.get(pk=first.pk)) == 1
+
+
+def test_seats_kept_above_a_lowered_capacity_disappear_as_holds_are_given_back(alpha, full_session):
+    # given: 2 booked and 2 held of 4 seats; the operator lowers the capacity to 3, keeping everyone
+    session, bookings = full_session
+    entry = join(alpha, session, seats=2)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    session_change_capacity(session=Session.objects.get(pk=session.pk), capacity=3, actor=OPERATOR,
+                            keep_existing_bookings=True)
+    assert Session.objects.get(pk=session.pk).accepted_overbooking == 1
+    # when: the offer is declined
+    offer_decline(offer=Offer.objects.get(entry=entry))
+    # then: the session is back within its capacity, with nothing kept above it
+    fresh = Session.objects.get(pk=session.pk)
+    assert (fresh.capacity, fresh.seats_booked, fresh.seats_held, fresh.accepted_overbooking) == (3, 2, 0, 0)
+    assert seats_of(session)["free"] == 1
