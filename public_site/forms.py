@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from booking_core.models import FormField, Service
+from booking_core.services.bookings import ClientDetails
 
 ANSWER_PREFIX = "answer_"
 CLIENT_FIELDS = {"client.name": "name", "client.email": "email", "client.phone": "phone"}
@@ -89,7 +90,7 @@ class RescheduleForm(forms.Form):
     staff = forms.IntegerField(required=False, min_value=1)
 
 
-def _question_field(question: FormField, language: str) -> forms.Field:
+def question_field(question: FormField, language: str) -> forms.Field:
     """The form field that asks one of the service's questions."""
     common = {"label": question.label(language), "help_text": question.help_text(language),
               "required": question.required}
@@ -120,15 +121,15 @@ def _question_field(question: FormField, language: str) -> forms.Field:
     raise ValueError(f"unsupported question type {kind}")
 
 
-class BookingForm(forms.Form):
-    """The client's details and the answers to the service's own questions, in the service's order.
-
-    `idempotency_key` is made when the form is first shown and travels with every submit (the review
-    page carries all values as hidden fields), so a second submit finds the first booking.
-    """
+class ClientDetailsForm(forms.Form):
+    """The client's contact details and the answers to the questions of a service (or a programme: it has the
+    same kind of form), in their order. The services decide; their per-field refusals come back with
+    `add_service_errors`."""
 
     field_template = "public_site/forms/field.html"
     label_suffix = ""
+    # The services' names for fields (in their errors) -> this form's field names.
+    service_field_names = CLIENT_FIELDS
 
     name = forms.CharField(label=_("Your name"), max_length=200,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
@@ -137,18 +138,15 @@ class BookingForm(forms.Form):
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
-    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
-    def __init__(self, *args, service: Service, language: str, **kwargs):
+    def __init__(self, *args, service, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.service = service
         self.questions = list(service.form_fields.all())
         for question in self.questions:
-            self.fields[ANSWER_PREFIX + question.key] = _question_field(question, language)
+            self.fields[ANSWER_PREFIX + question.key] = question_field(question, language)
         for field in self.fields.values():
             field.template_name = self.field_template
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_idempotency_key())
 
     @property
     def contact_fields(self):
@@ -157,6 +155,10 @@ class BookingForm(forms.Form):
     @property
     def question_fields(self):
         return [self[ANSWER_PREFIX + question.key] for question in self.questions]
+
+    def client(self) -> ClientDetails:
+        data = self.cleaned_data
+        return ClientDetails(name=data["name"], email=data["email"], phone=data.get("phone") or "")
 
     def answers(self) -> dict:
         """Answers as the booking services take them: {question key: value}."""
@@ -172,14 +174,57 @@ class BookingForm(forms.Form):
             answers[question.key] = value
         return answers
 
+    def _field_for(self, service_name: str) -> str | None:
+        target = self.service_field_names.get(service_name) or ANSWER_PREFIX + service_name
+        return target if target in self.fields else None
+
     def add_service_errors(self, fields: dict[str, list[str]]) -> list[str]:
         """Put a service's per-field messages next to the fields they name; return the rest."""
         unplaced = []
         for name, messages in fields.items():
-            target = CLIENT_FIELDS.get(name) or (ANSWER_PREFIX + name if ANSWER_PREFIX + name in self.fields else None)
+            target = self._field_for(name)
             for message in messages:
                 if target:
                     self.add_error(target, message)
                 else:
                     unplaced.append(message)
         return unplaced
+
+
+class BookingForm(ClientDetailsForm):
+    """The booking form of a service.
+
+    `idempotency_key` is made when the form is first shown and travels with every submit (the review
+    page carries all values as hidden fields), so a second submit finds the first booking.
+    """
+
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, service: Service, language: str, **kwargs):
+        super().__init__(*args, service=service, language=language, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_idempotency_key())
+
+
+class WaitlistJoinForm(ClientDetailsForm):
+    """Joining a waitlist: how many seats (group sessions), the contact details and the service's questions,
+    answered now so that an accepted offer books without asking again."""
+
+    service_field_names = {**CLIENT_FIELDS, "seats": "seats"}
+
+    def __init__(self, *args, service: Service, language: str, seat_choices: list[int] | None = None, **kwargs):
+        super().__init__(*args, service=service, language=language, **kwargs)
+        self.fields["email"].help_text = _("We send your place on the waitlist, and any offer, here.")
+        if seat_choices:
+            self.fields["seats"] = forms.TypedChoiceField(
+                label=_("How many seats?"), coerce=int, initial=seat_choices[0],
+                choices=[(number, str(number)) for number in seat_choices],
+            )
+            self.fields["seats"].template_name = self.field_template
+
+    @property
+    def seats_field(self):
+        return self["seats"] if "seats" in self.fields else None
+
+    def seats(self) -> int:
+        return self.cleaned_data.get("seats") or 1

@@ -1,4 +1,5 @@
-"""Reads for the client-facing booking site: bookable days, start times of a day, upcoming sessions.
+"""Reads for the client-facing booking site: bookable days, start times of a day, upcoming sessions, and
+what the site shows of waitlists and programmes.
 
 Built on `free_slots` (one call loads everything a date range needs, with a fixed number of queries), so
 the site shows exactly what the booking services accept: a start time listed here passes `slot_is_free`.
@@ -12,13 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Subquery
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from booking_core.errors import BookingNotFoundError
-from booking_core.models import Service, Session
+from booking_core.models import Offer, Service, Session, WaitlistEntry
+from booking_core.programmes.errors import ProgrammeNotFoundError
+from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeSession, SignUp
+from booking_core.programmes.selectors import programme_get_for_clients, programmes_open_for_signup
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.sessions import sessions_upcoming
+from booking_core.selectors.waitlist import entries_competing_for_session
 
 NEXT_FREE_SEARCH_DAYS = 14
 
@@ -129,3 +134,87 @@ def session_get_for_clients(*, service: Service, session_id, now: dt.datetime | 
         raise BookingNotFoundError("No such session.")
     session.service = service
     return session
+
+
+# --- waitlists --------------------------------------------------------------------------------------------
+
+
+def waitlist_expected_positions(*, sessions: list[Session]) -> dict[int, int]:
+    """For the full sessions among `sessions` (one page of a service), the position a client joining each
+    one's waitlist now would get: `waitlist_expected_position` for all of them in one query."""
+    full = [session for session in sessions if session.seats_free == 0]
+    if not full:
+        return {}
+    counts = WaitlistEntry.objects.filter(
+        service_id__in={session.service_id for session in full}, status__in=WaitlistEntry.LIVE_STATUSES,
+        priority__gte=0,
+    ).aggregate(**{
+        f"session_{session.pk}": Count("pk", filter=Q(pk__in=entries_competing_for_session(session).values("pk")))
+        for session in full
+    })
+    return {session.pk: counts[f"session_{session.pk}"] + 1 for session in full}
+
+
+def waitlist_expected_position_for_day(*, service: Service, day: dt.date, staff_id: int | None = None) -> int:
+    """The position a client joining the waitlist for an appointment on `day` (with anyone, or with
+    `staff_id`) would get now: behind every live entry for that day they compete with."""
+    entries = WaitlistEntry.objects.filter(
+        target_kind=WaitlistEntry.Target.DATE, service=service, date_from=day,
+        status__in=WaitlistEntry.LIVE_STATUSES, priority__gte=0,
+    )
+    if staff_id is not None:
+        entries = entries.filter(Q(staff__isnull=True) | Q(staff_id=staff_id))
+    return entries.count() + 1
+
+
+def accepted_offer_of(entry: WaitlistEntry) -> Offer | None:
+    """The offer an entry accepted, with the booking it became (for the closed entry's page)."""
+    return (Offer.objects.filter(entry=entry, status=Offer.Status.ACCEPTED).select_related("booking")
+            .order_by("-responded_at").first())
+
+
+# --- programmes ----------------------------------------------------------------------------------------------
+
+
+def programmes_for_home(*, now: dt.datetime | None = None) -> list[Programme]:
+    """Programmes open for sign-up now, for the home page's cards (the groups are not shown there)."""
+    return list(programmes_open_for_signup(now=now).prefetch_related(None))
+
+
+def programme_get_for_clients_by_slug(*, slug: str) -> Programme:
+    """A published programme by its address, loaded as `programme_get_for_clients` loads it by id."""
+    programme_id = Programme.objects.filter(slug=slug, is_published=True).values_list("pk", flat=True).first()
+    if programme_id is None:
+        raise ProgrammeNotFoundError("No such programme.")
+    return programme_get_for_clients(programme_id=programme_id)
+
+
+def programme_signup_window(programme: Programme, *, now: dt.datetime | None = None) -> str:
+    """"open", "not_open_yet" or "closed": where the sign-up window stands for clients now."""
+    now = now or timezone.now()
+    if now < programme.signup_opens_at:
+        return "not_open_yet"
+    return "open" if programme.window_is_open(now) else "closed"
+
+
+def programme_sessions_of_group(*, group_id: int) -> list[ProgrammeSession]:
+    return list(ProgrammeSession.objects.filter(group_id=group_id).order_by("starts_at", "id"))
+
+
+def signups_made_together(signup: SignUp) -> list[SignUp]:
+    """The other people signed up in the same submit as `signup` (same client, same moment)."""
+    return list(SignUp.objects.filter(programme_id=signup.programme_id, client_id=signup.client_id,
+                                      created_at=signup.created_at)
+                .exclude(pk=signup.pk).select_related("group").order_by("id"))
+
+
+def signup_can_withdraw(signup: SignUp, *, zone: ZoneInfo, now: dt.datetime | None = None) -> bool:
+    """Whether the participant may still withdraw online (`signup_withdraw`'s rules)."""
+    now = now or timezone.now()
+    return signup.is_live and signup.programme.period_end >= now.astimezone(zone).date()
+
+
+def place_offer_participants(offer: PlaceOffer) -> list[SignUp]:
+    """Who a place offer is for (one person, or a household), in the order they signed up."""
+    return list(SignUp.objects.filter(offer=offer).exclude(status=SignUp.Status.WITHDRAWN)
+                .select_related("client").order_by("id"))
