@@ -29,6 +29,7 @@ from booking_core.selectors.public_pages import (
     start_time_get,
 )
 from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.answers import answers_validate
 from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
@@ -116,7 +117,8 @@ def _seats_page(request, choice: Choice, message: str = ""):
     """The session has fewer free seats than asked for (or none): say so honestly."""
     session = choice.session
     return _page(request, "public_site/session_unavailable.html", choice, status=409, session=session,
-                 availability=availability_label(session), message=message, step="seats")
+                 availability=availability_label(session), message=message, step="seats",
+                 waitlist_position=None if session.seats_free else waitlist_expected_position(session))
 
 
 @public_page

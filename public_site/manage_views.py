@@ -38,7 +38,7 @@ from public_site.languages import site_url, use_language
 from public_site.pages import public_page
 from tenants.links import tenant_url
 
-NOTICES = {"cancelled", "rescheduled"}
+NOTICES = {"cancelled", "rescheduled", "accepted"}
 
 
 def _booking(request, token: str) -> Booking:

@@ -2,18 +2,20 @@
 
 from django.urls import path
 
-from public_site import booking_views, manage_views, views
+from public_site import booking_views, manage_views, views, waitlist_views
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("s/<slug:slug>/", views.service_page, name="public-service"),
     path("s/<slug:slug>/day/<str:day>/", views.service_page, name="public-service-day"),
+    path("s/<slug:slug>/day/<str:day>/waitlist/", waitlist_views.waitlist_join_day_page,
+         name="public-waitlist-join-day"),
     path("s/<slug:slug>/who/", views.staff_page, name="public-service-staff"),
     path("s/<slug:slug>/sessions/<int:session_id>/", views.session_page, name="public-session"),
+    path("s/<slug:slug>/sessions/<int:session_id>/waitlist/", waitlist_views.waitlist_join_session_page,
+         name="public-waitlist-join"),
     path("s/<slug:slug>/book/", booking_views.book_page, name="public-book"),
-    # WAITLIST: the join-the-waitlist page of a full session plugs in here,
-    # e.g. path("s/<slug:slug>/sessions/<int:session_id>/waitlist/", ..., name="public-waitlist-join").
     # PROGRAMMES: programme pages plug in here, e.g. path("p/<slug:slug>/", ..., name="public-programme").
     path("b/<str:token>/", manage_views.booking_manage, name="booking-manage"),
     path("b/<str:token>/done/", booking_views.booking_done, name="booking-done"),
@@ -21,6 +23,12 @@ urlpatterns = [
     path("b/<str:token>/cancel/", manage_views.booking_cancel_page, name="booking-cancel"),
     path("b/<str:token>/reschedule/", manage_views.booking_reschedule_page, name="booking-reschedule"),
     path("b/<str:token>/confirm/", manage_views.booking_confirm_attendance_page, name="booking-confirm"),
-    # OFFERS / WAITLIST STATUS: the pages behind offer and waitlist links plug in here, next to the booking's,
-    # e.g. path("o/<str:token>/", ..., name="offer-manage") and path("w/<str:token>/", ..., name="waitlist-manage").
+    # Waitlist offers and entries (booking_core.waitlist_emails links here).
+    path("o/<str:token>/", waitlist_views.offer_page, name="offer-manage"),
+    path("o/<str:token>/open.gif", waitlist_views.offer_open_image, name="offer-open-image"),
+    path("o/<str:token>/accept/", waitlist_views.offer_accept_page, name="offer-accept"),
+    path("o/<str:token>/decline/", waitlist_views.offer_decline_page, name="offer-decline"),
+    path("w/<str:token>/", waitlist_views.waitlist_status_page, name="waitlist-manage"),
+    path("w/<str:token>/joined/", waitlist_views.waitlist_joined_page, name="waitlist-joined"),
+    path("w/<str:token>/leave/", waitlist_views.waitlist_leave, name="waitlist-leave"),
 ]

@@ -20,8 +20,10 @@ from booking_core.selectors.public_pages import (
     sessions_for_clients,
     start_time_get,
     start_times_by_day,
+    waitlist_expected_positions,
 )
 from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.waitlist import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import site_url
@@ -30,7 +32,8 @@ from public_site.pages import public_page
 
 SESSIONS_PER_PAGE = 20
 # Booking links carry secrets and the booking steps are per visitor: crawlers have nothing to find there.
-ROBOTS_TXT = "User-agent: *\nDisallow: /b/\nDisallow: /admin/\nDisallow: /accounts/\nDisallow: /api/\n"
+ROBOTS_TXT = ("User-agent: *\nDisallow: /b/\nDisallow: /o/\nDisallow: /w/\nDisallow: /programmes/\nDisallow: /admin/\n"
+              "Disallow: /accounts/\nDisallow: /api/\n")
 
 
 def robots_txt(request):
@@ -116,6 +119,9 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
         "service": service, "calendar": calendar, "selected_day": selected, "start_times": start_times,
         "staff_members": staff_members if service.staff_choice_enabled and len(staff_members) > 1 else [],
         "staff_id": staff_id, "month_param": month.strftime("%Y-%m"), "step": "time" if selected else "date",
+        # A day without free times can still be waited for.
+        "waitlist_url": site_url("public-waitlist-join-day", service.slug, selected.isoformat(), staff=staff_id)
+        if selected and not start_times else None,
     })
 
 
@@ -158,8 +164,9 @@ def _sessions_page(request, service: Service):
     form = LaterSessionsForm(request.GET)
     after = form.cleaned_data.get("after") if form.is_valid() else None
     sessions, more = sessions_for_clients(service=service, after_session_id=after, limit=SESSIONS_PER_PAGE)
-    rows = [{"session": session, "availability": availability_label(session), "url": _session_url(service, session)}
-            for session in sessions]
+    positions = waitlist_expected_positions(sessions=sessions)
+    rows = [{"session": session, "availability": availability_label(session), "url": _session_url(service, session),
+             "waitlist_position": positions.get(session.pk)} for session in sessions]
     return render(request, "public_site/service_group.html", {
         "service": service, "rows": rows, "step": "session",
         "later_url": site_url("public-service", service.slug, after=sessions[-1].pk) if more and sessions else None,
@@ -168,7 +175,8 @@ def _sessions_page(request, service: Service):
 
 
 def _session_url(service: Service, session) -> str | None:
-    """Where choosing a session leads: the seats step when there is a choice, else the booking form."""
+    """Where choosing a session leads: the seats step when there is a choice, else the booking form (a full
+    session offers its waitlist instead)."""
     if session.seats_free == 0:
         return None
     if min(service.max_seats_per_booking, session.seats_free) > 1:
@@ -187,4 +195,5 @@ def session_page(request, slug: str, session_id: int):
     return render(request, "public_site/session_seats.html", {
         "service": service, "session": session, "availability": availability_label(session),
         "form": SeatsForm(max_seats=max_seats) if max_seats else None, "step": "seats",
+        "waitlist_position": None if max_seats else waitlist_expected_position(session),
     })

@@ -187,8 +187,10 @@ def test_a_group_booking_works_without_javascript(browser_page, site_url, tenant
     page = browser_page(java_script_enabled=False)
     page.goto(site_url(tenant_alpha, "/?lang=en"))
     page.locator('[data-service="swimming"]').get_by_role("link", name="See sessions").click()
-    # then: sessions with their remaining places; the full one cannot be chosen
-    assert page.locator(f'[data-session="{site.full_session.pk}"]').get_by_role("link").count() == 0
+    # then: sessions with their remaining places; the full one cannot be chosen, only waited for
+    full = page.locator(f'[data-session="{site.full_session.pk}"]')
+    assert full.get_by_role("link", name=re.compile("Choose")).count() == 0
+    assert full.get_by_role("link", name=re.compile("Join the waitlist")).is_visible()
     assert page.locator(f'[data-session="{site.few_left_session.pk}"]').get_by_text("Few left").is_visible()
     page.shot("sessions")
     # when
