@@ -1,5 +1,6 @@
 """Error pages in the tenant's branding and the visitor's language (handler404 / handler500 of both
-URL configurations). They use only what is already in memory: a 500 may mean the database is gone."""
+URL configurations, and CSRF_FAILURE_VIEW). They use only what is already in memory: a 500 may mean the
+database is gone."""
 
 from __future__ import annotations
 
@@ -27,3 +28,11 @@ def server_error(request):
     except Exception:  # the error page itself must never fail: fall back to a page without context
         logger.exception("the 500 page could not be rendered")
         return HttpResponseServerError(get_template("500_plain.html").render())
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid security token (a page left open for long, cookies blocked): say that
+    nothing happened and what to do, in the site's look, instead of Django's technical page."""
+    with translation.override(page_language(request)):
+        return render(request, "public_site/csrf_failure.html", {"tenant": getattr(request, "tenant", None)},
+                      status=403)

@@ -181,6 +181,7 @@ LOGIN_REDIRECT_URL = "/"
 # Host-only cookies: a session on one tenant's host is never sent to another tenant's host.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
+CSRF_FAILURE_VIEW = "public_site.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

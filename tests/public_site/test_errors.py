@@ -85,3 +85,39 @@ def test_an_unknown_host_says_there_is_no_booking_site(client):
     assert response.status_code == 404
     text = text_of(response)
     assert "There is no booking site here" in text and "nobody.localhost" in text
+
+
+def csrf_failure(client_for, tenant, site, **cookies):
+    client = client_for(tenant, enforce_csrf_checks=True)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    return client.post(f"/s/swimming/sessions/{site.full_session.pk}/waitlist/",
+                       {"seats": "1", "name": "Jonas Weber", "email": "jonas@example.de", "answer_child_name": "Mia"})
+
+
+def test_a_form_sent_without_its_security_token_gets_a_branded_page_and_changes_nothing(client_for, tenant_alpha,
+                                                                                         site, in_tenant):
+    # given: a browser whose form lost its CSRF token (a page left open for days, cookies blocked)
+    from booking_core.models import WaitlistEntry
+
+    brand(tenant_alpha)
+    # when
+    response = csrf_failure(client_for, tenant_alpha, site, django_language="en")
+    # then: the site's own page in its colours, not Django's technical one
+    assert response.status_code == 403
+    text = text_of(response)
+    assert "Your form could not be sent" in text
+    assert "Nothing has been booked or changed." in text
+    assert "Please go back, reload the page and send the form again." in text
+    assert "Alpha Studio" in text and "CSRF" not in text
+    assert "--brand:#1b5e20" in response.content.decode()
+    with in_tenant(tenant_alpha):
+        assert not WaitlistEntry.objects.exists()
+
+
+def test_the_csrf_failure_page_speaks_the_visitors_language(client_for, tenant_alpha, site):
+    response = csrf_failure(client_for, tenant_alpha, site, django_language="de")
+    assert response.status_code == 403
+    assert '<html lang="de">' in response.content.decode()
+    assert 'href="/?lang=de"' in response.content.decode()
+    assert "Ihr Formular konnte nicht gesendet werden" in text_of(response)
