@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from public_site import booking_views, manage_views, views, waitlist_views
+from public_site import booking_views, manage_views, programme_views, views, waitlist_views
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
@@ -16,7 +16,8 @@ urlpatterns = [
     path("s/<slug:slug>/sessions/<int:session_id>/waitlist/", waitlist_views.waitlist_join_session_page,
          name="public-waitlist-join"),
     path("s/<slug:slug>/book/", booking_views.book_page, name="public-book"),
-    # PROGRAMMES: programme pages plug in here, e.g. path("p/<slug:slug>/", ..., name="public-programme").
+    path("p/<slug:slug>/", programme_views.programme_page, name="public-programme"),
+    path("p/<slug:slug>/signup/", programme_views.programme_signup_page, name="public-programme-signup"),
     path("b/<str:token>/", manage_views.booking_manage, name="booking-manage"),
     path("b/<str:token>/done/", booking_views.booking_done, name="booking-done"),
     path("b/<str:token>/calendar.ics", manage_views.booking_calendar, name="booking-calendar"),
@@ -31,4 +32,14 @@ urlpatterns = [
     path("w/<str:token>/", waitlist_views.waitlist_status_page, name="waitlist-manage"),
     path("w/<str:token>/joined/", waitlist_views.waitlist_joined_page, name="waitlist-joined"),
     path("w/<str:token>/leave/", waitlist_views.waitlist_leave, name="waitlist-leave"),
+    # Programme sign-ups and place offers (booking_core.programmes.links: the emails link to exactly these).
+    path("programmes/signups/<str:token>/", programme_views.programme_signup_status_page,
+         name="programme-signup-status"),
+    path("programmes/signups/<str:token>/withdraw/", programme_views.programme_signup_withdraw,
+         name="programme-signup-withdraw"),
+    path("programmes/offers/<str:token>/", programme_views.programme_offer_page, name="programme-offer"),
+    path("programmes/offers/<str:token>/accept/", programme_views.programme_offer_accept,
+         name="programme-offer-accept"),
+    path("programmes/offers/<str:token>/decline/", programme_views.programme_offer_decline,
+         name="programme-offer-decline"),
 ]

@@ -16,6 +16,7 @@ from booking_core.selectors.catalogue import service_get_for_clients, services_f
 from booking_core.selectors.public_pages import (
     bookable_range,
     next_free_start_times,
+    programmes_for_home,
     session_get_for_clients,
     sessions_for_clients,
     start_time_get,
@@ -59,7 +60,7 @@ def tenant_home(request):
     return render(request, "public_site/tenant_home.html", {
         "individual_services": [service for service in services if service.is_individual],
         "group_services": [service for service in services if service.is_group],
-        # PROGRAMMES: programme services join here as a third group once booking_core has them.
+        "programmes": programmes_for_home(),
     })
 
 
