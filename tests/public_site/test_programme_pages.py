@@ -298,7 +298,7 @@ def test_a_pending_sign_up_says_when_places_are_given_out(client_for, tenant_alp
     connection.set_schema_to_public()
     response = client_for(tenant_alpha).get(f"/programmes/signups/{signup.token}/?lang=en")
     assert 'data-status="pending"' in response.content.decode()
-    assert "Places are given out when sign-up closes on" in text_of(response)
+    assert "Places are given out when sign-up closes (" in text_of(response)
     assert "Places are allocated when the sign-up window closes." in text_of(response)  # the rule's explanation
 
 
