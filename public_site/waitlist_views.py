@@ -163,7 +163,9 @@ def _sent_offer(entry: WaitlistEntry) -> Offer | None:
     if entry.status != WaitlistEntry.Status.OFFERED:
         return None
     offer = open_offer_of(entry)
-    return offer if offer is not None and offer.status == Offer.Status.SENT else None
+    if offer is None or offer.status != Offer.Status.SENT or offer.expires_at <= timezone.now():
+        return None
+    return offer
 
 
 def _entry_page(request, entry: WaitlistEntry, template: str, status: int = 200, **extra):

@@ -8,11 +8,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from booking_core.models import Booking, Service
+from booking_core.models import Booking, Service, WaitlistEntry
+from booking_core.programmes.models import SignUp
 from booking_core.services.bookings import booking_create_individual
 from public_site.page_cache import forget_local_pages
 from tests.conftest import host_of, real_queries
 from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
+from tests.programmes.factories import make_group, make_programme
 from tests.public_site.conftest import build_site, start_parameter
 
 pytestmark = pytest.mark.slow
@@ -60,6 +62,53 @@ def test_two_simultaneous_submits_of_one_form_book_once(committed_site, tenant_a
         bookings = list(Booking.objects.filter(client__email="dora@example.hu"))
     assert len(bookings) == 1
     assert outcomes == [(302, f"/b/{bookings[0].manage_token}/done/?lang=en")] * 2
+
+
+def post_twice_at_once(tenant, path: str, data: dict) -> list[int]:
+    """The same form sent twice at the same moment from two connections; the status codes, sorted."""
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        client = Client(HTTP_HOST=host_of(tenant))
+        try:
+            barrier.wait()
+            outcomes.append(client.post(path, data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_two_simultaneous_submits_of_the_waitlist_form_join_once(committed_site, tenant_alpha, in_tenant):
+    # when
+    outcomes = post_twice_at_once(tenant_alpha, f"/s/swimming/sessions/{committed_site.full_session.pk}/waitlist/", {
+        "seats": "1", "name": "Kiss Dóra", "email": "dora@example.hu", "answer_child_name": "Bogi"})
+    # then: one joins, the other is told kindly that they are on the list already
+    with in_tenant(tenant_alpha):
+        assert WaitlistEntry.objects.filter(client__email="dora@example.hu").count() == 1
+    assert outcomes == [302, 409]
+
+
+def test_two_simultaneous_submits_of_a_programme_sign_up_sign_up_once(committed_site, tenant_alpha, in_tenant):
+    # given
+    with in_tenant(tenant_alpha):
+        make_group(make_programme(slug="swimming-december"), 5)
+    connection.set_schema_to_public()
+    # when
+    outcomes = post_twice_at_once(tenant_alpha, "/p/swimming-december/signup/", {
+        "name": "Kiss Dóra", "email": "dora@example.hu", "attendee_1": "Anna", "attendee_2": "Ben",
+        "keep_together": "on", "preference_mode": "any", "language": "en"})
+    # then
+    with in_tenant(tenant_alpha):
+        assert sorted(SignUp.objects.values_list("attendee_name", "status")) == [
+            ("Anna", "allocated"), ("Ben", "allocated")]
+    assert outcomes == [302, 409]
 
 
 def count_queries(client, path: str, *, cached: bool = False) -> int:

@@ -7,9 +7,10 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from booking_core.actors import Actor
-from booking_core.models import FormField, Service, Session, WaitlistEntry
+from booking_core.models import FormField, Offer, Service, Session, WaitlistEntry
 from booking_core.selectors.public_pages import waitlist_expected_positions
 from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.bookings import ClientDetails, booking_create_individual
@@ -285,6 +286,21 @@ def test_a_sent_offer_is_linked_from_the_status_page(client_for, tenant_alpha, s
     assert 'data-status="offered"' in response.content.decode()
     assert "A place is free for you!" in text_of(response)
     assert f'href="/o/{offer.token}/?lang=en"' in response.content.decode()
+
+
+def test_an_offer_past_its_deadline_is_not_offered_any_more(client_for, tenant_alpha, site, in_tenant):
+    # given: the deadline passed a minute ago; the expiry job has not run yet
+    [entry] = add_waiting(tenant_alpha, in_tenant, site.full_session)
+    with in_tenant(tenant_alpha):
+        free_a_seat(tenant_alpha, site.full_session)
+        offer = offer_of(entry)
+        Offer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    connection.set_schema_to_public()
+    # when
+    response = client_for(tenant_alpha).get(f"/w/{entry.token}/?lang=en")
+    # then
+    assert "A place is free for you!" not in text_of(response)
+    assert f"/o/{offer.token}/" not in response.content.decode()
 
 
 def test_a_prepared_offer_is_not_shown_to_the_client(client_for, tenant_alpha, site, in_tenant):
