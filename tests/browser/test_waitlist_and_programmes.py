@@ -142,6 +142,9 @@ def test_signing_up_a_family_for_a_programme(browser_page, site_url, tenant_alph
 
     # when: from the home page to the programme and its sign-up form
     page.goto(site_url(tenant_alpha, "/?lang=en"))
+    assert page.get_by_role("heading", name="Programmes").is_visible()
+    assert_fits_the_screen(page)
+    page.shot("home")
     card = page.locator('[data-programme="swimming-december"]')
     card.get_by_role("link", name="Swimming in December", exact=True).click()
     assert page.locator(f'[data-group="{monday.pk}"]').get_by_text("1 place left").is_visible()
