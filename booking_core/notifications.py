@@ -55,7 +55,8 @@ def notify_booking_cancelled(booking: Booking) -> None:
 def notify_booking_rescheduled(booking: Booking, *, old_starts_at: dt.datetime) -> None:
     # Scheduled messages were for the old time; the reminder job schedules them again for the new one.
     outbox_cancel(subject_ref=subject_ref(booking), event_types=SCHEDULED_EVENTS)
-    _write(booking, BOOKING_RESCHEDULED, f"{subject_ref(booking)}:rescheduled:{booking.starts_at.isoformat()}",
+    # The moment of the change makes the key: moving to 11:00, back to 10:00 and to 11:00 again is three emails.
+    _write(booking, BOOKING_RESCHEDULED, f"{subject_ref(booking)}:rescheduled:{booking.updated_at.isoformat()}",
            payload={"old_starts_at": old_starts_at.isoformat()})
 
 

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
+from allot.outbox.services import outbox_revive
 from booking_core import notifications
 from booking_core.models import Booking
 
@@ -25,7 +26,12 @@ CATCH_UP = dt.timedelta(hours=6)
 def moment_before(starts_at: dt.datetime, minutes: int, zone) -> dt.datetime:
     """`minutes` before `starts_at`, counted on the local wall clock of `zone`."""
     local = starts_at.astimezone(zone).replace(tzinfo=None) - dt.timedelta(minutes=minutes)
-    return local.replace(tzinfo=zone).astimezone(dt.UTC)
+    moment = local.replace(tzinfo=zone)
+    if moment.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local:
+        # The wall-clock time does not exist (the hour skipped when clocks go forward): read it with the
+        # offset after the change, which keeps the reminder before the booking rather than at its start.
+        moment = local.replace(tzinfo=zone, fold=1)
+    return moment.astimezone(dt.UTC)
 
 
 def reminders_dispatch(now: dt.datetime | None = None) -> int:
@@ -52,15 +58,20 @@ def reminders_dispatch(now: dt.datetime | None = None) -> int:
                 due[notifications.reminder_key(booking, minutes)] = (booking, kind, minutes, moment)
             elif booking.client_confirmed_at is None:
                 due[notifications.attendance_request_key(booking)] = (booking, kind, minutes, moment)
-    already = set(
+    existing = dict(
         OutboxMessage.objects.filter(tenant_schema=tenant.schema_name, idempotency_key__in=list(due))
-        .values_list("idempotency_key", flat=True)
+        .values_list("idempotency_key", "status")
     )
-    new = [plan for key, plan in due.items() if key not in already]
+    new = [plan for key, plan in due.items() if key not in existing]
+    # A booking moved away and back again: its reminder for this time was cancelled by the first move and is
+    # wanted again (same booking, same time, same offset), so the cancelled row comes back to life.
+    revived = [key for key, status in existing.items() if status == OutboxMessage.Status.CANCELLED]
     with transaction.atomic():
         for booking, kind, minutes, moment in new:
             if kind == "reminder":
                 notifications.schedule_reminder(booking, offset_minutes=minutes, send_at=moment)
             else:
                 notifications.schedule_attendance_request(booking, send_at=moment)
-    return len(new)
+        for key in revived:
+            outbox_revive(tenant_schema=tenant.schema_name, idempotency_key=key, send_at=due[key][3])
+    return len(new) + len(revived)

@@ -227,3 +227,28 @@ def test_a_commit_while_redis_is_down_still_succeeds(alpha, monkeypatch, django_
         booking = booking_create_group(tenant=alpha, session=make_session(capacity=5), seats=1,
                                        client=client_details(), actor=OPERATOR)
     assert OutboxMessage.objects.get(subject_ref=f"booking:{booking.pk}").status == "pending"
+
+
+def test_a_tenants_confirmations_are_handed_out_before_its_reminders(alpha, monkeypatch):
+    # given: reminders became due before a confirmation, and room for two messages
+    monkeypatch.setattr("allot.outbox.relay.PER_TENANT_INFLIGHT", 2)
+    now = timezone.now()
+    for index in range(3):
+        OutboxMessage.objects.create(tenant_schema="t_alpha", event_type="booking.reminder", queue="bulk",
+                                     recipient=f"r{index}@example.com", idempotency_key=f"reminder-{index}",
+                                     next_attempt_at=now - dt.timedelta(minutes=5))
+    OutboxMessage.objects.create(tenant_schema="t_alpha", event_type="booking.confirmed", queue="transactional",
+                                 recipient="c@example.com", idempotency_key="confirmation", next_attempt_at=now)
+    # when
+    claimed = _claim("t_alpha", now)
+    # then: the confirmation goes first, then the oldest reminder
+    assert [queue for _row_id, queue in claimed] == ["transactional", "bulk"]
+
+
+def test_a_message_is_never_delivered_from_another_tenants_schema(booked, alpha, tenant_beta, in_tenant,
+                                                                    outbox_mail):
+    row = OutboxMessage.objects.get(event_type="booking.confirmed", subject_ref=f"booking:{booked.pk}")
+    with in_tenant(tenant_beta):
+        assert delivery.deliver(row.pk) == "wrong tenant"
+    assert outbox_mail == []
+    assert OutboxMessage.objects.get(pk=row.pk).status == "pending"

@@ -33,6 +33,14 @@ def test_24_hours_before_means_the_same_wall_clock_time_the_day_before_even_when
     assert sunday_morning - moment_before(sunday_morning, 24 * 60, BUDAPEST) == dt.timedelta(hours=23)
 
 
+def test_a_reminder_whose_local_moment_falls_in_the_skipped_hour_still_comes_before_the_booking():
+    # Sunday 28 March 2027 03:30 in Budapest; 02:00-03:00 did not exist that night
+    starts = dt.datetime(2027, 3, 28, 3, 30, tzinfo=BUDAPEST)
+    one_hour_before = moment_before(starts, 60, BUDAPEST)
+    assert starts - one_hour_before == dt.timedelta(hours=1)
+    assert starts - moment_before(starts, 90, BUDAPEST) == dt.timedelta(minutes=90)
+
+
 @pytest.fixture
 def appointment(tenant_alpha, in_tenant):
     """An appointment next Wednesday 10:00 (Budapest), booked well in advance."""
@@ -116,6 +124,27 @@ def test_rescheduling_moves_the_reminders_to_the_new_time(tenant_alpha, appointm
     fresh = OutboxMessage.objects.filter(subject_ref=f"booking:{appointment.pk}", event_type="booking.reminder",
                                          status="pending").get()
     assert fresh.next_attempt_at == moved.starts_at - dt.timedelta(hours=24)
+
+
+def test_moving_away_and_back_brings_the_reminder_back_and_announces_every_move(tenant_alpha, appointment):
+    # given: the 24-hour reminder of the 10:00 booking is written
+    reminders_dispatch(now=appointment.starts_at - dt.timedelta(hours=23, minutes=59))
+    original = appointment.starts_at
+    early = original - dt.timedelta(days=3)
+    # when: the booking moves to the next day, back to 10:00, and to the next day again
+    for starts_at in (original + dt.timedelta(days=1), original, original + dt.timedelta(days=1)):
+        booking_reschedule(tenant=tenant_alpha, booking=Booking.objects.get(pk=appointment.pk), actor=OPERATOR,
+                           starts_at=starts_at, now=early)
+    booking_reschedule(tenant=tenant_alpha, booking=Booking.objects.get(pk=appointment.pk), actor=OPERATOR,
+                       starts_at=original, now=early)
+    # then: four moves, four emails
+    assert OutboxMessage.objects.filter(subject_ref=f"booking:{appointment.pk}",
+                                        event_type="booking.rescheduled").count() == 4
+    # and the reminder for 10:00, cancelled by the first move, is wanted again
+    assert reminders_dispatch(now=original - dt.timedelta(hours=23, minutes=59)) == 1
+    reminder = OutboxMessage.objects.get(subject_ref=f"booking:{appointment.pk}", event_type="booking.reminder",
+                                         payload__starts_at=original.isoformat())
+    assert (reminder.status, reminder.next_attempt_at) == ("pending", original - dt.timedelta(hours=24))
 
 
 def test_a_confirmed_attendance_needs_no_request(tenant_alpha, appointment):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from allot.outbox.models import OutboxMessage
@@ -110,6 +110,12 @@ def deliver(message_id: int) -> str:
         row = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
         if row is None:
             return "busy"  # another worker is delivering it right now (or it was deleted)
+        if row.tenant_schema != connection.schema_name:
+            # Rendering reads the current schema's rows: a message handed to the wrong schema must not
+            # describe another tenant's booking. The relay hands it out again under its own schema.
+            logger.error("outbox message %s of %s reached a worker in %s; not delivered", row.pk, row.tenant_schema,
+                         connection.schema_name)
+            return "wrong tenant"
         if row.status in (OutboxMessage.Status.SENT, OutboxMessage.Status.DEAD, OutboxMessage.Status.CANCELLED):
             return "already " + row.status
         if row.status != OutboxMessage.Status.INFLIGHT and row.next_attempt_at > now:

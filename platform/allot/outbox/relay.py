@@ -16,7 +16,7 @@ import os
 import zlib
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
@@ -36,6 +36,10 @@ def _due(now: dt.datetime) -> Q:
     return waiting | abandoned
 
 
+# Confirmations and offers go before reminders and campaigns of the same tenant.
+TRANSACTIONAL_FIRST = Case(When(queue=OutboxMessage.Queue.TRANSACTIONAL, then=Value(0)), default=Value(1))
+
+
 def _claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
     """Mark up to the tenant's free in-flight room as in flight; return (id, queue) pairs."""
     with transaction.atomic(), connection.cursor() as cursor:
@@ -50,7 +54,7 @@ def _claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
         rows = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(_due(now), tenant_schema=schema)
-            .order_by("queue", "next_attempt_at", "id")  # "bulk" sorts after "transactional"
+            .order_by(TRANSACTIONAL_FIRST, "next_attempt_at", "id")
             .values_list("id", "queue")[:room]
         )
         if rows:

@@ -62,6 +62,17 @@ def outbox_cancel(*, subject_ref: str, event_types: list[str] | None = None,
     return messages.update(status=OutboxMessage.Status.CANCELLED, updated_at=timezone.now())
 
 
+def outbox_revive(*, tenant_schema: str, idempotency_key: str, send_at: dt.datetime) -> bool:
+    """Make a cancelled message pending again (it is wanted after all); call inside the caller's transaction."""
+    revived = OutboxMessage.objects.filter(
+        tenant_schema=tenant_schema, idempotency_key=idempotency_key, status=OutboxMessage.Status.CANCELLED,
+    ).update(status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=send_at, lease_expires_at=None,
+             last_error="", updated_at=timezone.now())
+    if revived:
+        outbox_dispatch_after_commit(tenant_schema)
+    return bool(revived)
+
+
 def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
     """An operator sends a dead (or failed) message again, with a fresh set of attempts."""
     if message.status not in (OutboxMessage.Status.DEAD, OutboxMessage.Status.FAILED):
