@@ -249,7 +249,8 @@ class SignUpAddForm(forms.ModelForm):
 
     def clean_ranked_groups(self):
         raw = [part.strip() for part in self.cleaned_data["ranked_groups"].split(",") if part.strip()]
-        if not all(part.isdigit() for part in raw):
+        # Only ASCII digits: "²" is a digit to str.isdigit() but int() refuses it.
+        if not all(part.isascii() and part.isdigit() for part in raw):
             raise forms.ValidationError("Use group ids separated by commas.")
         return [int(part) for part in raw]
 

@@ -119,3 +119,21 @@ def test_withdrawing_from_the_admin_frees_the_place(member_client, tenant_alpha,
     with in_tenant(tenant_alpha):
         assert SignUp.objects.get(pk=data["signup"].pk).status == "withdrawn"
         assert ProgrammeGroup.objects.get(pk=data["group"].pk).places_taken == 0
+
+
+@pytest.mark.parametrize("ranked_groups", ["²", "1,²", "٣", "1.5", "-1"])
+def test_ranked_groups_that_are_not_plain_ids_are_refused_next_to_the_field(member_client, tenant_alpha, in_tenant,
+                                                                            data, ranked_groups):
+    # given: "²" and "٣" are digits to str.isdigit() but not to int()
+    client = member_client(tenant_alpha, "alpha_staff")
+
+    # when
+    response = client.post("/admin/programmes/signup/add/", {
+        "programme": data["programme"].pk, "name": "Nagy Bence", "email": "bence@example.com",
+        "attendee_name": "Kata", "sign_up_language": "hu", "ranked_groups": ranked_groups})
+
+    # then: the form comes back with the refusal, nobody is signed up
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"ranked_groups": ["Use group ids separated by commas."]}
+    with in_tenant(tenant_alpha):
+        assert not SignUp.objects.filter(attendee_name="Kata").exists()

@@ -202,6 +202,26 @@ def test_invalid_input_is_a_clear_400_and_changes_nothing(api_key_client, tenant
     assert state(tenant_alpha, in_tenant) == before
 
 
+@pytest.mark.parametrize("query", ["log/?signup=²", "log/?group=%C2%B2", "signups/?group=٣", "log/?signup=-1",
+                                   "signups/?group=1.0"])
+def test_ids_in_the_query_string_that_are_not_plain_digits_are_a_400(api_key_client, tenant_alpha, data, query):
+    # given: "²" (U+00B2) and "٣" (U+0663) pass str.isdigit() but int() refuses them
+    client = api_key_client(tenant_alpha)
+
+    # when
+    response = client.get(f"/api/v1/operator/programmes/{data['programme'].pk}/{query}")
+
+    # then
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [query.split("?")[1].split("=")[0]]
+
+
+def test_an_id_beyond_any_row_in_the_query_string_finds_nothing(api_key_client, tenant_alpha, data):
+    client = api_key_client(tenant_alpha)
+    response = client.get(f"/api/v1/operator/programmes/{data['programme'].pk}/log/?group={10 ** 30}")
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
 def test_preview_then_commit_with_the_fingerprint_and_a_stale_one_is_409(api_key_client, tenant_alpha, in_tenant,
                                                                          data):
     client = api_key_client(tenant_alpha)
