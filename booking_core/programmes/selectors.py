@@ -99,8 +99,9 @@ _POSITION_SQL = """
 SELECT COUNT(*) FROM {table} AS other
 WHERE other.programme_id = %(programme)s AND other.status = 'waitlisted' AND other.id <> %(id)s
   AND (%(household)s = '' OR other.household_key <> %(household)s)
-  AND (other.priority > %(priority)s
-       OR (other.priority = %(priority)s AND (other.waitlist_number, other.id) < (%(number)s, %(id)s)))
+  AND ((%(returning_first)s AND other.is_returning)::int > %(priority)s
+       OR ((%(returning_first)s AND other.is_returning)::int = %(priority)s
+           AND (other.waitlist_number, other.id) < (%(number)s, %(id)s)))
   AND (cardinality(other.preferences) = 0 OR cardinality(%(preferences)s::bigint[]) = 0
        OR other.preferences && %(preferences)s::bigint[])
 """
@@ -114,6 +115,7 @@ def waitlist_position(signup: SignUp) -> int | None:
     with connection.cursor() as cursor:
         cursor.execute(_POSITION_SQL.format(table=connection.ops.quote_name(SignUp._meta.db_table)), {
             "programme": signup.programme_id, "id": signup.pk, "priority": signup.priority,
+            "returning_first": signup.programme.returning_priority_enabled,
             "number": signup.waitlist_number, "preferences": list(signup.preferences),
             "household": signup.household_key})
         return cursor.fetchone()[0] + 1

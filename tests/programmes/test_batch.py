@@ -12,7 +12,10 @@ from booking_core.actors import Actor
 from booking_core.allocation import Applicant, GroupSlot, allocate, fair_order
 from booking_core.programmes.errors import AllocationConflictError, ProgrammeError
 from booking_core.programmes.models import AllocationLogEntry, AllocationRun, Programme, SignUp
+from booking_core.programmes.selectors import signup_get_by_token
 from booking_core.programmes.services.allocation_run import allocation_commit, allocation_preview
+from booking_core.programmes.services.programmes import programme_update
+from booking_core.programmes.services.signups import signup_withdraw
 from tests.factories import make_client
 from tests.programmes.factories import fresh, make_group, make_programme, one, person
 
@@ -136,6 +139,60 @@ def test_returning_participants_of_the_previous_period_are_served_first(alpha):
     # then
     assert (returning.is_returning, returning.priority, newcomer.priority) == (True, 1, 0)
     assert (fresh(returning).status, fresh(newcomer).status) == ("allocated", "waitlisted")
+
+
+def _took_part_last_period(name: str, email: str):
+    """A previous programme in which this person had a place, and their contact details."""
+    previous = make_programme(open_now=False)
+    make_group(previous, 5)
+    details = person(name, email)
+    SignUp.objects.create(programme=previous, client=make_client(details.email), status="allocated",
+                          group=previous.groups.get())
+    return previous, details
+
+
+def _close_and_commit(alpha, programme):
+    Programme.objects.filter(pk=programme.pk).update(signup_closes_at=timezone.now() - dt.timedelta(minutes=1))
+    return allocation_commit(tenant=alpha, programme=fresh(programme), actor=OPERATOR)
+
+
+def test_returning_priority_switched_on_after_the_sign_ups_serves_the_returning_participant_first(alpha):
+    # given: Bea took part last month; she signs up after a newcomer, while returning priority is off
+    previous, bea = _took_part_last_period("Bea", "bea@example.com")
+    programme = make_programme(allocation_mode="batch", previous_programme=previous, returning_priority_enabled=False)
+    make_group(programme, 1)
+    newcomer = one(alpha, programme)
+    returning = one(alpha, programme, who=bea)
+
+    # when: staff switch returning priority on before the batch (allowed until it runs), then it runs
+    programme_update(tenant=alpha, programme=fresh(programme), actor=OPERATOR, returning_priority_enabled=True)
+    run = _close_and_commit(alpha, programme)
+
+    # then
+    assert (run.returning_priority, fresh(returning).is_returning) == (True, True)
+    assert (fresh(returning).status, fresh(newcomer).status) == ("allocated", "waitlisted")
+
+
+def test_returning_priority_switched_off_after_the_sign_ups_lets_nobody_jump_the_waitlist(alpha):
+    # given: returning priority on while three sign up: two newcomers, then Bea, who took part last month
+    previous, bea = _took_part_last_period("Bea", "bea@example.com")
+    programme = make_programme(allocation_mode="batch", previous_programme=previous, returning_priority_enabled=True)
+    make_group(programme, 1)
+    placed, second, returning = one(alpha, programme), one(alpha, programme), one(alpha, programme, who=bea)
+
+    # when: staff switch it off before the batch; the batch runs; then the one placed withdraws
+    programme_update(tenant=alpha, programme=fresh(programme), actor=OPERATOR, returning_priority_enabled=False)
+    _close_and_commit(alpha, programme)
+    positions_before = (signup_get_by_token(token=second.token).position,
+                        signup_get_by_token(token=returning.token).position)
+    signup_withdraw(tenant=alpha, signup=fresh(placed), actor=OPERATOR)
+
+    # then: arrival order throughout: the second newcomer waits first and is offered the freed place
+    assert positions_before == (1, 2)
+    assert (fresh(placed).status, fresh(second).status, fresh(returning).status) == (
+        "withdrawn", "waitlisted", "waitlisted")
+    assert (fresh(second).offer.status, fresh(returning).offer_id) == ("sent", None)
+    assert signup_get_by_token(token=returning.token).position == 2
 
 
 def test_the_job_allocates_closed_batch_programmes_unless_staff_run_them(alpha):

@@ -76,6 +76,8 @@ class ProgrammeSignUpSerializer(serializers.ModelSerializer):
     participant = serializers.CharField(source="participant_name", read_only=True)
     offer_status = serializers.CharField(source="offer.status", read_only=True, default=None)
     language = serializers.CharField(read_only=True)
+    priority = serializers.IntegerField(read_only=True, help_text="1: served first (a returning participant while "
+                                                                  "the programme's returning priority is on).")
 
     class Meta:
         model = SignUp

@@ -125,6 +125,11 @@ class Programme(TranslatedFieldsMixin, models.Model):
     def window_is_open(self, now) -> bool:
         return self.is_published and self.signup_opens_at <= now < self.signup_closes_at
 
+    def serving_priority(self, is_returning: bool) -> int:
+        """A sign-up's priority under the current setting (higher is served first): never frozen at sign-up,
+        so switching returning priority on or off before the batch counts for everyone signed up."""
+        return int(bool(is_returning) and self.returning_priority_enabled)
+
     def offers_sent_automatically(self, tenant) -> bool:
         if self.offer_auto_send == self.OfferRelease.INHERIT:
             return bool(getattr(tenant, "waitlist_auto_send_enabled", True))

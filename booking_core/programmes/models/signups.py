@@ -104,13 +104,14 @@ class SignUp(models.Model):
                              help_text=_("Group ids, best first; empty: any group."))
     answers = models.JSONField(default=list, blank=True)
     household_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # Served first while the programme's returning priority is on (see `priority`).
     is_returning = models.BooleanField(default=False,
                                        help_text=_("Took part in the previous period of this programme."))
-    priority = models.IntegerField(default=0, help_text=_("Higher is served first (returning participants)."))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     group = models.ForeignKey(ProgrammeGroup, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="participants", db_index=False)  # see signup_group_status
-    # Order on the waitlist (after priority); participants who lost a place they had go in front (<= 0).
+    # Order on the waitlist (after returning priority, when the programme has it on); participants who lost a
+    # place they had go in front (<= 0).
     waitlist_number = models.IntegerField(null=True, blank=True,
                                           help_text=_("Order on the waitlist (after priority)."))
     offer = models.ForeignKey(PlaceOffer, on_delete=models.SET_NULL, null=True, blank=True, related_name="signups",
@@ -127,7 +128,7 @@ class SignUp(models.Model):
     class Meta:
         ordering = ["programme", "created_at", "id"]
         indexes = [
-            models.Index(fields=["programme", "status", "-priority", "waitlist_number"], name="signup_waitlist_order"),
+            models.Index(fields=["programme", "status", "waitlist_number"], name="signup_waitlist_order"),
             models.Index(fields=["group", "status"], name="signup_group_status"),
         ]
         constraints = [
@@ -157,10 +158,15 @@ class SignUp(models.Model):
         return self.status in self.LIVE_STATUSES
 
     @property
+    def priority(self) -> int:
+        """Higher is served first: returning participants, while the programme's setting says so now."""
+        return self.programme.serving_priority(self.is_returning)
+
+    @property
     def accepts_any_group(self) -> bool:
         return not self.preferences
 
     def snapshot(self) -> dict:
         return {"status": self.status, "group": self.group_id, "waitlist_number": self.waitlist_number,
                 "preferences": list(self.preferences), "household_key": self.household_key,
-                "priority": self.priority, "rule": self.status_rule}
+                "is_returning": self.is_returning, "rule": self.status_rule}

@@ -61,11 +61,13 @@ def _inputs(programme: Programme, groups: list[ProgrammeGroup]) -> tuple[list[Gr
     slots = [GroupSlot(id=group.pk, capacity=group.capacity, taken=group.places_taken, order=group.position)
              for group in groups if not group.is_cancelled]
     rows = (SignUp.objects.filter(programme=programme, status=SignUp.Status.PENDING).order_by("id")
-            .values_list("id", "preferences", "created_at", "priority", "household_key", "language", "client__email"))
+            .values_list("id", "preferences", "created_at", "is_returning", "household_key", "language",
+                         "client__email"))
     applicants, signups = [], {}
-    for pk, preferences, created_at, priority, household, language, email in rows:
+    for pk, preferences, created_at, is_returning, household, language, email in rows:
+        # Priority follows the programme's setting now, not the one in force when they signed up.
         applicants.append(Applicant(id=pk, preferences=tuple(preferences) or None, arrival=created_at.timestamp(),
-                                    priority=priority, household=household or None))
+                                    priority=programme.serving_priority(is_returning), household=household or None))
         signups[pk] = SignUpRow(pk=pk, preferences=preferences, language=language, email=email, created_at=created_at)
     return slots, applicants, signups
 

@@ -59,7 +59,8 @@ def _reallocate(signups: list[SignUp], *, programme: Programme, groups: dict[int
     slots = [GroupSlot(id=group.pk, capacity=group.capacity, taken=group.places_taken, order=group.position)
              for group in groups.values() if not group.is_cancelled]
     applicants = [Applicant(id=signup.pk, preferences=tuple(signup.preferences) or None,
-                            arrival=signup.created_at.timestamp(), priority=signup.priority,
+                            arrival=signup.created_at.timestamp(),
+                            priority=programme.serving_priority(signup.is_returning),
                             household=signup.household_key or None) for signup in signups]
     assignment = allocate(slots, applicants, strategy=programme.strategy)
     assignment_apply(decisions=decisions, groups=groups, signups={signup.pk: signup for signup in signups},

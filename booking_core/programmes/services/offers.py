@@ -1,7 +1,8 @@
 """Offering freed places to the waitlist, and the participant's answer.
 
 When a place frees up (a withdrawal, a declined or expired offer, a larger capacity) it is offered to the
-first waiting unit, in waitlist order (priority, then waitlist number), that accepts the group and fits
+first waiting unit, in waitlist order (returning participants first while the programme's returning
+priority is on, then waitlist number), that accepts the group and fits
 the free places; a household that does not fit keeps its position and the next one is asked. The offer
 holds its places at once. Depending on the programme (or the organisation's default) it is sent straight
 away, with `offer_validity_hours` to answer, or kept prepared until staff release it. Accepting allocates
@@ -35,8 +36,11 @@ def _waiting_units(programme: Programme, group: ProgrammeGroup):
     waiting = (SignUp.objects.select_related("client")
                .filter(programme=programme, status=Status.WAITLISTED)
                .exclude(offer__status__in=PlaceOffer.OPEN_STATUSES))
+    order = ("waitlist_number", "id")
+    if programme.returning_priority_enabled:  # the setting now, not the one at sign-up
+        order = ("-is_returning", *order)
     seen_households: set[str] = set()
-    for signup in waiting.filter(accepts_group).order_by("-priority", "waitlist_number", "id").iterator(chunk_size=200):
+    for signup in waiting.filter(accepts_group).order_by(*order).iterator(chunk_size=200):
         if not signup.household_key:
             yield [signup]
             continue

@@ -125,8 +125,7 @@ def signup_create(
             signups = SignUp.objects.bulk_create([
                 SignUp(programme=programme, client=person, attendee_name=name, language=language,
                        preferences=preferences, answers=snapshot, household_key=household,
-                       is_returning=returning[name],
-                       priority=int(returning[name] and programme.returning_priority_enabled), created_at=now)
+                       is_returning=returning[name], created_at=now)
                 for name in names
             ])
             for signup in signups:
@@ -154,7 +153,8 @@ def _allocate_now(programme: Programme, signups: list[SignUp], decisions: Decisi
     slots = [GroupSlot(id=group.pk, capacity=group.capacity, taken=group.places_taken, order=group.position)
              for group in groups.values()]
     applicants = [Applicant(id=signup.pk, preferences=tuple(signup.preferences) or None,
-                            arrival=signup.created_at.timestamp(), priority=signup.priority,
+                            arrival=signup.created_at.timestamp(),
+                            priority=programme.serving_priority(signup.is_returning),
                             household=signup.household_key or None) for signup in signups]
     assignment = allocate(slots, applicants, strategy=programme.strategy)
     assignment_apply(decisions=decisions, groups=groups, signups={signup.pk: signup for signup in signups},
