@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from allot.errors import ApplicationError
 from booking_core.actors import Actor
@@ -80,7 +82,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="offers")
     def offers(self, obj):
-        return format_html_join(format_html("<br>"), "#{} {} {} ({})", (
+        return format_html_join(mark_safe("<br>"), "#{} {} {} ({})", (
             (offer.pk, offer.starts_at.strftime("%Y-%m-%d %H:%M"), offer.get_status_display(), offer.seats)
             for offer in obj.offers.order_by("-prepared_at")))
 
@@ -89,6 +91,13 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
             waitlist_services.waitlist_entry_set_priority(
                 entry=WaitlistEntry.objects.get(pk=obj.pk), priority=form.cleaned_data["priority"],
                 reason=form.cleaned_data["priority_reason"], actor=_actor(request))
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ApplicationError as error:  # e.g. the entry closed while the form was open: nothing changed
+            self.message_user(request, str(error.message), level=messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     @admin.action(description="Take the selected entries off the waitlist")
     def remove(self, request, queryset):

@@ -22,6 +22,8 @@ class SeatsFreed:
     session_id: int
     seats: int
     reason: str
+    # When the place first became free, if earlier than now (an offer passing it on keeps the original time).
+    freed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class SlotFreed:
     starts_at: datetime
     ends_at: datetime
     reason: str
+    freed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

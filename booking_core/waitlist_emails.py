@@ -21,6 +21,8 @@ TEMPLATES = {
     events.WAITLIST_JOINED: "waitlist_joined",
     events.OFFER_SENT: "waitlist_offer",
     events.OFFER_EXPIRED: "waitlist_offer_expired",
+    events.OFFER_WITHDRAWN: "waitlist_offer_withdrawn",
+    events.SESSION_CANCELLED: "waitlist_session_cancelled",
 }
 
 
@@ -46,6 +48,8 @@ def _context(row: OutboxMessage, tenant) -> dict:
         if not entry.is_live:
             raise NoLongerRelevant("the entry left the waitlist before we told them they joined")
         context["position"] = entry_position(entry)
+    elif row.event_type == events.SESSION_CANCELLED:
+        context["reason"] = row.payload.get("reason", "")
     else:
         offer = Offer.objects.select_related("session", "staff").filter(pk=row.payload.get("offer_id")).first()
         if offer is None:

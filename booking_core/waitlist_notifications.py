@@ -11,6 +11,8 @@ from booking_core.models import Offer, WaitlistEntry
 WAITLIST_JOINED = "waitlist.joined"
 OFFER_SENT = "waitlist.offer"
 OFFER_EXPIRED = "waitlist.offer_expired"
+OFFER_WITHDRAWN = "waitlist.offer_withdrawn"
+SESSION_CANCELLED = "waitlist.session_cancelled"
 
 
 def entry_ref(entry: WaitlistEntry) -> str:
@@ -33,3 +35,16 @@ def notify_offer_expired(offer: Offer, entry: WaitlistEntry) -> None:
     outbox_write(event_type=OFFER_EXPIRED, recipient=entry.client.email, language=entry.language,
                  payload={"entry_id": entry.pk, "offer_id": offer.pk}, idempotency_key=f"offer:{offer.pk}:expired",
                  subject_ref=entry_ref(entry))
+
+
+def notify_offer_withdrawn(offer: Offer, entry: WaitlistEntry) -> None:
+    """A sent offer was taken back by the organisation: the client keeps waiting and should not try to accept."""
+    outbox_write(event_type=OFFER_WITHDRAWN, recipient=entry.client.email, language=entry.language,
+                 payload={"entry_id": entry.pk, "offer_id": offer.pk}, idempotency_key=f"offer:{offer.pk}:withdrawn",
+                 subject_ref=entry_ref(entry))
+
+
+def notify_session_cancelled(entry: WaitlistEntry, *, reason: str) -> None:
+    outbox_write(event_type=SESSION_CANCELLED, recipient=entry.client.email, language=entry.language,
+                 payload={"entry_id": entry.pk, "reason": reason},
+                 idempotency_key=f"{entry_ref(entry)}:session_cancelled", subject_ref=entry_ref(entry))

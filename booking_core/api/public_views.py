@@ -82,7 +82,8 @@ class SlotListView(PublicView):
             raise BookingError(_("Group services are booked by session."), fields={"service": [_("Group service.")]})
         date_from, date_to = _date_range(request, self.tenant)
         staff_id = request.query_params.get("staff")
-        if staff_id is not None and not (staff_id.isdigit() and service.staff_members.filter(pk=staff_id).exists()):
+        if staff_id is not None and not (staff_id.isascii() and staff_id.isdigit()
+                                         and service.staff_members.filter(pk=staff_id).exists()):
             raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
         slots = free_slots(service=service, zone=self.tenant.zone, date_from=date_from, date_to=date_to,
                            staff_id=int(staff_id) if staff_id else None)

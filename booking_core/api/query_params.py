@@ -26,7 +26,7 @@ def int_param(request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, and int("²") fails
         raise BookingError(_("Use a number."), fields={name: [_("Not a number.")]})
     return int(raw)
 

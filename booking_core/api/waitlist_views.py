@@ -37,7 +37,8 @@ from booking_core.services import waitlist as waitlist_services
 from booking_core.services.bookings import ClientDetails
 
 
-def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str) -> WaitlistEntry:
+def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str,
+          priority: int = 0, priority_reason: str = "") -> WaitlistEntry:
     """Resolve the ids of a join request within this tenant and call the service."""
     session = None
     if data.get("session") is not None:
@@ -53,7 +54,8 @@ def _join(data: dict, *, service: Service, actor: Actor, source: str, language: 
         service=service, session=session, date_from=data.get("date_from") or data.get("date"),
         date_to=data.get("date_to") or data.get("date"), staff=staff, seats=data["seats"],
         client=ClientDetails(**data["client"]), answers=data["answers"], language=language, source=source,
-        campaign_code=data.get("campaign_code", ""), actor=actor,
+        campaign_code=data.get("campaign_code", ""), priority=priority, priority_reason=priority_reason,
+        actor=actor,
     )
 
 
@@ -160,10 +162,8 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
         if service is None:
             raise WaitlistNotFoundError(_("No such service."))
         entry = _join(data, service=service, actor=self.actor, source=data["source"],
-                      language=client_language(data.get("language"), connection.tenant))
-        if data.get("priority") is not None:
-            entry = waitlist_services.waitlist_entry_set_priority(entry=entry, priority=data["priority"],
-                                                                  reason=data["priority_reason"], actor=self.actor)
+                      language=client_language(data.get("language"), connection.tenant),
+                      priority=data.get("priority") or 0, priority_reason=data["priority_reason"])
         response = self._entry(entry)
         response.status_code = status.HTTP_201_CREATED
         return response

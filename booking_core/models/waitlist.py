@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +70,8 @@ class WaitlistEntry(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WEB)
     campaign_code = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.WAITING)
-    priority = models.IntegerField(default=0, help_text=_("Higher goes first; equal priorities by time of joining."))
+    priority = models.IntegerField(default=0, validators=[MinValueValidator(-1000), MaxValueValidator(1000)],
+                                   help_text=_("Higher goes first; equal priorities by time of joining."))
     priority_reason = models.CharField(max_length=300, blank=True)
     priority_changed_by = models.CharField(max_length=200, blank=True)
     priority_changed_at = models.DateTimeField(null=True, blank=True)

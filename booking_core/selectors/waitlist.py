@@ -2,8 +2,8 @@
 
 A place in a session is wanted by the entries for that session and by the entries for "any session of
 this service" whose date range covers the session's local date. A freed appointment slot is wanted by the
-entries for that service on that local date, for any staff member or for that one. Entries passed over by
-an operator for a place (a skipped offer) do not compete for that same place again.
+entries for that service on that local date, for any staff member or for that one. An entry that declined a
+place does not compete for that same place again (it may still wait for another date of its range).
 """
 
 from __future__ import annotations
@@ -42,21 +42,21 @@ def _slot_target(*, service_id: int, staff_id: int, starts_at: dt.datetime) -> Q
 
 
 def entries_competing_for_session(session: Session) -> QuerySet[WaitlistEntry]:
-    """Live entries that want a place in this session, without those an operator skipped for it."""
-    skipped = Offer.objects.filter(session_id=session.pk, status=Offer.Status.SKIPPED).values("entry_id")
+    """Live entries that want a place in this session (not those that already declined a place in it)."""
+    declined = Offer.objects.filter(session_id=session.pk, status=Offer.Status.DECLINED).values("entry_id")
     return (
         WaitlistEntry.objects.filter(_session_target(session), status__in=WaitlistEntry.LIVE_STATUSES)
-        .exclude(pk__in=skipped)
+        .exclude(pk__in=declined)
     )
 
 
 def entries_competing_for_slot(*, service_id: int, staff_id: int, starts_at: dt.datetime) -> QuerySet[WaitlistEntry]:
-    skipped = Offer.objects.filter(staff_id=staff_id, starts_at=starts_at, status=Offer.Status.SKIPPED).values(
+    declined = Offer.objects.filter(staff_id=staff_id, starts_at=starts_at, status=Offer.Status.DECLINED).values(
         "entry_id")
     return (
         WaitlistEntry.objects.filter(_slot_target(service_id=service_id, staff_id=staff_id, starts_at=starts_at),
                                      status__in=WaitlistEntry.LIVE_STATUSES)
-        .exclude(pk__in=skipped)
+        .exclude(pk__in=declined)
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
-from booking_core.models import Offer, Service
+from booking_core.models import Booking, Offer, Service
 
 
 @dataclass
@@ -45,11 +45,13 @@ def waitlist_figures(*, since: dt.datetime | None = None, until: dt.datetime | N
         offers = offers.filter(prepared_at__lt=until)
     if service_id:
         offers = offers.filter(service_id=service_id)
-    accepted = Q(status=Offer.Status.ACCEPTED)
+    # A place counts as refilled while the booking it became stands (or took place): a booking cancelled
+    # later recovered nothing.
+    accepted = Q(status=Offer.Status.ACCEPTED) & ~Q(booking__status=Booking.Status.CANCELLED)
     per_service = offers.values("service_id").annotate(
         prepared=Count("id"),
         sent=Count("id", filter=Q(sent_at__isnull=False)),
-        accepted=Count("id", filter=accepted),
+        accepted=Count("id", filter=Q(status=Offer.Status.ACCEPTED)),
         declined=Count("id", filter=Q(status=Offer.Status.DECLINED)),
         expired=Count("id", filter=Q(status=Offer.Status.EXPIRED)),
         seats=Sum("seats", filter=accepted),

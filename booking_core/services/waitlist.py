@@ -13,6 +13,7 @@ from booking_core import waitlist_notifications
 from booking_core.actors import Actor
 from booking_core.errors import WaitlistError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
+from booking_core.selectors.availability import free_slots
 from booking_core.services.answers import answers_validate
 from booking_core.services.audit import audit_record
 from booking_core.services.bookings import ClientDetails
@@ -21,6 +22,7 @@ from booking_core.services.clients import client_for_booking
 from booking_core.services.offers import offer_close_for_leaving_entry
 
 MAX_RANGE_DAYS = 62
+PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
 
 
 def _target(*, service: Service, session: Session | None, date_from: dt.date | None, date_to: dt.date | None,
@@ -65,8 +67,22 @@ def _target(*, service: Service, session: Session | None, date_from: dt.date | N
                             fields={"date": [_("Out of range.")]})
     if staff is not None and not service.staff_members.filter(pk=staff.pk, is_active=True).exists():
         raise WaitlistError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+    if free_slots(service=service, zone=connection.tenant.zone, date_from=day, date_to=day, now=now,
+                  staff_id=staff.pk if staff else None):
+        raise WaitlistError(_("There are free times on this day: book one instead."),
+                            fields={"date": [_("Times are free.")]}, code="seats_available")
     return {"target_kind": WaitlistEntry.Target.DATE, "date_from": day, "date_to": day, "staff": staff,
             "target_key": f"date:{service.pk}:{day}:{staff.pk if staff else 'any'}"}
+
+
+def _checked_priority(priority: int, reason: str, *, field: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise WaitlistError(_("Say why the priority changes; it is shown with the ranking."),
+                            fields={field: [_("Required.")]})
+    if not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        raise WaitlistError(_("Use a priority between -1000 and 1000."), fields={"priority": [_("Out of range.")]})
+    return reason[:300]
 
 
 def waitlist_join(
@@ -83,10 +99,14 @@ def waitlist_join(
     language: str = "en",
     source: str = WaitlistEntry.Source.WEB,
     campaign_code: str = "",
+    priority: int = 0,
+    priority_reason: str = "",
     now: dt.datetime | None = None,
 ) -> WaitlistEntry:
-    """Put a client on the waitlist for a full session, any session in a date range, or an appointment day."""
+    """Put a client on the waitlist for a full session, any session in a date range, or an appointment day
+    (operators may give a priority at once, with its reason)."""
     now = now or timezone.now()
+    priority_reason = _checked_priority(priority, priority_reason, field="priority_reason") if priority else ""
     today = now.astimezone(connection.tenant.zone).date()
     if service.is_individual and date_to is None:
         date_to = date_from
@@ -102,6 +122,9 @@ def waitlist_join(
         person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
         entry = WaitlistEntry(service=service, client=person, language=language, seats_wanted=seats,
                               answers=snapshot, source=source, campaign_code=campaign_code[:50], **target)
+        if priority:
+            entry.priority, entry.priority_reason = priority, priority_reason
+            entry.priority_changed_by, entry.priority_changed_at = actor.label[:200], now
         try:
             with transaction.atomic():
                 entry.save()
@@ -112,24 +135,42 @@ def waitlist_join(
     return entry
 
 
+class _OfferChangedMeanwhile(Exception):
+    """The entry got (or lost) an offer between looking and locking: start the removal again."""
+
+
 def waitlist_entry_remove(*, entry: WaitlistEntry, actor: Actor, now: dt.datetime | None = None) -> WaitlistEntry:
     """Leave the list (the client) or take someone off it (an operator). An open offer is passed on."""
     now = now or timezone.now()
+    for _attempt in range(3):
+        try:
+            return _remove(entry, actor, now)
+        except _OfferChangedMeanwhile:
+            continue
+    raise WaitlistError(_("This waitlist entry is changing right now; please try again."))
+
+
+def _remove(entry: WaitlistEntry, actor: Actor, now: dt.datetime) -> WaitlistEntry:
     with transaction.atomic():
-        offer = Offer.objects.filter(entry_id=entry.pk, status__in=Offer.OPEN_STATUSES).first()
-        if offer is not None:
-            if offer.session_id:
-                session_lock(offer.session_id)
+        # The offer's place must be locked before the entry (the order every offer transition uses), so look
+        # first, lock, and start over if what was locked is no longer the entry's open offer.
+        seen = Offer.objects.filter(entry_id=entry.pk, status__in=Offer.OPEN_STATUSES).first()
+        if seen is not None:
+            if seen.session_id:
+                session_lock(seen.session_id)
             else:
-                staff_lock([offer.staff_id])
+                staff_lock([seen.staff_id])
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
         if entry.status == WaitlistEntry.Status.REMOVED:
             return entry
         if not entry.is_live:
             raise WaitlistError(_("This waitlist entry is already closed."))
-        before = entry.snapshot()
         offer = Offer.objects.select_for_update(of=("self",)).select_related("entry", "entry__client", "service") \
             .filter(entry_id=entry.pk, status__in=Offer.OPEN_STATUSES).first()
+        if (offer is None) != (seen is None) or (offer and (offer.session_id, offer.staff_id) != (
+                seen.session_id, seen.staff_id)):
+            raise _OfferChangedMeanwhile
+        before = entry.snapshot()
         if offer is not None:
             offer.entry = entry
             offer_close_for_leaving_entry(offer=offer, actor=actor, now=now)
@@ -142,18 +183,13 @@ def waitlist_entry_remove(*, entry: WaitlistEntry, actor: Actor, now: dt.datetim
 def waitlist_entry_set_priority(*, entry: WaitlistEntry, priority: int, reason: str, actor: Actor,
                                 now: dt.datetime | None = None) -> WaitlistEntry:
     """Move a candidate up or down; the reason is recorded and shown next to the ranking."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise WaitlistError(_("Say why the priority changes; it is shown with the ranking."),
-                            fields={"reason": [_("Required.")]})
-    if not -1000 <= priority <= 1000:
-        raise WaitlistError(_("Use a priority between -1000 and 1000."), fields={"priority": [_("Out of range.")]})
+    reason = _checked_priority(priority, reason, field="reason")
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         if not entry.is_live:
             raise WaitlistError(_("This waitlist entry is already closed."))
         before = entry.snapshot()
-        entry.priority, entry.priority_reason = priority, reason[:300]
+        entry.priority, entry.priority_reason = priority, reason
         entry.priority_changed_by, entry.priority_changed_at = actor.label[:200], now or timezone.now()
         entry.save(update_fields=["priority", "priority_reason", "priority_changed_by", "priority_changed_at",
                                   "updated_at"])

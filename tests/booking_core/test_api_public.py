@@ -88,7 +88,7 @@ def test_slots_of_an_individual_service(client_for, tenant_alpha, catalogue):
 
 
 @pytest.mark.parametrize("query", ["from=yesterday", "from=2026-12-10&to=2026-12-01", "from=2026-01-01&to=2026-12-31",
-                                   "staff=abc", "staff=999999"])
+                                   "staff=abc", "staff=999999", "staff=%C2%B2"])
 def test_bad_slot_queries_are_400_with_the_field(client_for, tenant_alpha, catalogue, query):
     response = client_for(tenant_alpha).get(f"/api/v1/services/{catalogue['massage'].pk}/slots/?{query}")
     assert response.status_code == 400

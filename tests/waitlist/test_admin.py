@@ -87,3 +87,17 @@ def test_another_tenants_members_cannot_reach_the_waitlist_pages(member_client, 
     client.post("/admin/booking_core/offer/", {"action": "release", "_selected_action": [prepared["offer"].pk]})
     with in_tenant(tenant_alpha):
         assert Offer.objects.get(pk=prepared["offer"].pk).status == "prepared"
+
+
+def test_a_priority_out_of_range_or_on_a_closed_entry_is_refused_in_the_back_office(member_client, tenant_alpha,
+                                                                                   in_tenant, prepared):
+    client = member_client(tenant_alpha, "alpha_owner")
+    url = f"/admin/booking_core/waitlistentry/{prepared['second'].pk}/change/"
+    too_high = client.post(url, {"priority": 5000, "priority_reason": "VIP"})
+    assert too_high.status_code == 200 and "less than or equal to 1000" in too_high.content.decode()
+    with in_tenant(tenant_alpha):
+        WaitlistEntry.objects.filter(pk=prepared["second"].pk).update(status="removed")
+    closed = client.post(url, {"priority": 5, "priority_reason": "VIP"}, follow=True)
+    assert closed.status_code == 200 and "already closed" in closed.content.decode()
+    with in_tenant(tenant_alpha):
+        assert WaitlistEntry.objects.get(pk=prepared["second"].pk).priority == 0

@@ -245,6 +245,21 @@ def test_the_candidate_list_shows_who_is_next_and_why(api_key_client, tenant_alp
     assert rows[0]["open_offer"]["status"] == "prepared"
 
 
+def test_an_operator_adds_someone_with_a_priority_and_its_reason_or_nothing_at_all(api_key_client, tenant_alpha,
+                                                                                  in_tenant, scene):
+    client = api_key_client(tenant_alpha)
+    body = {"service": scene["service"].pk, "session": scene["session"].pk, "seats": 1, "priority": 5,
+            "client": {"name": "Phone Caller", "email": "phone@example.com"}}
+    before = _state(tenant_alpha, in_tenant)
+    refused = send(client, "post", "/api/v1/operator/waitlist/", body)
+    assert refused.status_code == 400 and "priority_reason" in refused.json()["fields"]
+    assert _state(tenant_alpha, in_tenant) == before
+    added = send(client, "post", "/api/v1/operator/waitlist/", {**body, "priority_reason": "Called twice"})
+    assert added.status_code == 201
+    assert (added.json()["priority"], added.json()["priority_reason"], added.json()["source"]) == (
+        5, "Called twice", "operator")
+
+
 def test_priorities_need_a_reason_and_reorder_the_queue(api_key_client, tenant_alpha, in_tenant, scene):
     client = api_key_client(tenant_alpha)
     before = _state(tenant_alpha, in_tenant)
@@ -301,6 +316,7 @@ def test_lists_paginate_filter_and_use_a_fixed_number_of_queries(api_key_client,
     assert len(real_queries(offers)) <= 5
     assert client.get("/api/v1/operator/waitlist/?status=bogus").status_code == 400
     assert client.get("/api/v1/operator/offers/?service=x").status_code == 400
+    assert client.get("/api/v1/operator/offers/?session=%C2%B2").status_code == 400  # a digit to str, not to int
 
 
 def test_revenue_figures(api_key_client, member_client, client_for, tenant_alpha, in_tenant, scene):
@@ -315,3 +331,9 @@ def test_revenue_figures(api_key_client, member_client, client_for, tenant_alpha
     since = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat().replace("+00:00", "Z")
     later = api_key_client(tenant_alpha).get("/api/v1/operator/waitlist/figures/", {"from": since}).json()
     assert later["services"] == [] and later["total"]["offers_prepared"] == 0
+    # a refilled booking cancelled later recovered nothing
+    with in_tenant(tenant_alpha):
+        booking = Booking.objects.get(source="waitlist")
+        booking_cancel(tenant=tenant_alpha, booking=booking, actor=OPERATOR, reason="Changed plans")
+    (row,) = api_key_client(tenant_alpha).get("/api/v1/operator/waitlist/figures/").json()["services"]
+    assert (row["offers_accepted"], row["seats_refilled"], row["revenue_recovered"]) == (1, 0, {})

@@ -213,9 +213,10 @@ def test_skipping_gives_the_seat_to_the_next_and_the_skipped_one_keeps_waiting(a
     assert WaitlistEntry.objects.get(pk=first.pk).status == "waiting"
     assert Offer.objects.get(entry=second).status == "prepared"
     assert seats_of(session)["held"] == 2
-    # and the skipped candidate is not offered this same session again when the next seat frees
+    # and keeps their position: the next place that frees up is theirs again
+    assert entry_position(WaitlistEntry.objects.get(pk=first.pk)) == 1
     booking_cancel(tenant=alpha, booking=bookings[1], actor=OPERATOR, reason="Ill")
-    assert Offer.objects.filter(entry=first, status__in=["prepared", "sent"]).count() == 0
+    assert Offer.objects.filter(entry=first, status="prepared").count() == 1
 
 
 def test_withdrawing_returns_the_seat_to_general_sale(alpha, full_session):
@@ -364,3 +365,124 @@ def test_seats_kept_above_a_lowered_capacity_disappear_as_holds_are_given_back(a
     fresh = Session.objects.get(pk=session.pk)
     assert (fresh.capacity, fresh.seats_booked, fresh.seats_held, fresh.accepted_overbooking) == (3, 2, 0, 0)
     assert seats_of(session)["free"] == 1
+
+
+def test_seats_freed_one_by_one_add_up_until_a_family_fits(alpha):
+    # given: four single bookings, a family of two waiting first and a single behind them
+    session = make_session(make_service(max_seats_per_booking=4), capacity=4)
+    singles = fill(alpha, session, [1, 1, 1, 1])
+    family, single = join(alpha, session, seats=2), join(alpha, session, seats=1)
+    # when: one seat frees; the family does not fit, so the single behind them gets it
+    booking_cancel(tenant=alpha, booking=singles[0], actor=OPERATOR, reason="Ill")
+    assert Offer.objects.get(entry=single).seats == 1
+    # when: two more seats free, one at a time
+    booking_cancel(tenant=alpha, booking=singles[1], actor=OPERATOR, reason="Ill")
+    assert not Offer.objects.filter(entry=family).exists(), "one free seat is not enough for two"
+    booking_cancel(tenant=alpha, booking=singles[2], actor=OPERATOR, reason="Ill")
+    # then: the seats added up and the family holds them
+    assert Offer.objects.get(entry=family).seats == 2
+    assert seats_of(session) == {"capacity": 4, "booked": 1, "held": 3, "free": 0}
+
+
+def test_a_client_waiting_twice_for_one_session_gets_one_offer(alpha, full_session):
+    # given: Kim waits for this session and for any session of its day; someone else waits too
+    session, bookings = full_session
+    day = session.starts_at.astimezone(alpha.zone).date()
+    kim = client_details(name="Kim", email="kim@example.com")
+    from booking_core.services.waitlist import waitlist_join
+
+    for target in ({"session": session}, {"date_from": day, "date_to": day}):
+        waitlist_join(service=session.service, client=kim, actor=OPERATOR, seats=1, **target)
+    other = join(alpha, session, seats=1)
+    # when: two seats free up
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    # then: Kim holds one seat, the other client the second
+    holders = sorted(Offer.objects.filter(status="sent").values_list("entry__client__email", flat=True))
+    assert holders == sorted(["kim@example.com", other.client.email])
+
+
+def test_a_place_passed_on_keeps_the_time_it_first_became_free(alpha, full_session):
+    session, bookings = full_session
+    first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    offer = Offer.objects.get(entry=first)
+    offer_decline(offer=offer, now=offer.sent_at + dt.timedelta(hours=2))
+    assert Offer.objects.get(entry=second).freed_at == offer.freed_at
+
+
+def test_a_decline_after_the_deadline_counts_as_expired(alpha, full_session):
+    session, bookings = full_session
+    first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    offer = Offer.objects.get(entry=first)
+    with pytest.raises(OfferExpiredError):
+        offer_decline(offer=offer, now=offer.expires_at + dt.timedelta(minutes=1))
+    assert Offer.objects.get(pk=offer.pk).status == "expired"
+    assert Offer.objects.get(entry=second).status == "sent"
+
+
+def test_declining_one_date_of_a_range_keeps_waiting_for_the_others(alpha):
+    # given: two full sessions; a client waits for any session of those days
+    service = make_service()
+    monday, tuesday = make_session(service, capacity=1, starts_in_days=3), make_session(service, capacity=1,
+                                                                                     starts_in_days=4)
+    monday_booking, tuesday_booking = fill(alpha, monday, [1])[0], fill(alpha, tuesday, [1])[0]
+    day = lambda session: session.starts_at.astimezone(alpha.zone).date()  # noqa: E731
+    entry = join(alpha, None, service=service, date_from=day(monday), date_to=day(tuesday))
+    booking_cancel(tenant=alpha, booking=monday_booking, actor=OPERATOR, reason="Ill")
+    # when: Monday does not suit them
+    offer_decline(offer=Offer.objects.get(entry=entry))
+    # then: they keep waiting; Monday's seat stays free for anyone, Tuesday's comes to them
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == "waiting"
+    assert seats_of(monday)["free"] == 1
+    booking_cancel(tenant=alpha, booking=tuesday_booking, actor=OPERATOR, reason="Ill")
+    assert Offer.objects.get(entry=entry, status="sent").session_id == tuesday.pk
+
+
+def test_the_expiry_job_goes_on_when_one_offer_fails(alpha, full_session, monkeypatch):
+    # given: two sessions whose offers are both due; expiring the first one fails
+    session, bookings = full_session
+    other_session = make_session(session.service, capacity=1)
+    other_booking = fill(alpha, other_session, [1])[0]
+    first, other = join(alpha, session, seats=2), join(alpha, other_session, seats=1)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    booking_cancel(tenant=alpha, booking=other_booking, actor=OPERATOR, reason="Ill")
+    failing = Offer.objects.get(entry=first)
+    from booking_core.services import offers as offer_services
+
+    real_expire = offer_services._expire
+
+    def expire(offer, now):
+        if offer.pk == failing.pk:
+            raise RuntimeError("mail template broken")
+        real_expire(offer, now)
+
+    monkeypatch.setattr(offer_services, "_expire", expire)
+    # when
+    with pytest.raises(RuntimeError, match="1 offers could not be handled"):
+        offers_expire_due(now=timezone.now() + dt.timedelta(days=2))
+    # then: the other offer expired all the same, and the failed one is untouched for the next run
+    assert Offer.objects.get(entry=other).status == "expired"
+    assert Offer.objects.get(pk=failing.pk).status == "sent"
+
+
+def test_a_withdrawn_sent_offer_and_a_cancelled_session_are_announced(alpha, full_session):
+    session, bookings = full_session
+    first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    offer_withdraw(offer=Offer.objects.get(entry=first), actor=OPERATOR)
+    session_cancel(tenant=alpha, session=session, actor=OPERATOR, reason="Pool closed")
+    sent = sorted(OutboxMessage.objects.filter(event_type__startswith="waitlist.").exclude(
+        event_type="waitlist.joined").values_list("event_type", "payload__entry_id"))
+    assert sent == sorted([("waitlist.offer", first.pk), ("waitlist.offer_withdrawn", first.pk),
+                           ("waitlist.session_cancelled", first.pk), ("waitlist.session_cancelled", second.pk)])
+
+
+def test_nobody_joins_the_waitlist_of_a_day_that_still_has_free_times(alpha):
+    service = make_service(Service.Kind.INDIVIDUAL, duration_minutes=60, slot_interval_minutes=60)
+    make_staff(service, hours=((9, 11),))
+    day = next_local(alpha.zone, weekday=2, hour=9).date()
+    with pytest.raises(WaitlistError) as refused:
+        join(alpha, None, service=service, date_from=day)
+    assert refused.value.code == "seats_available"
+    assert not WaitlistEntry.objects.exists()
