@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 
-
 # Rows written alongside a change that pages do show (a booking writes its audit entry, its client, its slot
 # claims): signalling them too would only repeat the same invalidation several times per booking.
 NOT_SHOWN_ON_PAGES = {
