@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 
+from allot.errors import ApplicationError
 from booking_core.actors import Actor
 from booking_core.errors import CapacityError
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme, ProgrammeGroup, SignUp
+from booking_core.programmes.services import groups
+from booking_core.programmes.services.groups import group_delete
 from booking_core.programmes.services.offers import place_offer_accept
 from booking_core.programmes.services.signups import signup_withdraw
 from tests.programmes.factories import make_group, make_programme, one
@@ -127,3 +131,79 @@ def test_an_offer_accepted_from_ten_tabs_at_once_allocates_once(committed_db, te
         assert AllocationLogEntry.objects.filter(signup=waiting, decision="offer_accepted").count() == 1
         group.refresh_from_db()
         assert group.places_taken == 1
+
+
+def _wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _waits_for_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:  # pg_locks is live even inside a transaction (pg_stat_activity is not)
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted)", [pid])
+        return cursor.fetchone()[0]
+
+
+def test_a_group_deleted_while_someone_signs_up_for_it_is_decided_under_the_locks(committed_db, tenant_alpha,
+                                                                                  in_tenant, monkeypatch):
+    # given: an immediate programme whose only group is still empty
+    with in_tenant(tenant_alpha):
+        programme = make_programme()
+        group = make_group(programme, 5)
+    # the deletion stops after its check, just before it deletes, until the sign-up made at that moment has
+    # finished or waits for a lock the deletion holds
+    connected, checked, signup_done, signup_backend = threading.Event(), threading.Event(), threading.Event(), {}
+    record_audit = groups.audit_record
+
+    def audit_while_someone_signs_up(**kwargs):
+        checked.set()
+        paused["until the sign-up finished or waited"] = _wait_until(
+            lambda: signup_done.is_set() or _waits_for_a_lock(signup_backend["pid"]))
+        return record_audit(**kwargs)
+
+    paused = {}
+    monkeypatch.setattr(groups, "audit_record", audit_while_someone_signs_up)
+
+    def delete():
+        connection.set_tenant(tenant_alpha)
+        try:
+            connected.wait(10)
+            group_delete(group=group, actor=Actor.system("staff"))
+            return "deleted"
+        except ApplicationError as refused:
+            return type(refused).__name__
+        finally:
+            connection.close()
+
+    def sign_up():
+        connection.set_tenant(tenant_alpha)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                signup_backend["pid"] = cursor.fetchone()[0]
+            connected.set()
+            checked.wait(10)
+            return one(tenant_alpha, programme).status
+        except ApplicationError as refused:
+            return type(refused).__name__
+        finally:
+            signup_done.set()
+            connection.close()
+
+    # when
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        signing_up = pool.submit(sign_up)
+        deleting = pool.submit(delete)
+        outcomes = (deleting.result(timeout=30), signing_up.result(timeout=30))
+
+    # then: the deletion held the programme's lock: the sign-up waited, then found no group left (a clear
+    # refusal, not a server error), and nothing of either is half done
+    assert paused == {"until the sign-up finished or waited": True}
+    assert outcomes == ("deleted", "SignUpClosedError")
+    with in_tenant(tenant_alpha):
+        assert not ProgrammeGroup.objects.filter(pk=group.pk).exists()
+        assert not SignUp.objects.filter(programme=programme).exists()

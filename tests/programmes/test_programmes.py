@@ -18,6 +18,7 @@ from booking_core.programmes.services.programmes import (
     programme_roll_over,
     programme_update,
 )
+from booking_core.programmes.services.signups import signup_withdraw
 from tests.programmes.factories import fresh, make_group, make_programme, one
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,23 @@ def test_a_group_people_had_places_in_is_cancelled_not_deleted(alpha):
         group_delete(group=used, actor=OPERATOR)
     group_delete(group=empty, actor=OPERATOR)
     assert list(programme.groups.values_list("pk", flat=True)) == [used.pk]
+
+
+def test_a_group_whose_only_participant_left_keeps_its_history_and_is_not_deleted(alpha):
+    # given: someone had a place in the group and withdrew; the group is empty again
+    programme = make_programme()
+    group = make_group(programme, 5)
+    signup_withdraw(tenant=alpha, signup=one(alpha, programme, [group.pk]), actor=OPERATOR)
+    assert (fresh(group).places_taken, SignUp.objects.filter(group=group).exists()) == (0, False)
+
+    # when
+    with pytest.raises(ProgrammeError) as refused:
+        group_delete(group=group, actor=OPERATOR)
+
+    # then: the allocation log still says which group the place was in
+    assert refused.value.code == "protected"
+    assert list(programme.log_entries.filter(group=group).values_list("decision", flat=True)) == [
+        "allocated", "withdrawn"]
 
 
 def test_rolling_over_copies_groups_and_form_to_next_month_and_favours_current_participants(alpha):

@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from booking_core.actors import Actor
 from booking_core.programmes.errors import ProgrammeError
-from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, ProgrammeSession, SignUp
+from booking_core.programmes.models import (
+    AllocationLogEntry,
+    PlaceOffer,
+    Programme,
+    ProgrammeGroup,
+    ProgrammeSession,
+    SignUp,
+)
 from booking_core.programmes.schedule import MAX_SESSIONS_PER_GROUP, session_times
 from booking_core.programmes.services.decisions import Decisions
 from booking_core.programmes.services.locking import groups_lock, programme_lock
@@ -86,11 +93,23 @@ def group_update(*, tenant, group: ProgrammeGroup, actor: Actor, **changes) -> P
     return group
 
 
+def _has_had_participants(group: ProgrammeGroup) -> bool:
+    return bool(group.places_taken) or SignUp.objects.filter(group=group).exists() \
+        or PlaceOffer.objects.filter(group=group).exists() \
+        or AllocationLogEntry.objects.filter(group=group, signup__isnull=False).exists()
+
+
 def group_delete(*, group: ProgrammeGroup, actor: Actor) -> None:
     """Remove a group nobody was ever placed in or offered; otherwise cancel it (which re-allocates)."""
-    if SignUp.objects.filter(group=group).exists() or PlaceOffer.objects.filter(group=group).exists() \
-            or group.places_taken:
-        raise ProgrammeError(_("People have had places in this group; cancel it instead."), code="protected")
     with transaction.atomic():
+        # Checked under the programme's and the group's locks (the order every sign-up takes them in): a
+        # sign-up at the same moment either came first, and the deletion is refused, or waits and finds
+        # the group gone. Checked before the locks, a sign-up in between ended the deletion in a 500.
+        programme_lock(group.programme_id)
+        group = groups_lock([group.pk]).get(group.pk)
+        if group is None:
+            return  # deleted at the same moment
+        if _has_had_participants(group):
+            raise ProgrammeError(_("People have had places in this group; cancel it instead."), code="protected")
         audit_record(actor=actor, action="programme_group.deleted", obj=group, before=group.snapshot())
         group.delete()

@@ -113,6 +113,8 @@ def signup_create(
         with transaction.atomic():
             programme = programme_lock(programme.pk)
             _require_open_window(programme, now, actor, tenant.zone)
+            # Again under the lock: a group chosen a moment ago may have been deleted or cancelled since.
+            preferences = _clean_preferences(programme, preferences)
             person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
             taken = sorted(SignUp.objects.annotate(name=Lower("attendee_name")).filter(
                 programme=programme, client=person, name__in=[name.lower() for name in names],
