@@ -1,8 +1,18 @@
 """Turning programme outbox rows into emails in the participant's language (in the worker, tenant schema set).
 
-Each event has `programmes/email/<event>.subject.txt`, `.txt` and `.html`. A message that no longer
-describes the sign-up (allocated, then withdrawn before the mail went out) is not sent: the participant
-gets the mail of the later decision instead.
+Each event has `programmes/email/<event>.subject.txt`, `.txt` and `.html`. Participants are told where
+they stand, once, not the history of decisions they could not have acted on:
+
+- a notice overtaken by a later decision about the same sign-up before it went out is not sent
+  (allocated, then withdrawn: only the withdrawal; moved A -> B -> A quickly: only the last notice);
+- nor one that no longer describes the sign-up (its state changed without a notice of its own);
+- nor one that says what the participant was last told (told "A", moved to B and back before the B mail
+  went out: nothing new, no mail);
+- an allocation is announced as a move ("your group has changed") only when the last mail the participant
+  got placed them in another group, so a move they never heard about is announced as their place.
+
+Because only the latest notice is sent, mails delivered out of order cannot leave a participant believing
+an earlier state.
 """
 
 from __future__ import annotations
@@ -30,13 +40,33 @@ STILL_TRUE = {
 }
 
 
-def _signup(row: OutboxMessage) -> SignUp:
+def _notices_of_the_same_signup(row: OutboxMessage):
+    return OutboxMessage.objects.filter(tenant_schema=row.tenant_schema, subject_ref=row.subject_ref,
+                                        event_type__in=notifications.DECISION_EVENT_TYPES)
+
+
+def _last_told(row: OutboxMessage) -> OutboxMessage | None:
+    """The latest decision mail about this sign-up that went out before this notice was written."""
+    return (_notices_of_the_same_signup(row).filter(pk__lt=row.pk, status=OutboxMessage.Status.SENT)
+            .order_by("-pk").first())
+
+
+def _says_the_same(told: OutboxMessage | None, row: OutboxMessage) -> bool:
+    return (told is not None and row.event_type != notifications.OFFER and told.event_type == row.event_type
+            and told.payload.get("group_id") == row.payload.get("group_id"))
+
+
+def _signup(row: OutboxMessage, told: OutboxMessage | None) -> SignUp:
     signup = (SignUp.objects.select_related("programme", "client", "group", "offer__group")
               .filter(pk=row.payload.get("signup_id")).first())
     if signup is None:
         raise NoLongerRelevant("the sign-up no longer exists")
+    if _notices_of_the_same_signup(row).filter(pk__gt=row.pk).exists():
+        raise NoLongerRelevant("a later decision about the sign-up is announced instead")
     if not STILL_TRUE[row.event_type](signup, row):
         raise NoLongerRelevant(f"the sign-up is now {signup.status}")
+    if _says_the_same(told, row):
+        raise NoLongerRelevant("the participant was last told exactly this")
     return signup
 
 
@@ -51,7 +81,8 @@ def _offer(row: OutboxMessage) -> PlaceOffer | None:
 
 def render_programme_email(row: OutboxMessage) -> EmailMultiAlternatives:
     tenant = connection.tenant
-    signup = _signup(row)
+    told = _last_told(row)
+    signup = _signup(row, told)
     offer = _offer(row)
     language = row.language
     programme = signup.programme
@@ -78,7 +109,9 @@ def render_programme_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "offer": offer,
         "status_url": tenant_url(tenant, links.signup_status_path(signup.token)),
         "offer_url": tenant_url(tenant, links.offer_path(offer.token)) if offer else "",
-        "moved": bool(row.payload.get("cause")),
+        # A move only for someone who was told of a place in another group (their last mail said so).
+        "moved": (told is not None and told.event_type == notifications.ALLOCATED
+                  and told.payload.get("group_id") != row.payload.get("group_id")),
     }
     return tenant_email(tenant=tenant, template=f"programmes/email/{row.event_type.replace('.', '_')}",
                         context=context, recipient=row.recipient)

@@ -1,9 +1,14 @@
 """What participants are told about their sign-ups, written to the outbox inside the deciding transaction.
 
 Each message is tied to the allocation log entry that caused it (its idempotency key is the entry's id),
-so a decision is announced once, and a participant who is moved from A to B and back to A hears about
-both moves. A batch run writes thousands of messages: they are copied in with COPY (`OutboxMessage` rows
-exactly as `allot.outbox.services.outbox_write` writes them, relayed the same way).
+so a decision is written down once. What goes out is where the participant stands, once (see
+booking_core.programmes.emails): a notice that a later decision about the same sign-up has overtaken
+before it was sent is dropped, and one that would only repeat what the participant was last told is
+too. A participant moved from A to B and back to A hears about both moves if each mail went out before
+the next move; if the moves came quicker than the mail, they hear once where they are (and nothing, if
+that is A and they had already been told so). A batch run writes thousands of messages: they are copied
+in with COPY (`OutboxMessage` rows exactly as `allot.outbox.services.outbox_write` writes them, relayed
+the same way).
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ WAITLISTED = "programme.waitlisted"
 NOT_ALLOCATED = "programme.not_allocated"
 OFFER = "programme.offer"
 WITHDRAWN = "programme.withdrawn"
-EVENT_TYPES = [SIGNUP_RECEIVED, ALLOCATED, WAITLISTED, NOT_ALLOCATED, OFFER, WITHDRAWN]
+# Where a sign-up stands: a later one of these makes an earlier, unsent one pointless.
+DECISION_EVENT_TYPES = [SIGNUP_RECEIVED, ALLOCATED, WAITLISTED, NOT_ALLOCATED, OFFER, WITHDRAWN]
+EVENT_TYPES = [*DECISION_EVENT_TYPES]
 
 
 @dataclass(frozen=True)

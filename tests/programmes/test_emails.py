@@ -6,11 +6,13 @@ from django.utils import timezone
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
 from booking_core.actors import Actor
+from booking_core.programmes.services.group_changes import group_change_capacity, group_merge
 from booking_core.programmes.services.offers import place_offer_accept
 from booking_core.programmes.services.signups import signup_withdraw
 from tests.programmes.factories import make_group, make_programme, one, person
 
 pytestmark = pytest.mark.django_db
+OPERATOR = Actor.system("staff")
 
 
 def deliver(event_type: str, signup, outbox_mail):
@@ -108,3 +110,75 @@ def test_a_batch_sign_up_is_told_when_places_are_allocated(alpha, outbox_mail):
     # then
     assert email.subject == "Anmeldung erhalten: Tennis"
     assert "Die Plätze werden nach Anmeldeschluss zugeteilt" in email.body
+
+
+def _moved_from_a_to_b_and_back(alpha, *, deliver_each=None):
+    """Xavér gets a place on Mondays (A); Mondays shrink, so he moves to Wednesdays (B); Mondays grow again and
+    Wednesdays are merged into them, so he moves back. `deliver_each(signup)` runs after every decision."""
+    programme = make_programme(name_en="Swimming")
+    mondays = make_group(programme, 2, name_en="Mondays")
+    wednesdays = make_group(programme, 2, weekday=2, name_en="Wednesdays")
+    one(alpha, programme)
+    xaver = one(alpha, programme, who=person("Xavér", "xaver@example.com"))
+    for change in (lambda: None,
+                   lambda: group_change_capacity(tenant=alpha, group=mondays, capacity=1, actor=OPERATOR),
+                   lambda: (group_change_capacity(tenant=alpha, group=mondays, capacity=2, actor=OPERATOR),
+                            group_merge(tenant=alpha, group=wednesdays, into=mondays, actor=OPERATOR))):
+        change()
+        if deliver_each:
+            deliver_each(xaver)
+    xaver.refresh_from_db()
+    assert xaver.group_id == mondays.pk
+    return xaver
+
+
+def _allocation_rows(signup):
+    return list(OutboxMessage.objects.filter(event_type="programme.allocated", payload__signup_id=signup.pk)
+                .order_by("id").values_list("pk", flat=True))
+
+
+def test_moved_a_to_b_and_back_before_any_mail_went_out_hears_once_where_they_are(alpha, outbox_mail):
+    # given: three decisions, none announced yet
+    xaver = _moved_from_a_to_b_and_back(alpha)
+
+    # when: the worker gets to the three notices
+    results = [delivery.deliver(pk) for pk in _allocation_rows(xaver)]
+
+    # then: only the latest decision is announced, as a place (he never heard of another group)
+    assert results == ["cancelled", "cancelled", "sent"]
+    (email,) = outbox_mail
+    assert email.subject == "You have a place: Swimming"
+    assert "Swimming – Mondays" in email.body and "Wednesdays" not in email.body
+
+
+def test_moved_a_to_b_and_back_with_each_mail_sent_in_between_hears_about_both_moves(alpha, outbox_mail):
+    # given / when: each notice is delivered before the next decision
+    def deliver_latest(signup):
+        assert delivery.deliver(_allocation_rows(signup)[-1]) == "sent"
+
+    _moved_from_a_to_b_and_back(alpha, deliver_each=deliver_latest)
+
+    # then
+    assert [(email.subject, "Swimming – Mondays" in email.body, "Swimming – Wednesdays" in email.body)
+            for email in outbox_mail] == [
+        ("You have a place: Swimming", True, False),
+        ("Your group has changed: Swimming", False, True),
+        ("Your group has changed: Swimming", True, False),
+    ]
+
+
+def test_moved_away_and_back_before_the_news_went_out_is_not_news(alpha, outbox_mail):
+    # given: told about Mondays; then moved to Wednesdays and back before the worker came round
+    def deliver_first_only(signup):
+        rows = _allocation_rows(signup)
+        if len(rows) == 1:
+            assert delivery.deliver(rows[0]) == "sent"
+
+    xaver = _moved_from_a_to_b_and_back(alpha, deliver_each=deliver_first_only)
+
+    # when
+    results = [delivery.deliver(pk) for pk in _allocation_rows(xaver)[1:]]
+
+    # then: where he stands is what he was told; no second "Mondays" mail, no stale "Wednesdays" one
+    assert results == ["cancelled", "cancelled"]
+    assert [email.subject for email in outbox_mail] == ["You have a place: Swimming"]
