@@ -9,13 +9,19 @@ they stand, once, not the history of decisions they could not have acted on:
 - nor one that says what the participant was last told (told "A", moved to B and back before the B mail
   went out: nothing new, no mail);
 - an allocation is announced as a move ("your group has changed") only when the last mail the participant
-  got placed them in another group, so a move they never heard about is announced as their place.
+  got placed them in another group, so a move they never heard about is announced as their place;
+- a new schedule (weekday, time, duration, place, or the programme's period) goes to participants who were
+  told of their place in that group and are still in it, unless a later notice overtook it; the others
+  learn the new times with their place, whose mail lists the sessions as they are when it is sent. A
+  repeated placement is news again when a schedule change came in between that they did not hear about.
 
 Because only the latest notice is sent, mails delivered out of order cannot leave a participant believing
 an earlier state.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
@@ -25,7 +31,7 @@ from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
 from booking_core.email_rendering import tenant_email
 from booking_core.programmes import links, notifications, rules
-from booking_core.programmes.models import PlaceOffer, SignUp
+from booking_core.programmes.models import WEEKDAYS, PlaceOffer, SignUp
 from booking_core.programmes.selectors import signup_status
 from tenants.links import tenant_url
 
@@ -37,12 +43,22 @@ STILL_TRUE = {
     notifications.NOT_ALLOCATED: lambda signup, row: signup.status == SignUp.Status.NOT_ALLOCATED,
     notifications.OFFER: lambda signup, row: True,  # checked on the offer itself
     notifications.WITHDRAWN: lambda signup, row: signup.status == SignUp.Status.WITHDRAWN,
+    notifications.SCHEDULE_CHANGED: lambda signup, row: signup.status == SignUp.Status.ALLOCATED
+    and signup.group_id == row.payload.get("group_id"),
 }
 
 
-def _notices_of_the_same_signup(row: OutboxMessage):
+def _notices_of_the_same_signup(row: OutboxMessage, event_types=notifications.DECISION_EVENT_TYPES):
     return OutboxMessage.objects.filter(tenant_schema=row.tenant_schema, subject_ref=row.subject_ref,
-                                        event_type__in=notifications.DECISION_EVENT_TYPES)
+                                        event_type__in=event_types)
+
+
+def _overtaken(row: OutboxMessage) -> bool:
+    # A new schedule is overtaken by any later notice (a decision mail lists the sessions as they are then);
+    # a decision only by a later decision.
+    later_types = (notifications.EVENT_TYPES if row.event_type == notifications.SCHEDULE_CHANGED
+                   else notifications.DECISION_EVENT_TYPES)
+    return _notices_of_the_same_signup(row, later_types).filter(pk__gt=row.pk).exists()
 
 
 def _last_told(row: OutboxMessage) -> OutboxMessage | None:
@@ -52,7 +68,17 @@ def _last_told(row: OutboxMessage) -> OutboxMessage | None:
 
 
 def _says_the_same(told: OutboxMessage | None, row: OutboxMessage) -> bool:
-    return (told is not None and row.event_type != notifications.OFFER and told.event_type == row.event_type
+    if told is None or row.event_type in (notifications.OFFER, notifications.SCHEDULE_CHANGED):
+        return False
+    if (told.event_type, told.payload.get("group_id")) != (row.event_type, row.payload.get("group_id")):
+        return False
+    unheard_schedule_changes = _notices_of_the_same_signup(row, [notifications.SCHEDULE_CHANGED]).filter(
+        pk__gt=told.pk, pk__lt=row.pk).exclude(status=OutboxMessage.Status.SENT)
+    return not unheard_schedule_changes.exists()
+
+
+def _knows_of_the_place(told: OutboxMessage | None, row: OutboxMessage) -> bool:
+    return (told is not None and told.event_type == notifications.ALLOCATED
             and told.payload.get("group_id") == row.payload.get("group_id"))
 
 
@@ -61,13 +87,23 @@ def _signup(row: OutboxMessage, told: OutboxMessage | None) -> SignUp:
               .filter(pk=row.payload.get("signup_id")).first())
     if signup is None:
         raise NoLongerRelevant("the sign-up no longer exists")
-    if _notices_of_the_same_signup(row).filter(pk__gt=row.pk).exists():
-        raise NoLongerRelevant("a later decision about the sign-up is announced instead")
+    if _overtaken(row):
+        raise NoLongerRelevant("a later notice about the sign-up is sent instead")
     if not STILL_TRUE[row.event_type](signup, row):
         raise NoLongerRelevant(f"the sign-up is now {signup.status}")
     if _says_the_same(told, row):
         raise NoLongerRelevant("the participant was last told exactly this")
+    if row.event_type == notifications.SCHEDULE_CHANGED and not _knows_of_the_place(told, row):
+        raise NoLongerRelevant("the participant learns the new times with the place")
     return signup
+
+
+def _new_schedule(row: OutboxMessage) -> dict:
+    schedule = row.payload.get("schedule")
+    if not schedule:
+        return {}
+    return {"weekday": WEEKDAYS[schedule["weekday"]][1], "start_time": dt.time.fromisoformat(schedule["start_time"]),
+            "duration_minutes": schedule["duration_minutes"], "location": schedule["location"]}
 
 
 def _offer(row: OutboxMessage) -> PlaceOffer | None:
@@ -110,6 +146,7 @@ def render_programme_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "status_url": tenant_url(tenant, links.signup_status_path(signup.token)),
         "offer_url": tenant_url(tenant, links.offer_path(offer.token)) if offer else "",
         # A move only for someone who was told of a place in another group (their last mail said so).
+        "schedule": _new_schedule(row),
         "moved": (told is not None and told.event_type == notifications.ALLOCATED
                   and told.payload.get("group_id") != row.payload.get("group_id")),
     }

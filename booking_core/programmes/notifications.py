@@ -32,7 +32,9 @@ OFFER = "programme.offer"
 WITHDRAWN = "programme.withdrawn"
 # Where a sign-up stands: a later one of these makes an earlier, unsent one pointless.
 DECISION_EVENT_TYPES = [SIGNUP_RECEIVED, ALLOCATED, WAITLISTED, NOT_ALLOCATED, OFFER, WITHDRAWN]
-EVENT_TYPES = [*DECISION_EVENT_TYPES]
+# The group someone has a place in meets at other times (or in another place): not a decision about them.
+SCHEDULE_CHANGED = "programme.schedule_changed"
+EVENT_TYPES = [*DECISION_EVENT_TYPES, SCHEDULE_CHANGED]
 
 
 @dataclass(frozen=True)

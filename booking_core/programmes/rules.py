@@ -34,6 +34,7 @@ GROUP_CAPACITY_CHANGED = "group.capacity_changed"
 GROUP_MERGED = "group.merged"
 GROUP_BELOW_MINIMUM = "group.below_minimum"
 GROUP_RUNS_BELOW_MINIMUM = "group.runs_below_minimum"
+GROUP_SCHEDULE_CHANGED = "group.schedule_changed"  # weekday, time, duration, place or the programme's period
 
 # Rules after which a participant still waits for a place (as opposed to "not allocated").
 WAITING_RULES = {NO_ACCEPTABLE_GROUP_HAS_ROOM, HOUSEHOLD_NO_GROUP_FITS_ALL}

@@ -55,6 +55,7 @@ class AllocationLogEntry(models.Model):
         GROUP_CANCELLED = "group_cancelled", _("group cancelled")
         GROUP_MERGED = "group_merged", _("group merged")
         CAPACITY_CHANGED = "capacity_changed", _("capacity changed")
+        SCHEDULE_CHANGED = "schedule_changed", _("schedule changed")  # told to a participant of the group
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="log_entries",
                                   db_index=False)  # allocation_log_programme starts with it

@@ -1,4 +1,5 @@
-"""Adding, editing and removing a programme's groups, and generating the sessions each group runs."""
+"""Adding, editing and removing a programme's groups, generating the sessions each group runs, and telling
+the participants when their group's schedule changes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking_core.actors import Actor
+from booking_core.programmes import notifications, rules
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import (
     AllocationLogEntry,
@@ -24,6 +26,7 @@ from booking_core.programmes.services.offers import offers_fill_freed_places
 from booking_core.services.audit import audit_record
 
 SCHEDULE_FIELDS = {"weekday", "start_time", "duration_minutes"}
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # for the log
 # Capacity has rules of its own (see group_changes.group_change_capacity); these are plain edits.
 EDITABLE_FIELDS = {"name_en", "name_hu", "name_de", "location", "position", *SCHEDULE_FIELDS}
 
@@ -47,6 +50,30 @@ def group_sessions_generate(*, tenant, group: ProgrammeGroup, programme: Program
     ProgrammeSession.objects.bulk_create([ProgrammeSession(group=group, starts_at=start, ends_at=end)
                                           for start, end in times])
     return len(times)
+
+
+def schedule_of(group: ProgrammeGroup) -> dict:
+    """When and where a group meets, as written into a schedule notice's payload."""
+    return {"weekday": group.weekday, "start_time": group.start_time.isoformat(timespec="minutes"),
+            "duration_minutes": group.duration_minutes, "location": group.location}
+
+
+def _described(schedule: dict) -> str:
+    place = f", {schedule['location']}" if schedule["location"] else ""
+    return f"{_DAY_NAMES[schedule['weekday']]} {schedule['start_time']}, {schedule['duration_minutes']} min{place}"
+
+
+def schedule_change_announce(*, group: ProgrammeGroup, decisions: Decisions, reason: str) -> int:
+    """Tell everyone placed in the locked group when and where it meets now: a log entry and a notice each,
+    written by the caller's `decisions.flush()` in its transaction. Returns how many were told."""
+    participants = list(SignUp.objects.select_related("client").filter(group=group, status=SignUp.Status.ALLOCATED)
+                        .order_by("id"))
+    schedule = schedule_of(group)
+    for signup in participants:
+        decisions.log(decision=AllocationLogEntry.Decision.SCHEDULE_CHANGED, rule=rules.GROUP_SCHEDULE_CHANGED,
+                      signup=signup, group_id=group.pk, reason=reason, notify=notifications.SCHEDULE_CHANGED,
+                      payload={"schedule": schedule})
+    return len(participants)
 
 
 def group_create(*, tenant, programme: Programme, actor: Actor, capacity: int, weekday: int, start_time,
@@ -74,21 +101,29 @@ def group_create(*, tenant, programme: Programme, actor: Actor, capacity: int, w
 
 
 def group_update(*, tenant, group: ProgrammeGroup, actor: Actor, **changes) -> ProgrammeGroup:
-    """Rename, relocate, reorder or reschedule a group (its sessions follow); capacity has its own service."""
+    """Rename, relocate, reorder or reschedule a group (its sessions follow); capacity has its own service.
+    Participants placed in it are told a new weekday, time, duration or place, in the same transaction."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ProgrammeError(_("Change the capacity with its own action; other fields cannot be edited here."),
                              fields={name: [_("Not editable here.")] for name in sorted(unknown)})
     with transaction.atomic():
-        group = ProgrammeGroup.objects.select_for_update().select_related("programme").get(pk=group.pk)
+        programme = programme_lock(group.programme_id)  # programme, then group: the order everyone locks in
+        group = ProgrammeGroup.objects.select_for_update().get(pk=group.pk)
+        group.programme = programme
         if group.is_cancelled:
             raise ProgrammeError(_("This group is cancelled."))
-        before = group.snapshot()
+        before, schedule_before = group.snapshot(), schedule_of(group)
         for name, value in changes.items():
             setattr(group, name, value)
         _validated(group).save()
         if any(before[name] != group.snapshot()[name] for name in SCHEDULE_FIELDS):
-            group_sessions_generate(tenant=tenant, group=group)
+            group_sessions_generate(tenant=tenant, group=group, programme=programme)
+        if schedule_of(group) != schedule_before:
+            decisions = Decisions(programme=programme, actor=actor, now=timezone.now())
+            schedule_change_announce(group=group, decisions=decisions,
+                                     reason=f"{_described(schedule_before)} -> {_described(schedule_of(group))}")
+            decisions.flush()
         audit_record(actor=actor, action="programme_group.updated", obj=group, before=before, after=group.snapshot())
     return group
 

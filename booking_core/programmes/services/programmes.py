@@ -7,6 +7,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking_core.actors import Actor
@@ -14,7 +15,9 @@ from booking_core.allocation import new_lottery_seed
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import Programme, ProgrammeFormField, SignUp
 from booking_core.programmes.schedule import shift_local, shift_period
-from booking_core.programmes.services.groups import group_create, group_sessions_generate
+from booking_core.programmes.services.decisions import Decisions
+from booking_core.programmes.services.groups import group_create, group_sessions_generate, schedule_change_announce
+from booking_core.programmes.services.locking import programme_groups_lock, programme_lock
 from booking_core.services.audit import audit_record
 
 # Settings that decide how places are given out; frozen once the decisions they govern have been made.
@@ -55,7 +58,8 @@ def _allocation_started(programme: Programme) -> bool:
 
 def programme_update(*, tenant, programme: Programme, actor: Actor, **changes) -> Programme:
     """Change a programme. How places are allocated cannot change once places have been allocated, and
-    the allocation mode not once anyone has signed up; a new period regenerates the groups' sessions."""
+    the allocation mode not once anyone has signed up; a new period regenerates the groups' sessions and
+    tells everyone placed in them, in the same transaction."""
     changed = {name for name, value in changes.items() if getattr(programme, name) != value}
     frozen = changed & ALLOCATION_SETTINGS
     if frozen and _allocation_started(programme):
@@ -65,17 +69,24 @@ def programme_update(*, tenant, programme: Programme, actor: Actor, **changes) -
         raise ProgrammeError(_("People have signed up; the allocation mode can no longer change."),
                              fields={"allocation_mode": [_("Has sign-ups.")]})
     with transaction.atomic():
-        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        programme = programme_lock(programme.pk)
         before = as_json(programme)
+        period_before = (programme.period_start, programme.period_end)
         for name, value in changes.items():
             setattr(programme, name, value)
         if programme.order_mode == Programme.OrderMode.LOTTERY and programme.lottery_seed is None:
             programme.lottery_seed = new_lottery_seed()
         _validated(programme)
         programme.save()
-        if changed & {"period_start", "period_end"}:
-            for group in programme.groups.all():
+        if (programme.period_start, programme.period_end) != period_before:
+            decisions = Decisions(programme=programme, actor=actor, now=timezone.now())
+            reason = (f"period {period_before[0]}..{period_before[1]} -> "
+                      f"{programme.period_start}..{programme.period_end}")
+            for group in programme_groups_lock(programme.pk, include_cancelled=True).values():
                 group_sessions_generate(tenant=tenant, group=group, programme=programme)
+                if not group.is_cancelled:
+                    schedule_change_announce(group=group, decisions=decisions, reason=reason)
+            decisions.flush()
         audit_record(actor=actor, action="programme.updated", obj=programme, before=before, after=as_json(programme))
     return programme
 
