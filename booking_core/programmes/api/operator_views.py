@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from booking_core.api.operator_views import CrudViewSet, OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
+from booking_core.api.query_params import int_param
 from booking_core.programmes.api import operator_serializers as s
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import (
@@ -43,16 +44,6 @@ def _valid(request, serializer_class) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def _id_param(request, name: str) -> int | None:
-    """A row id from the query string: ASCII digits only ("²" is a digit to str.isdigit(), not to int())."""
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if not (raw.isascii() and raw.isdigit()):
-        raise ProgrammeError(_("Use a number."), fields={name: [_("Not a number.")]})
-    return int(raw)
 
 
 def _choice_param(request, name: str, choices) -> str | None:
@@ -219,7 +210,7 @@ class SignUpViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin,
             return signups_for_operator(programme=self.programme())
         return signups_for_operator(programme=self.programme(),
                                     status=_choice_param(self.request, "status", SignUp.Status.values),
-                                    group_id=_id_param(self.request, "group"))
+                                    group_id=int_param(self.request, "group"))
 
     @extend_schema(request=s.ProgrammeReasonSerializer, responses=s.ProgrammeSignUpSerializer)
     @action(detail=True, methods=["post"])
@@ -266,6 +257,6 @@ class LogViewSet(ProgrammeChildMixin, OperatorViewSet, mixins.ListModelMixin):
 
     def get_queryset(self):
         return log_entries_for_operator(
-            programme=self.programme(), signup_id=_id_param(self.request, "signup"),
-            group_id=_id_param(self.request, "group"),
+            programme=self.programme(), signup_id=int_param(self.request, "signup"),
+            group_id=int_param(self.request, "group"),
             decision=_choice_param(self.request, "decision", AllocationLogEntry.Decision.values))
