@@ -274,12 +274,23 @@ def child_environment(**overrides) -> dict:
     return env
 
 
+def _forget_dispatch_nudges() -> None:
+    """Flushing the queues drops queued dispatch requests; their "already requested" flags must go with them,
+    or the next commit within two seconds would not ask again (in production the relay pass covers that)."""
+    from allot.redis import get_redis, key
+
+    client = get_redis()
+    for name in client.scan_iter(match=key("outbox", "nudge", "*")):
+        client.delete(name)
+
+
 @pytest.fixture
 def worker_process(committed_db, tmp_path):
     """Start a real dramatiq worker (the `allot worker` command) against the test database."""
     from allot.workers.broker import install_broker
 
     install_broker().flush_all()
+    _forget_dispatch_nudges()
     started = []
 
     def start(processes: int = 1, threads: int = 2, **env_overrides) -> subprocess.Popen:
@@ -303,6 +314,7 @@ def worker_process(committed_db, tmp_path):
                 process.kill()
                 process.wait()
     install_broker().flush_all()
+    _forget_dispatch_nudges()
 
 
 # --- API clients ---------------------------------------------------------------------------------------

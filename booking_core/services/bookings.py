@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -133,35 +133,56 @@ def booking_create_group(
             fields={"seats": [_("Out of range.")]},
         )
     snapshot = answers_validate(service=service, answers=answers, language=language)
-    with transaction.atomic():
-        session = session_lock(session.pk)
-        session.service = service  # validated above; the lock query does not join it
-        existing = _existing_for_key(idempotency_key, client_email=client.email)
-        if existing is not None:
-            return existing
-        if session.is_cancelled:
-            raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
-        _require_bookable_time(service, session.starts_at, now)
-        booked = live_seats_booked(session.pk)
-        free = max(0, session.capacity - booked - session.seats_held)
-        if seats > free:
-            raise CapacityError(
-                ngettext("Only %(free)d seat is left in this session.",
-                         "Only %(free)d seats are left in this session.", free) % {"free": free} if free else
-                _("This session is full."),
-                extra={"seats_free": free},
+    if session.is_cancelled:
+        raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
+    _require_bookable_time(service, session.starts_at, now)
+    existing = _existing_for_key(idempotency_key, client_email=client.email)
+    if existing is not None:
+        return existing
+    status = _initial_status(service)
+    try:
+        with transaction.atomic():
+            # Everything that does not depend on the free seats is written before the session is locked, so
+            # the lock is held for the four statements that do (lock, count, insert, count up) and the commit:
+            # every other booking of this session waits for exactly that long. A refusal rolls it all back.
+            person = client_for_booking(name=client.name, email=client.email, phone=client.phone,
+                                        language=language)
+            booking = Booking(
+                pk=_next_booking_id(), service=service, session=session, client=person, status=status,
+                source=source, language=language, seats=seats, starts_at=session.starts_at,
+                ends_at=session.ends_at, answers=snapshot, idempotency_key=idempotency_key or None,
+                confirmed_at=now if status == Booking.Status.CONFIRMED else None,
             )
-        person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
-        booking = Booking.objects.create(
-            service=service, session=session, client=person, status=_initial_status(service), source=source,
-            language=language, seats=seats, starts_at=session.starts_at, ends_at=session.ends_at, answers=snapshot,
-            idempotency_key=idempotency_key or None,
-            confirmed_at=now if _initial_status(service) == Booking.Status.CONFIRMED else None,
-        )
-        add_seats_booked(session, seats)
-        audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
-        notifications.notify_booking_created(booking)
+            audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
+            notifications.notify_booking_created(booking)
+            session = session_lock(session.pk)
+            if session.is_cancelled:
+                raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
+            booked = live_seats_booked(session.pk)
+            free = max(0, session.capacity - booked - session.seats_held)
+            if seats > free:
+                raise CapacityError(
+                    ngettext("Only %(free)d seat is left in this session.",
+                             "Only %(free)d seats are left in this session.", free) % {"free": free} if free else
+                    _("This session is full."),
+                    extra={"seats_free": free},
+                )
+            booking.save(force_insert=True)
+            add_seats_booked(session, seats)
+    except IntegrityError:
+        # The same submission, a moment ahead of us, took the idempotency key: answer with its booking.
+        existing = _existing_for_key(idempotency_key, client_email=client.email)
+        if existing is None:
+            raise
+        return existing
     return booking
+
+
+def _next_booking_id() -> int:
+    """A booking id drawn before the insert, so the audit entry and the outbox row can be written first."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Booking._meta.db_table])
+        return cursor.fetchone()[0]
 
 
 def booking_create_individual(
@@ -196,6 +217,9 @@ def booking_create_individual(
         if existing is not None:
             return existing
         locked = staff_lock(candidate_ids)
+        existing = _existing_for_key(idempotency_key, client_email=client.email)
+        if existing is not None:  # the same submission won the lock a moment ago (and took the slot)
+            return existing
         chosen = next(
             (member for member in locked
              if member.is_active and slot_is_free(service=service, zone=zone, staff_id=member.pk, starts_at=starts_at,
@@ -208,9 +232,6 @@ def booking_create_individual(
                 extra={"next_free_slots": _next_free_starts(service, zone, starts_at, now,
                                                             staff_id=staff.pk if staff is not None else None)},
             )
-        existing = _existing_for_key(idempotency_key, client_email=client.email)
-        if existing is not None:  # the same submission won the lock a moment ago
-            return existing
         person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
         ends_at = starts_at + dt.timedelta(minutes=service.duration_minutes)
         booking = Booking.objects.create(
@@ -321,6 +342,8 @@ def booking_reschedule(*, tenant, booking: Booking, starts_at: dt.datetime, acto
         if actor.is_client:
             _require_self_service(tenant=tenant, booking=booking, now=now, action=_("reschedule"))
         new_staff_id = staff.pk if staff is not None else booking.staff_id
+        if (starts_at, new_staff_id) == (booking.starts_at, booking.staff_id):
+            return booking  # a second click on the same move: it is already done
         if not slot_is_free(service=service, zone=tenant.zone, staff_id=new_staff_id, starts_at=starts_at, now=now,
                             ignore_booking_id=booking.pk):
             raise SlotTakenError(

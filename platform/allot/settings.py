@@ -277,7 +277,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant": {"()": "allot.logging.TenantSchemaFilter"}},
+    "filters": {
+        "tenant": {"()": "allot.logging.TenantSchemaFilter"},
+        "secret_links": {"()": "allot.logging.SecretLinkFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] %(name)s: %(message)s"},
     },
@@ -285,7 +288,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["tenant"],
+            "filters": ["tenant", "secret_links"],
             "formatter": "plain",
         }
     },

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from allot.outbox.models import OutboxMessage
 from booking_core import events
 from booking_core.actors import Actor
 from booking_core.errors import (
@@ -395,3 +396,19 @@ def test_live_seat_count_matches_the_counter(alpha):
     booking_cancel(tenant=alpha, booking=bookings[1], actor=OPERATOR, reason="Moved")
     session.refresh_from_db()
     assert session.seats_booked == count_live_seats(session) == 4
+
+
+def test_moving_a_booking_to_where_it_already_is_changes_and_sends_nothing(alpha, massage):
+    # given: an appointment already moved to 11:00 (the client clicks "move" a second time)
+    make_staff(massage, name="Anna")
+    start = next_local(alpha.zone, weekday=1, hour=10)
+    booking = book_appointment(alpha, massage, start)
+    moved = booking_reschedule(tenant=alpha, booking=booking, starts_at=start + dt.timedelta(hours=1),
+                               actor=Actor.client(booking.client.email))
+    audits, messages = AuditEntry.objects.count(), OutboxMessage.objects.count()
+    # when
+    again = booking_reschedule(tenant=alpha, booking=moved, starts_at=start + dt.timedelta(hours=1),
+                               actor=Actor.client(booking.client.email))
+    # then
+    assert again.starts_at == start + dt.timedelta(hours=1)
+    assert (AuditEntry.objects.count(), OutboxMessage.objects.count()) == (audits, messages)

@@ -100,6 +100,27 @@ def test_a_double_submitted_form_creates_one_booking(committed_db, tenant_alpha,
         assert Booking.objects.filter(session=session).count() == 1 and session.seats_booked == 2
 
 
+def test_a_double_submitted_appointment_with_the_only_staff_member_creates_one_booking(committed_db, tenant_alpha,
+                                                                                       in_tenant):
+    # given: one staff member; the client's form is sent twice at once (a double click)
+    with in_tenant(tenant_alpha):
+        service = make_service(Service.Kind.INDIVIDUAL, duration_minutes=60)
+        anna = make_staff(service, name="Anna")
+        start = next_local(tenant_alpha.zone, weekday=3, hour=10)
+    details = ClientDetails(name="Impatient", email="impatient@example.com")
+
+    def attempt(index):
+        return booking_create_individual(tenant=tenant_alpha, service=service, starts_at=start, staff=anna,
+                                         client=details, idempotency_key="form-appointment",
+                                         actor=Actor.client(details.email)).pk
+
+    outcome = race(tenant_alpha, 6, attempt)
+    # then: every click got the booking, none was told the time had been taken
+    assert len(outcome) == 1 and sum(outcome.values()) == 6, outcome
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.filter(service=service).count() == 1
+
+
 def test_without_the_row_lock_the_database_still_refuses_to_overbook(committed_db, tenant_alpha, in_tenant,
                                                                      monkeypatch):
     # given: a bug that forgets to lock the session (the lock is what normally decides)

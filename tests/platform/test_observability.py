@@ -5,7 +5,7 @@ import logging
 import pytest
 import sentry_sdk
 
-from allot.logging import TenantSchemaFilter
+from allot.logging import SecretLinkFilter, TenantSchemaFilter
 from allot.sentry import init_sentry
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,29 @@ def test_log_records_carry_the_tenant_schema(tenant_alpha, in_tenant):
         TenantSchemaFilter().filter(record)
     assert record.tenant_schema == "t_alpha"
 
+
+
+def test_secret_link_tokens_stay_out_of_logs_and_error_reports(tenant_beta, in_tenant):
+    # given: a log line about a manage link, and an error while handling an offer link
+    token = "Zq3xN8-abc_DEF12345678"
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found: %s",
+                               (f"/b/{token}/cancel/",), None)
+    transport = CapturingTransport()
+    init_sentry(dsn="https://key@sentry.invalid/1", environment="test", transport=transport)
+    try:
+        with in_tenant(tenant_beta):
+            sentry_sdk.add_breadcrumb(message=f"GET /o/{token}/accept/")
+            try:
+                raise RuntimeError(f"offer /o/{token}/ failed")
+            except RuntimeError as error:
+                sentry_sdk.capture_exception(error)
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()
+    # when
+    SecretLinkFilter().filter(record)
+    # then
+    assert record.getMessage() == "Not Found: /b/[token]/cancel/"
+    assert token not in str(transport.events)
+    assert "/o/[token]/" in str(transport.events)
