@@ -27,6 +27,7 @@ from booking_core.selectors.public_pages import (
     accepted_offer_of,
     bookable_range,
     session_get_for_clients,
+    start_times_by_day,
     waitlist_expected_position_for_day,
 )
 from booking_core.selectors.sessions import availability_label
@@ -100,8 +101,12 @@ def waitlist_join_day_page(request, slug: str, day: str):
     if not first <= wanted <= last:
         raise Http404("Not a bookable day.")
     staff = _chosen_staff(request, service)
+    staff_id = staff.pk if staff else None
+    if request.method == "GET" and start_times_by_day(service=service, zone=request.tenant.zone, date_from=wanted,
+                                                      date_to=wanted, staff_id=staff_id):
+        return redirect(site_url("public-service-day", slug, wanted.isoformat(), staff=staff_id))  # book instead
     target = JoinTarget(service=service, day=wanted, staff=staff, position=waitlist_expected_position_for_day(
-        service=service, day=wanted, staff_id=staff.pk if staff else None))
+        service=service, day=wanted, staff_id=staff_id))
     return _join_page(request, target)
 
 

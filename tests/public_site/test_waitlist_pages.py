@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from booking_core.actors import Actor
-from booking_core.models import FormField, Offer, Service, Session, WaitlistEntry
+from booking_core.models import Booking, FormField, Offer, Service, Session, WaitlistEntry
 from booking_core.selectors.public_pages import waitlist_expected_positions
 from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.bookings import ClientDetails, booking_create_individual
@@ -246,6 +246,56 @@ def test_a_fully_booked_day_offers_its_waitlist(client_for, tenant_alpha, site, 
     assert response.status_code == 302
     assert (entry.target_kind, entry.date_from, entry.staff_id, entry.seats_wanted) == (
         "date", site.start.date(), None, 1)
+
+
+def book_out_the_day(tenant, in_tenant, site, *, keep_free=()) -> list:
+    """Anna and Max booked from 9 to 12 on the day, but for the (staff, hour) pairs in `keep_free`."""
+    bookings = []
+    with in_tenant(tenant):
+        for staff in (site.anna, site.max):
+            for hour in (9, 10, 11):
+                if (staff, hour) in keep_free:
+                    continue
+                bookings.append(booking_create_individual(
+                    tenant=tenant, service=site.massage, staff=staff, starts_at=site.start.replace(hour=hour),
+                    client=client_details(), answers={"topic": "back", "consent": True}, actor=OPERATOR))
+    connection.set_schema_to_public()
+    return bookings
+
+
+def test_a_day_with_free_times_has_nothing_to_wait_for(client_for, tenant_alpha, site, in_tenant):
+    # given: only Max's 11:00 is free on the day
+    book_out_the_day(tenant_alpha, in_tenant, site, keep_free={(site.max, 11)})
+    day = site.start.date().isoformat()
+    client = client_for(tenant_alpha)
+    # when
+    anyone = client.get(f"/s/massage/day/{day}/waitlist/?lang=en")
+    with_max = client.get(f"/s/massage/day/{day}/waitlist/?staff={site.max.pk}&lang=en")
+    with_anna = client.get(f"/s/massage/day/{day}/waitlist/?staff={site.anna.pk}&lang=en")
+    # then: the day's times are booked, not waited for; Anna's day is full
+    assert (anyone.status_code, anyone["Location"]) == (302, f"/s/massage/day/{day}/?lang=en")
+    assert (with_max.status_code, with_max["Location"]) == (302, f"/s/massage/day/{day}/?staff={site.max.pk}&lang=en")
+    assert with_anna.status_code == 200
+
+
+def test_times_that_freed_up_on_the_day_meanwhile_are_offered_for_booking_instead(client_for, tenant_alpha, site,
+                                                                                   in_tenant):
+    # given: the client opened the join page of the booked-out day, then a booking was cancelled
+    bookings = book_out_the_day(tenant_alpha, in_tenant, site)
+    day = site.start.date().isoformat()
+    client = client_for(tenant_alpha)
+    assert client.get(f"/s/massage/day/{day}/waitlist/?lang=en").status_code == 200
+    with in_tenant(tenant_alpha):
+        Booking.objects.filter(pk=bookings[0].pk).update(status=Booking.Status.CANCELLED)
+    connection.set_schema_to_public()
+    # when
+    response = client.post(f"/s/massage/day/{day}/waitlist/?lang=en", {
+        "name": "Kiss Dóra", "email": "dora@example.hu", "answer_topic": "neck", "answer_consent": "on"})
+    # then: no error page; the day's times, to book
+    assert response.status_code == 409
+    assert "Times have become free on this day" in text_of(response)
+    assert f'class="button" href="/s/massage/day/{day}/?lang=en"' in response.content.decode()
+    assert entries(tenant_alpha, in_tenant, "dora@example.hu") == []
 
 
 def test_a_day_outside_the_bookable_range_has_no_waitlist(client_for, tenant_alpha, site):
