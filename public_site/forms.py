@@ -17,6 +17,9 @@ from booking_core.models import FormField, Service
 from booking_core.services.bookings import ClientDetails
 
 ANSWER_PREFIX = "answer_"
+# Dates in query strings outside these years are nobody's booking (and near the ends of Python's calendar,
+# adding a day or an offset overflows).
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
 CLIENT_FIELDS = {"client.name": "name", "client.email": "email", "client.phone": "phone"}
 
 
@@ -33,14 +36,22 @@ def new_idempotency_key() -> str:
 class MonthForm(forms.Form):
     """`?month=2025-06` on a service page."""
 
-    month = forms.RegexField(regex=r"^\d{4}-(0[1-9]|1[0-2])$", required=False)
+    # ASCII digits only: `\d` also matches other scripts' digits, which int() reads as well.
+    month = forms.RegexField(regex=r"^[0-9]{4}-(0[1-9]|1[0-2])$", required=False)
+
+    def clean_month(self) -> dt.date | None:
+        value = self.cleaned_data.get("month")
+        if not value:
+            return None
+        year, month = (int(part) for part in value.split("-"))
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise forms.ValidationError(_("Out of range."), code="out_of_range")
+        return dt.date(year, month, 1)
 
     def first_day(self, default: dt.date) -> dt.date:
+        """The month asked for, or `default`'s month when none (or nonsense) is asked for."""
         value = self.cleaned_data.get("month") if self.is_valid() else None
-        if not value:
-            return default.replace(day=1)
-        year, month = (int(part) for part in value.split("-"))
-        return dt.date(year, month, 1)
+        return value or default.replace(day=1)
 
 
 class StaffFilterForm(forms.Form):
@@ -63,7 +74,13 @@ class StartForm(forms.Form):
         value = self.cleaned_data["start"]
         if value.tzinfo is None:
             raise forms.ValidationError(_("Give the time with its offset."))
-        return value.astimezone(dt.UTC)
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:  # 9999-12-31T23:59-01:00 is after the last moment Python knows
+            value = None
+        if value is None or not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise forms.ValidationError(_("Out of range."), code="out_of_range")
+        return value
 
 
 class SessionSeatsForm(forms.Form):

@@ -1,8 +1,24 @@
 """The booking site on a tenant's host: browsing, booking, and the pages behind the links in emails."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from public_site import booking_views, manage_views, programme_views, views, waitlist_views
+
+
+class SecretTokenConverter:
+    """The secret in an emailed link (`secrets.token_urlsafe(24)`, 32 characters; at most 64 are stored).
+    Anything else, a NUL byte included, is a 404 here instead of a query PostgreSQL refuses."""
+
+    regex = "[A-Za-z0-9_-]{8,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SecretTokenConverter, "token")
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
@@ -18,28 +34,28 @@ urlpatterns = [
     path("s/<slug:slug>/book/", booking_views.book_page, name="public-book"),
     path("p/<slug:slug>/", programme_views.programme_page, name="public-programme"),
     path("p/<slug:slug>/signup/", programme_views.programme_signup_page, name="public-programme-signup"),
-    path("b/<str:token>/", manage_views.booking_manage, name="booking-manage"),
-    path("b/<str:token>/done/", booking_views.booking_done, name="booking-done"),
-    path("b/<str:token>/calendar.ics", manage_views.booking_calendar, name="booking-calendar"),
-    path("b/<str:token>/cancel/", manage_views.booking_cancel_page, name="booking-cancel"),
-    path("b/<str:token>/reschedule/", manage_views.booking_reschedule_page, name="booking-reschedule"),
-    path("b/<str:token>/confirm/", manage_views.booking_confirm_attendance_page, name="booking-confirm"),
+    path("b/<token:token>/", manage_views.booking_manage, name="booking-manage"),
+    path("b/<token:token>/done/", booking_views.booking_done, name="booking-done"),
+    path("b/<token:token>/calendar.ics", manage_views.booking_calendar, name="booking-calendar"),
+    path("b/<token:token>/cancel/", manage_views.booking_cancel_page, name="booking-cancel"),
+    path("b/<token:token>/reschedule/", manage_views.booking_reschedule_page, name="booking-reschedule"),
+    path("b/<token:token>/confirm/", manage_views.booking_confirm_attendance_page, name="booking-confirm"),
     # Waitlist offers and entries (booking_core.waitlist_emails links here).
-    path("o/<str:token>/", waitlist_views.offer_page, name="offer-manage"),
-    path("o/<str:token>/open.gif", waitlist_views.offer_open_image, name="offer-open-image"),
-    path("o/<str:token>/accept/", waitlist_views.offer_accept_page, name="offer-accept"),
-    path("o/<str:token>/decline/", waitlist_views.offer_decline_page, name="offer-decline"),
-    path("w/<str:token>/", waitlist_views.waitlist_status_page, name="waitlist-manage"),
-    path("w/<str:token>/joined/", waitlist_views.waitlist_joined_page, name="waitlist-joined"),
-    path("w/<str:token>/leave/", waitlist_views.waitlist_leave, name="waitlist-leave"),
+    path("o/<token:token>/", waitlist_views.offer_page, name="offer-manage"),
+    path("o/<token:token>/open.gif", waitlist_views.offer_open_image, name="offer-open-image"),
+    path("o/<token:token>/accept/", waitlist_views.offer_accept_page, name="offer-accept"),
+    path("o/<token:token>/decline/", waitlist_views.offer_decline_page, name="offer-decline"),
+    path("w/<token:token>/", waitlist_views.waitlist_status_page, name="waitlist-manage"),
+    path("w/<token:token>/joined/", waitlist_views.waitlist_joined_page, name="waitlist-joined"),
+    path("w/<token:token>/leave/", waitlist_views.waitlist_leave, name="waitlist-leave"),
     # Programme sign-ups and place offers (booking_core.programmes.links: the emails link to exactly these).
-    path("programmes/signups/<str:token>/", programme_views.programme_signup_status_page,
+    path("programmes/signups/<token:token>/", programme_views.programme_signup_status_page,
          name="programme-signup-status"),
-    path("programmes/signups/<str:token>/withdraw/", programme_views.programme_signup_withdraw,
+    path("programmes/signups/<token:token>/withdraw/", programme_views.programme_signup_withdraw,
          name="programme-signup-withdraw"),
-    path("programmes/offers/<str:token>/", programme_views.programme_offer_page, name="programme-offer"),
-    path("programmes/offers/<str:token>/accept/", programme_views.programme_offer_accept,
+    path("programmes/offers/<token:token>/", programme_views.programme_offer_page, name="programme-offer"),
+    path("programmes/offers/<token:token>/accept/", programme_views.programme_offer_accept,
          name="programme-offer-accept"),
-    path("programmes/offers/<str:token>/decline/", programme_views.programme_offer_decline,
+    path("programmes/offers/<token:token>/decline/", programme_views.programme_offer_decline,
          name="programme-offer-decline"),
 ]

@@ -99,10 +99,14 @@ def next_free_start_times(
     ignore_booking_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[StartTime]:
-    """The first `count` free start times at or after `after`, looking up to two weeks ahead."""
+    """The first `count` free start times at or after `after`, looking up to two weeks ahead (and never past
+    the bookable range)."""
     day = after.astimezone(zone).date()
+    _first, last = bookable_range(service=service, zone=zone, now=now)
+    if day > last:
+        return []  # also keeps `day + 14 days` from running off the calendar for a time in the year 9999
     times = start_times_by_day(service=service, zone=zone, date_from=day,
-                               date_to=day + dt.timedelta(days=NEXT_FREE_SEARCH_DAYS), staff_id=staff_id,
+                               date_to=min(last, day + dt.timedelta(days=NEXT_FREE_SEARCH_DAYS)), staff_id=staff_id,
                                ignore_booking_id=ignore_booking_id, now=now)
     upcoming = [start for day_times in times.values() for start in day_times if start.starts_at >= after]
     return sorted(upcoming, key=lambda start: start.starts_at)[:count]
