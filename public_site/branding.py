@@ -1,6 +1,10 @@
 """A tenant's look as CSS custom properties: its primary colour, the text colours that stay readable on
 and next to it (WCAG 2.x AA, 4.5:1 for normal text), and its button shape.
 
+The brand colour as text ("ink": links, headings, secondary buttons, calendar days) sits on white cards, on
+the grey page and on the brand's own light tint (calendar days, a secondary button's hover), so it is made
+readable on the darkest of them, and is then readable on all three.
+
 site.css uses only these variables for brand colours and corner radii, so every page and every button
 follows them.
 """
@@ -15,7 +19,7 @@ from django.utils.html import format_html
 AA_NORMAL_TEXT = 4.5
 WHITE = "#ffffff"
 BLACK = "#000000"
-PAGE_BACKGROUND = "#ffffff"
+PAGE_BACKGROUND = "#f5f6f8"  # site.css --page
 DEFAULT_PRIMARY = "#2457d6"
 BUTTON_RADII = {"rounded": "0.5rem", "square": "0", "pill": "999px"}
 
@@ -76,6 +80,10 @@ def _mix(colour: str, other: str, share: float) -> str:
     return _hex(*(round(a + (b - a) * share) for a, b in zip(_channels(colour), _channels(other), strict=True)))
 
 
+def darkest(*colours: str) -> str:
+    return min(colours, key=relative_luminance)
+
+
 @dataclass(frozen=True)
 class Brand:
     primary: str
@@ -112,8 +120,9 @@ def _brand(primary: str, style: str) -> Brand:
     on_primary = text_colour_on(primary)
     # Hover darkens light text's background and lightens dark text's, so the pair keeps its contrast direction.
     hover = _mix(primary, BLACK if on_primary == WHITE else WHITE, 0.15)
+    tint = _mix(primary, WHITE, 0.9)
     return Brand(
         primary=primary, on_primary=on_primary, primary_hover=hover, on_primary_hover=text_colour_on(hover),
-        ink=readable_on(primary), tint=_mix(primary, WHITE, 0.9),
+        ink=readable_on(primary, darkest(tint, PAGE_BACKGROUND, WHITE)), tint=tint,
         button_radius=BUTTON_RADII.get(style, BUTTON_RADII["rounded"]),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from public_site.branding import AA_NORMAL_TEXT, brand_for, contrast_ratio, readable_on, text_colour_on
@@ -14,6 +15,7 @@ from tenants import resolution
 from tenants.models import Tenant
 
 CSS = Path(__file__).resolve().parents[2] / "public_site" / "static" / "public_site" / "site.css"
+PAGE = "#f5f6f8"
 colours = st.integers(min_value=0, max_value=0xFFFFFF).map(lambda value: f"#{value:06x}")
 
 
@@ -42,9 +44,33 @@ def test_text_on_any_primary_colour_and_its_hover_keeps_aa_contrast(primary):
     assert contrast_ratio(brand.on_primary_hover, brand.primary_hover) >= AA_NORMAL_TEXT
 
 
+@hypothesis_settings(max_examples=1000)
 @given(colours)
-def test_the_primary_colour_as_text_on_the_page_keeps_aa_contrast(primary):
-    assert contrast_ratio(readable_on(primary), "#ffffff") >= AA_NORMAL_TEXT
+def test_the_primary_colour_as_text_keeps_aa_contrast_on_every_surface_it_sits_on(primary):
+    # given: the surfaces of site.css the brand's ink is written on
+    brand = brand_for(FakeTenant(primary))
+    surfaces = {"card": "#ffffff", "page": PAGE, "tint": brand.tint}
+    # then
+    ratios = {name: contrast_ratio(brand.ink, surface) for name, surface in surfaces.items()}
+    assert {name: ratio >= AA_NORMAL_TEXT for name, ratio in ratios.items()} == dict.fromkeys(surfaces, True), ratios
+
+
+@pytest.mark.parametrize("primary", ["#1976d2", "#e91e63", "#009688", "#ff9800", "#ffd400", "#8bc34a"])
+def test_common_brand_colours_are_darkened_just_enough_for_their_own_tint(primary):
+    # given: #1976d2 (Material blue) is 4.60:1 on white, but only 4.03:1 on its tint
+    brand = brand_for(FakeTenant(primary))
+    # then
+    assert contrast_ratio(brand.ink, brand.tint) >= AA_NORMAL_TEXT
+    assert contrast_ratio(brand.ink, brand.tint) < AA_NORMAL_TEXT + 1
+
+
+def test_the_page_colour_is_the_one_of_the_stylesheet():
+    assert f"--page: {PAGE};" in CSS.read_text()
+
+
+@given(colours)
+def test_the_primary_colour_made_readable_on_the_page_keeps_aa_contrast_there(primary):
+    assert contrast_ratio(readable_on(primary), PAGE) >= AA_NORMAL_TEXT
 
 
 def test_a_readable_primary_colour_is_used_as_it_is():
