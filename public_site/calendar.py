@@ -1,4 +1,7 @@
-"""The month grid of the date step: which days exist, which can be picked, where each one leads."""
+"""The month grid of the date step: which days exist, which can be picked, where each one leads.
+
+A day with free times leads to its times; a working day that is booked out leads to the same day page,
+which offers its waitlist (marked apart, and said so to screen readers); other days are plain text."""
 
 from __future__ import annotations
 
@@ -21,15 +24,20 @@ class CalendarDay:
     bookable: bool
     selected: bool
     url: str | None
-    label: str  # the full date, for screen readers ("Wednesday, 9 December 2026"; "…: no free times")
+    # the full date, for screen readers ("Wednesday, 9 December 2026"; "…: full – join the waitlist";
+    # "…: no free times")
+    label: str
+    full: bool = False  # booked out: the link leads to the day's waitlist
 
 
 @functools.lru_cache(maxsize=4096)
-def _day_label(day: dt.date, language: str, bookable: bool) -> str:
+def _day_label(day: dt.date, language: str, bookable: bool, full: bool = False) -> str:
     """Formatting dates is slow and a month has 35 of them: each label is worked out once per process."""
     with translation.override(language):
         if bookable:
             return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
+        if full:
+            return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}: {_('full – join the waitlist')}"
         return f"{date_format(day, 'DATE_FORMAT')}: {_('no free times')}"
 
 
@@ -44,6 +52,10 @@ class MonthCalendar:
     @property
     def has_bookable_days(self) -> bool:
         return any(day.bookable for week in self.weeks for day in week)
+
+    @property
+    def has_full_days(self) -> bool:
+        return any(day.full for week in self.weeks for day in week)
 
 
 def first_weekday() -> int:
@@ -65,9 +77,11 @@ def month_calendar(
     last_month: dt.date,
     day_url: Callable[[dt.date], str],
     month_url: Callable[[dt.date], str],
+    full: frozenset[dt.date] | set[dt.date] = frozenset(),
 ) -> MonthCalendar:
-    """The weeks of `first_day`'s month; only days in `bookable` get a link. Months outside
-    first_month…last_month (the bookable range) get no navigation link."""
+    """The weeks of `first_day`'s month; only days in `bookable` (and booked-out days in `full`, whose page
+    offers the waitlist) get a link. Months outside first_month…last_month (the bookable range) get no
+    navigation link."""
     start = first_weekday()
 
     language = translation.get_language() or "en"
@@ -75,8 +89,10 @@ def month_calendar(
     def cell(day: dt.date) -> CalendarDay:
         in_month = day.month == first_day.month
         can_pick = in_month and day in bookable
+        booked_out = in_month and not can_pick and day in full
         return CalendarDay(date=day, in_month=in_month, bookable=can_pick, selected=day == selected,
-                           url=day_url(day) if can_pick else None, label=_day_label(day, language, can_pick))
+                           url=day_url(day) if can_pick or booked_out else None,
+                           label=_day_label(day, language, can_pick, booked_out), full=booked_out)
 
     weeks = [
         [cell(day) for day in week]

@@ -15,6 +15,7 @@ from booking_core.models import Service
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
 from booking_core.selectors.public_pages import (
     bookable_range,
+    fully_booked_days,
     next_free_start_times,
     programmes_for_home,
     session_get_for_clients,
@@ -108,6 +109,9 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
     times = start_times_by_day(service=service, zone=zone, date_from=month, date_to=month_end, staff_id=staff_id)
     calendar = month_calendar(
         first_day=month, bookable=set(times), selected=selected, first_month=first, last_month=last,
+        # Booked-out working days lead to the day page too: it offers the day's waitlist.
+        full=fully_booked_days(service=service, zone=zone, date_from=month, date_to=month_end, free_days=set(times),
+                               staff_id=staff_id),
         day_url=lambda day: site_url("public-service-day", service.slug, day.isoformat(), staff=staff_id),
         month_url=lambda first_of_month: site_url("public-service", service.slug,
                                                  month=first_of_month.strftime("%Y-%m"), staff=staff_id),

@@ -5,9 +5,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from booking_core.models import Booking, Service
+from booking_core.models import AvailabilityOverride, Booking, Service, TimeOff
 from booking_core.services.bookings import booking_create_individual
+from tests.conftest import real_queries
 from tests.factories import OPERATOR, client_details
 from tests.public_site.conftest import start_parameter, text_of
 
@@ -48,7 +50,8 @@ def take(tenant, in_tenant, site, start, staff):
 # --- date and time -----------------------------------------------------------------------------------------
 
 
-def test_only_days_with_free_times_can_be_picked(client_for, tenant_alpha, site, in_tenant):
+def test_days_with_free_times_lead_to_their_times_and_booked_out_days_to_their_waitlist(client_for, tenant_alpha,
+                                                                                          site, in_tenant):
     # given: the Wednesday is fully booked for both staff members
     wednesday = site.start.date()
     for hour in (9, 10, 11):
@@ -56,14 +59,81 @@ def test_only_days_with_free_times_can_be_picked(client_for, tenant_alpha, site,
             take(tenant_alpha, in_tenant, site, site.start.replace(hour=hour), member)
     # when
     html = client_for(tenant_alpha).get(f"/s/massage/?month={wednesday:%Y-%m}&lang=en").content.decode()
-    # then: weekdays with free times are links, the booked-out Wednesday and the weekend are not
+    # then: weekdays with free times are links to their times
     tuesday, saturday = wednesday - dt.timedelta(days=1), wednesday + dt.timedelta(days=3)
     assert f'data-day="{tuesday.isoformat()}"' in html
     assert f'href="/s/massage/day/{tuesday.isoformat()}/?lang=en"' in html
+    # the booked-out Wednesday leads to its day page (which offers the waitlist), marked apart and said so
     assert f'data-day="{wednesday.isoformat()}"' not in html
-    assert f'data-day="{saturday.isoformat()}"' not in html
+    assert re.search(rf'<a href="/s/massage/day/{wednesday.isoformat()}/\?lang=en" class="full" '
+                     rf'data-full-day="{wednesday.isoformat()}" aria-label="Wednesday, [^"]+{wednesday.year}: '
+                     rf'full – join the waitlist">{wednesday.day}</a>', html)
+    assert "Crossed-out days are fully booked: pick one to join its waitlist." in html
+    # and the weekend, when nobody works, is plain text
+    assert f'data-day="{saturday.isoformat()}"' not in html and f'data-full-day="{saturday.isoformat()}"' not in html
     assert re.search(rf'<span aria-label="[^"]+{saturday.year}: no free times">{saturday.day}</span>', html)
+
+
+def test_a_booked_out_day_leads_to_a_day_page_that_offers_the_waitlist(client_for, tenant_alpha, site, in_tenant):
+    # given: Anna is booked all Wednesday; Max is not
+    for hour in (9, 10, 11):
+        take(tenant_alpha, in_tenant, site, site.start.replace(hour=hour), site.anna)
+    client = client_for(tenant_alpha)
+    wednesday = site.start.date().isoformat()
+    # when: the client filters by Anna
+    calendar = client.get(f"/s/massage/?month={site.start:%Y-%m}&staff={site.anna.pk}&lang=en").content.decode()
+    day = client.get(f"/s/massage/day/{wednesday}/?staff={site.anna.pk}&lang=en").content.decode()
+    anyone = client.get(f"/s/massage/?month={site.start:%Y-%m}&lang=en").content.decode()
+    # then: Anna's Wednesday is booked out and its page offers her waitlist; with anyone, it has free times
+    assert f'href="/s/massage/day/{wednesday}/?staff={site.anna.pk}&amp;lang=en" class="full"' in calendar
+    assert f'href="/s/massage/day/{wednesday}/waitlist/?staff={site.anna.pk}&amp;lang=en"' in day
+    assert f'data-day="{wednesday}"' in anyone
+
+
+def test_days_off_and_time_off_are_not_booked_out(client_for, tenant_alpha, site, in_tenant):
+    # given: the Wednesday is a day off for Anna (an override) and Max is away (time off)
+    wednesday = site.start.date()
+    with in_tenant(tenant_alpha):
+        AvailabilityOverride.objects.create(staff=site.anna, date=wednesday)
+        TimeOff.objects.create(staff=site.max, starts_at=site.start - dt.timedelta(hours=4),
+                               ends_at=site.start + dt.timedelta(hours=8))
+    connection.set_schema_to_public()
+    # when
+    html = client_for(tenant_alpha).get(f"/s/massage/?month={wednesday:%Y-%m}&lang=en").content.decode()
+    # then: nothing to wait for on that day
     assert re.search(rf'<span aria-label="[^"]+{wednesday.year}: no free times">{wednesday.day}</span>', html)
+    assert f'data-full-day="{wednesday.isoformat()}"' not in html
+
+
+def test_the_calendar_takes_the_same_queries_however_many_days_are_booked_out(client_for, tenant_alpha, site,
+                                                                             in_tenant):
+    client = client_for(tenant_alpha)
+    path = f"/s/massage/?month={site.start:%Y-%m}&lang=en"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(real_queries(captured))
+
+    queries()  # the tenant's host is resolved once, then remembered
+    few = queries()
+    # given: three booked-out days, days off and time off
+    with in_tenant(tenant_alpha):
+        for days in (0, 1, 2):
+            for hour in (9, 10, 11):
+                for member in (site.anna, site.max):
+                    booking_create_individual(
+                        tenant=tenant_alpha, service=site.massage, staff=member,
+                        starts_at=site.start.replace(hour=hour) + dt.timedelta(days=days), client=client_details(),
+                        answers={"topic": "back", "consent": True}, actor=OPERATOR)
+            AvailabilityOverride.objects.create(staff=site.anna, date=site.start.date() - dt.timedelta(days=days + 1))
+            TimeOff.objects.create(staff=site.max, starts_at=site.start - dt.timedelta(days=days + 1),
+                                   ends_at=site.start - dt.timedelta(days=days + 1, hours=-1))
+    connection.set_schema_to_public()
+    # when
+    many = queries()
+    # then: the catalogue (3 queries inside a test transaction), the free times (6) and the booked-out days (3)
+    assert many == few == 12
 
 
 def test_a_day_lists_its_free_times_in_the_tenants_zone_and_names_the_zone(client_for, tenant_alpha, site):
