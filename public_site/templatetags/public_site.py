@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from public_site import forms, languages
@@ -75,3 +77,17 @@ def translated(obj, field):
 def start_parameter(value):
     """A start time as it travels in the site's URLs (`?start=2025-06-10T07:00Z`)."""
     return forms.start_parameter(value)
+
+
+@register.filter
+def local_time(value, format_name="TIME_FORMAT"):
+    """{{ start|local_time }} (or `|local_time:"DATETIME_FORMAT"`): a moment in the page's zone, with the zone's
+    abbreviation when that wall-clock time happens twice: on the night clocks go back, 02:00 CEST and
+    02:00 CET are an hour apart, and both would read "02:00"."""
+    if value in (None, ""):
+        return ""
+    local = timezone.localtime(value)
+    text = date_format(local, format_name)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return f"{text} {local.tzname()}"
+    return text

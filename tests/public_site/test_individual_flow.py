@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from booking_core.models import AvailabilityOverride, Booking, Service, TimeOff
 from booking_core.services.bookings import booking_create_individual
 from tests.conftest import real_queries
-from tests.factories import OPERATOR, client_details
+from tests.factories import OPERATOR, client_details, make_service, make_staff
 from tests.public_site.conftest import start_parameter, text_of
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +368,62 @@ def test_a_service_that_needs_approval_says_the_booking_is_received_not_confirme
     assert "Booking received" in text_of(done)
     assert 'data-status="pending"' in done.content.decode()
     assert [booking.status for booking in booked(tenant_alpha, in_tenant)] == ["pending"]
+
+
+# --- the night the clocks go back --------------------------------------------------------------------------------
+
+
+def next_autumn_change(zone) -> dt.date:
+    """The next last Sunday of October (when Europe's clocks go back) at least two days ahead."""
+    today = dt.datetime.now(zone).date()
+    for year in (today.year, today.year + 1):
+        last_sunday = dt.date(year, 10, 31) - dt.timedelta(days=(dt.date(year, 10, 31).weekday() + 1) % 7)
+        if last_sunday > today + dt.timedelta(days=1):
+            return last_sunday
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def night_service(tenant_alpha, in_tenant):
+    """Appointments on the hour from midnight to 6:00 on Sundays, bookable until past the next autumn change."""
+    change = next_autumn_change(tenant_alpha.zone)
+    with in_tenant(tenant_alpha):
+        service = make_service(Service.Kind.INDIVIDUAL, slug="night", name_en="Night", duration_minutes=60,
+                               slot_interval_minutes=60, min_notice_minutes=0,
+                               horizon_days=(change - dt.date.today()).days + 7)
+        make_staff(service, name="Nora", hours=((0, 6),), weekdays=[6])
+    connection.set_schema_to_public()
+    return change
+
+
+def test_on_the_night_the_clocks_go_back_the_hour_that_happens_twice_names_its_zone(client_for, tenant_alpha,
+                                                                                    night_service):
+    # when
+    html = client_for(tenant_alpha).get(f"/s/night/day/{night_service.isoformat()}/?lang=hu").content.decode()
+    # then: 2:00 summer time and 2:00 winter time, an hour apart; the other hours as always
+    times = re.findall(r'data-start="([^"]+)">([^<]+)</a>', html)
+    # (in UTC: adding hours to a local time would add wall-clock hours)
+    midnight = dt.datetime.combine(night_service, dt.time(0), tzinfo=tenant_alpha.zone).astimezone(dt.UTC)
+    assert times == [
+        (start_parameter(midnight + dt.timedelta(hours=hours)), label)
+        for hours, label in enumerate(["00:00", "01:00", "02:00 CEST", "02:00 CET", "03:00", "04:00", "05:00"])]
+
+
+def test_the_booking_form_says_which_of_the_two_hours_was_chosen(client_for, tenant_alpha, night_service):
+    # given: the two appointments at 2:00
+    midnight = dt.datetime.combine(night_service, dt.time(0), tzinfo=tenant_alpha.zone).astimezone(dt.UTC)
+    summer, winter = midnight + dt.timedelta(hours=2), midnight + dt.timedelta(hours=3)
+    client = client_for(tenant_alpha)
+    # when
+    summer_page = text_of(client.get(f"/s/night/book/?start={start_parameter(summer)}&lang=hu"))
+    winter_page = text_of(client.get(f"/s/night/book/?start={start_parameter(winter)}&lang=hu"))
+    # then
+    assert "02:00 CEST–02:00 CET" in summer_page
+    assert "02:00 CET–03:00" in winter_page and "CEST" not in winter_page
+
+
+def test_a_week_later_times_carry_no_zone(client_for, tenant_alpha, night_service):
+    day = night_service + dt.timedelta(days=7)
+    html = client_for(tenant_alpha).get(f"/s/night/day/{day.isoformat()}/?lang=hu").content.decode()
+    assert [label for _start, label in re.findall(r'data-start="([^"]+)">([^<]+)</a>', html)] == [
+        "00:00", "01:00", "02:00", "03:00", "04:00", "05:00"]
