@@ -178,6 +178,10 @@ def _book(request, choice: Choice, form: BookingForm):
         choice.session.refresh_from_db(fields=["seats_booked", "seats_held", "capacity"])
         return _seats_page(request, choice, message=error.message)
     except ApplicationError as error:
+        if choice.session is None and "starts_at" in error.fields:
+            # The time passed the service's notice while the client was on the review page: it is as gone as a
+            # time someone else took, and the next free times are the way on.
+            return _time_taken_page(request, choice, form, message=error.message)
         unplaced = form.add_service_errors(error.fields)
         return _form_page(request, choice, form, error=" ".join([str(error.message), *unplaced]), status=400)
     return redirect(site_url("booking-done", booking.manage_token))

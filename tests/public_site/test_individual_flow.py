@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from booking_core.models import AvailabilityOverride, Booking, Service, TimeOff
 from booking_core.services.bookings import booking_create_individual
@@ -309,6 +310,26 @@ def test_a_time_taken_in_the_meantime_gives_a_clear_message_and_the_next_free_ti
     assert review.status_code == 200
     assert "Review your booking" in text_of(review)
     assert "11 a.m.–noon" in text_of(review)
+
+
+def test_a_time_that_became_too_soon_on_the_review_page_offers_the_next_free_times(client_for, tenant_alpha, site,
+                                                                                    in_tenant):
+    client = client_for(tenant_alpha)
+    # given: the client reviewed 10:00; then the time came within the service's notice (here: the notice grew)
+    assert client.post(book_url(site), answers()).status_code == 200
+    notice = site.start - timezone.now() + dt.timedelta(minutes=30)
+    with in_tenant(tenant_alpha):
+        Service.objects.filter(pk=site.massage.pk).update(min_notice_minutes=notice // dt.timedelta(minutes=1))
+    connection.set_schema_to_public()
+    # when
+    response = client.post(book_url(site), confirm(answers()))
+    # then: the page for a time that is gone, with the next free times (the same day's 11:00 is bookable)
+    assert response.status_code == 409
+    text = text_of(response)
+    assert "This time is no longer available" in text and "This time is too soon to book." in text
+    assert "Too soon to book." not in text.replace("This time is too soon to book.", "")
+    assert f'data-start="{start_parameter(site.start.replace(hour=11))}"' in response.content.decode()
+    assert not booked(tenant_alpha, in_tenant)
 
 
 def test_opening_the_form_for_a_time_that_is_gone_says_so(client_for, tenant_alpha, site, in_tenant):
