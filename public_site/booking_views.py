@@ -34,7 +34,7 @@ from booking_core.services.answers import answers_validate
 from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
 from public_site.languages import site_url
-from public_site.pages import public_page
+from public_site.pages import public_page, secret_link_page
 
 
 @dataclass
@@ -187,6 +187,7 @@ def _book(request, choice: Choice, form: BookingForm):
     return redirect(site_url("booking-done", booking.manage_token))
 
 
+@secret_link_page
 @public_page
 def booking_done(request, token: str):
     """The confirmation page the booking form leads to."""

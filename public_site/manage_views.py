@@ -35,7 +35,7 @@ from booking_core.services.bookings import (
 from public_site.calendar import month_calendar
 from public_site.forms import MonthForm, StartForm, start_parameter
 from public_site.languages import site_url, use_language
-from public_site.pages import public_page
+from public_site.pages import public_page, secret_link_page
 from tenants.links import tenant_url
 
 NOTICES = {"cancelled", "rescheduled", "accepted"}
@@ -66,6 +66,7 @@ def _manage_url(booking: Booking, **query) -> str:
     return site_url("booking-manage", booking.manage_token, **query)
 
 
+@secret_link_page
 @public_page
 def booking_manage(request, token: str):
     booking = _booking(request, token)
@@ -73,6 +74,7 @@ def booking_manage(request, token: str):
     return _page(request, booking, "public_site/manage/booking.html", notice=notice if notice in NOTICES else None)
 
 
+@secret_link_page
 @public_page
 def booking_calendar(request, token: str):
     booking = _booking(request, token)
@@ -84,6 +86,7 @@ def booking_calendar(request, token: str):
     return response
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def booking_cancel_page(request, token: str):
@@ -97,6 +100,7 @@ def booking_cancel_page(request, token: str):
     return _page(request, booking, "public_site/manage/cancel.html")
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def booking_confirm_attendance_page(request, token: str):
@@ -155,6 +159,7 @@ def _parse_day(text: str | None) -> dt.date | None:
         return None
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def booking_reschedule_page(request, token: str):

@@ -86,11 +86,15 @@ def forget_local_pages() -> None:
 
 
 def _cacheable(request, response) -> bool:
+    cache_control = response.get("Cache-Control", "").lower()
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        # a page someone's personal details are on (pages.secret_link_page) is nobody else's
+        and "private" not in cache_control
+        and "no-store" not in cache_control
     )
 
 

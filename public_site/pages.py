@@ -1,5 +1,6 @@
 """What every page of the booking site does around its view: speak the chosen language, show times in the
-tenant's zone, turn "not found" from a selector into a 404, and remember a language picked in the URL."""
+tenant's zone, turn "not found" from a selector into a 404, and remember a language picked in the URL; and
+what the pages behind secret links do besides: stay out of every cache."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import wraps
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from allot.errors import NotFoundError
 from public_site.languages import remember_choice, use_language
@@ -40,4 +41,19 @@ def public_page(view):
         patch_vary_headers(response, ("Cookie",))
         return response
 
+    return page
+
+
+def secret_link_page(view):
+    """Decorate the views behind the secret links in emails (/b/, /o/, /w/, /programmes/signups/,
+    /programmes/offers/): they show names, email addresses and answers, so no cache (a shared proxy, the
+    browser's disk, this site's page cache) may keep them."""
+
+    @wraps(view)
+    def page(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    page.is_secret_link_page = True
     return page

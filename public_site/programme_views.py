@@ -28,7 +28,7 @@ from booking_core.selectors.public_pages import (
 )
 from public_site.languages import offered_languages, site_url, use_language
 from public_site.page_cache import cached_page
-from public_site.pages import public_page
+from public_site.pages import public_page, secret_link_page
 from public_site.programme_forms import ProgrammeSignUpForm
 
 SIGNUP_NOTICES = {"signed_up", "withdrawn", "accepted"}
@@ -110,6 +110,7 @@ def _status_page(request, status: SignUpStatus, *, http_status: int = 200, **ext
     }, status=http_status)
 
 
+@secret_link_page
 @public_page
 def programme_signup_status_page(request, token: str):
     """Where a participant stands: pending, a place, the waitlist, no place (and why), or withdrawn."""
@@ -118,6 +119,7 @@ def programme_signup_status_page(request, token: str):
     return _status_page(request, status, notice=notice if notice in SIGNUP_NOTICES else None)
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def programme_signup_withdraw(request, token: str):
@@ -152,6 +154,7 @@ def _offer_page(request, offer: PlaceOffer, participants: list[SignUp], *, statu
     }, status=status)
 
 
+@secret_link_page
 @public_page
 def programme_offer_page(request, token: str):
     """An offered place and until when it is held, with Accept and Decline."""
@@ -160,6 +163,7 @@ def programme_offer_page(request, token: str):
     return _offer_page(request, offer, participants, notice=notice if notice in OFFER_NOTICES else None)
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def programme_offer_accept(request, token: str):
@@ -177,6 +181,7 @@ def programme_offer_accept(request, token: str):
     return redirect(site_url("programme-signup-status", participants[0].token, done="accepted"))
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def programme_offer_decline(request, token: str):

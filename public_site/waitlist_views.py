@@ -42,7 +42,7 @@ from booking_core.services.offers import offer_accept, offer_decline
 from booking_core.services.waitlist import waitlist_activity_record, waitlist_entry_remove, waitlist_join
 from public_site.forms import StaffFilterForm, WaitlistJoinForm
 from public_site.languages import site_url, use_language
-from public_site.pages import public_page
+from public_site.pages import public_page, secret_link_page
 
 # A 1x1 transparent GIF: the offer email's open-tracking image.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -182,6 +182,7 @@ def _entry_page(request, entry: WaitlistEntry, template: str, status: int = 200,
     }, status=status)
 
 
+@secret_link_page
 @public_page
 def waitlist_joined_page(request, token: str):
     """The confirmation the join form leads to."""
@@ -189,6 +190,7 @@ def waitlist_joined_page(request, token: str):
     return _entry_page(request, entry, "public_site/waitlist/joined.html")
 
 
+@secret_link_page
 @public_page
 def waitlist_status_page(request, token: str):
     """Where the client stands on the waitlist (the link in the waitlist emails)."""
@@ -198,6 +200,7 @@ def waitlist_status_page(request, token: str):
                        notice=notice if notice in ENTRY_NOTICES else None)
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def waitlist_leave(request, token: str):
@@ -235,6 +238,7 @@ def _offer_page(request, offer: Offer, *, status: int = 200, **extra):
     }, status=status)
 
 
+@secret_link_page
 @public_page
 def offer_page(request, token: str):
     """What is offered and until when, with Accept and Decline (the link in the offer email)."""
@@ -248,6 +252,7 @@ def offer_page(request, token: str):
     return _offer_page(request, offer)
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def offer_accept_page(request, token: str):
@@ -264,6 +269,7 @@ def offer_accept_page(request, token: str):
     return redirect(site_url("booking-manage", booking.manage_token, done="accepted"))
 
 
+@secret_link_page
 @public_page
 @require_http_methods(["GET", "POST"])
 def offer_decline_page(request, token: str):
@@ -278,6 +284,7 @@ def offer_decline_page(request, token: str):
     return redirect(site_url("offer-manage", offer.token, done="declined"))
 
 
+@secret_link_page
 def offer_open_image(request, token: str):
     """The offer email's tracking image: always the GIF, never cached; an opening is counted for a known offer."""
     try:
