@@ -41,7 +41,7 @@ def allocation_pending(programme: Programme) -> bool:
 
 
 @public_page
-@cached_page
+@cached_page()
 def programme_page(request, slug: str):
     """A programme: its groups (weekday, time, sessions, places), the sign-up window and how places are given."""
     programme = programme_get_for_clients_by_slug(slug=slug)

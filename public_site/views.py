@@ -44,7 +44,7 @@ def robots_txt(request):
 
 
 @public_page
-@cached_page
+@cached_page()
 def landing(request):
     return render(request, "public_site/landing.html")
 
@@ -55,7 +55,7 @@ def organisation_signup(request):
 
 
 @public_page
-@cached_page
+@cached_page()
 def tenant_home(request):
     services = services_for_clients()
     return render(request, "public_site/tenant_home.html", {
@@ -84,7 +84,7 @@ def _chosen_staff(service: Service, request) -> int | None:
 
 
 @public_page
-@cached_page
+@cached_page(query=("month", "staff", "after"))  # MonthForm, StaffFilterForm, LaterSessionsForm
 def service_page(request, slug: str, day: str | None = None):
     """A service: for appointments, the month of bookable days (and a chosen day's times); for group
     services, the upcoming sessions."""
