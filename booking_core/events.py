@@ -46,6 +46,15 @@ class SessionCancelled:
     reason: str
 
 
+@dataclass(frozen=True)
+class ProgrammeChanged:
+    """Decisions about a programme's sign-ups or groups were written (places taken or given back, a group's
+    capacity changed or the group was cancelled, a batch run): what clients see of the programme changed, in
+    bulk writes that send no model signals. Readers that keep copies (the booking site's pages) drop them."""
+
+    programme_id: int
+
+
 def subscribe(event_type: type) -> Callable[[Callable], Callable]:
     def register(handler: Callable) -> Callable:
         if handler not in _handlers[event_type]:

@@ -1,6 +1,7 @@
 """What needs committed data and real connections: simultaneous submits, and the query budget of the pages
 with the caches working as in production (a test transaction would bypass the catalogue cache)."""
 
+import re
 import threading
 
 import pytest
@@ -10,11 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from booking_core.models import Booking, Service, WaitlistEntry
 from booking_core.programmes.models import SignUp
+from booking_core.programmes.services.group_changes import group_cancel, group_change_capacity
 from booking_core.services.bookings import booking_create_individual
 from public_site.page_cache import forget_local_pages
 from tests.conftest import host_of, real_queries
 from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
-from tests.programmes.factories import make_group, make_programme
+from tests.programmes.factories import make_group, make_programme, one
 from tests.public_site.conftest import build_site, start_parameter
 
 pytestmark = pytest.mark.slow
@@ -180,3 +182,38 @@ def test_a_cached_page_is_retired_by_a_booking_at_once(committed_site, tenant_al
     connection.set_schema_to_public()
     # then
     assert f'data-start="{start_parameter(site.start)}"' not in client.get(path).content.decode()
+
+
+def places_on_the_programme_page(client, path: str) -> dict[int, str]:
+    """Each group's places line, by group id."""
+    html = client.get(path).content.decode()
+    return {int(group): re.sub(r"<[^>]+>", "", places).strip()
+            for group, places in re.findall(r'data-group="(\d+)".*?<p class="places">(.*?)</p>', html, flags=re.S)}
+
+
+def test_a_programme_page_shows_capacity_changes_sign_ups_and_cancellations_at_once(committed_db, tenant_alpha,
+                                                                                   in_tenant):
+    # given: the programme's page, seen (and cached) with 3 places left in each group
+    forget_local_pages()
+    with in_tenant(tenant_alpha):
+        programme = make_programme(slug="swimming-december")
+        mondays, wednesdays = make_group(programme, 3), make_group(programme, 3, weekday=2)
+    connection.set_schema_to_public()
+    client = Client(HTTP_HOST=host_of(tenant_alpha))
+    path = "/p/swimming-december/?lang=en"
+    assert places_on_the_programme_page(client, path) == {mondays.pk: "3 places left", wednesdays.pk: "3 places left"}
+    assert count_queries(client, path, cached=True) == 0
+    # when: Mondays get two more places, someone signs up for Wednesdays
+    with in_tenant(tenant_alpha):
+        group_change_capacity(tenant=tenant_alpha, group=mondays, capacity=5, actor=OPERATOR)
+        one(tenant_alpha, programme, [wednesdays.pk])
+    connection.set_schema_to_public()
+    # then
+    assert places_on_the_programme_page(client, path) == {mondays.pk: "5 places left", wednesdays.pk: "2 places left"}
+    # when: Mondays are cancelled
+    with in_tenant(tenant_alpha):
+        group_cancel(tenant=tenant_alpha, group=mondays, reason="The pool is closed on Mondays.", actor=OPERATOR)
+    connection.set_schema_to_public()
+    # then
+    assert places_on_the_programme_page(client, path) == {wednesdays.pk: "2 places left"}
+    forget_local_pages()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from booking_core import events
 from booking_core.actors import Actor
 from booking_core.allocation import Assignment
 from booking_core.programmes import notifications, rules
@@ -76,6 +77,7 @@ class Decisions:
             )
 
     def flush(self) -> None:
+        """Write the log entries and notices, and announce the change (`events.ProgrammeChanged`)."""
         if not self.entries:
             return
         ids = reserve_ids(AllocationLogEntry, len(self.entries))
@@ -87,6 +89,7 @@ class Decisions:
             for entry_id, (signup_id, group_id, decision, rule, reason) in zip(ids, self.entries, strict=True)))
         notifications.outbox_write_notices([(ids[index], notice) for index, notice in self.notices.items()])
         self.entries, self.notices = [], {}
+        events.publish(events.ProgrammeChanged(programme_id=programme_id))
 
 
 LOG_COLUMNS = ("id", "programme_id", "run_id", "signup_id", "group_id", "decision", "strategy", "rule", "reason",
