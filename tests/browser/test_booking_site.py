@@ -132,6 +132,61 @@ def test_switching_language_mid_flow(browser_page, site_url, tenant_alpha, site,
     assert booking.language == "de"
 
 
+def test_moving_between_months_keeps_the_staff_filter_current_and_the_keyboard_focus(browser_page, site_url,
+                                                                                     tenant_alpha, site):
+    # given: the date step, with htmx
+    page = browser_page(locale="en-GB")
+    page.goto(site_url(tenant_alpha, "/s/massage/?lang=en"))
+    first_month = page.locator("#date-heading").inner_text()
+    page.evaluate("window.stillTheSamePage = true")
+
+    def focused_on(element_id: str) -> None:  # htmx settles a moment after the new address is shown
+        page.wait_for_function(f"document.activeElement && document.activeElement.id === {element_id!r}",
+                               timeout=3_000)
+    # when: the next month, with the keyboard
+    page.locator('a[rel="next"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.getElementById('date-heading').innerText !== {first_month!r}")
+    # then: the same page, the month's heading has the focus, and the filter asks for this month
+    next_month = page.locator('#picker form.filter input[name="month"]').get_attribute("value")
+    assert page.evaluate("window.stillTheSamePage") is True
+    focused_on("date-heading")
+    assert page.url.endswith(f"/s/massage/?month={next_month}&lang=en")
+    page.shot("next-month")
+    # when: a day is picked there (htmx), then a staff member in the filter
+    day = page.locator("a[data-day]").first
+    day.click()
+    page.wait_for_url(re.compile(r"/s/massage/day/"))
+    focused_on("times-heading")
+    page.shot("day")
+    page.locator("#staff-filter").select_option(label="Max")
+    page.get_by_role("button", name="Show times").click()
+    # then: Max's days in the month the client was looking at
+    page.wait_for_url(re.compile(rf"staff={site.max.pk}"))
+    assert f"month={next_month}" in page.url
+    assert page.locator("#date-heading").inner_text() != first_month
+
+
+def test_the_date_step_works_without_javascript(browser_page, site_url, tenant_alpha, site):
+    # given: a browser with JavaScript switched off
+    page = browser_page(java_script_enabled=False, locale="en-GB")
+    page.goto(site_url(tenant_alpha, "/s/massage/?lang=en"))
+    first_month = page.locator("#date-heading").inner_text()
+    # when: the next month, then a staff member
+    page.locator('a[rel="next"]').click()
+    page.wait_for_url(re.compile(r"month="))
+    next_month = page.locator('#picker form.filter input[name="month"]').get_attribute("value")
+    page.locator("#staff-filter").select_option(label="Anna")
+    page.get_by_role("button", name="Show times").click()
+    # then: Anna's days of that month
+    page.wait_for_url(re.compile(rf"staff={site.anna.pk}"))
+    assert f"month={next_month}" in page.url
+    assert page.locator("#date-heading").inner_text() != first_month
+    page.locator("a[data-day]").first.click()
+    page.wait_for_url(re.compile(r"/s/massage/day/"))
+    assert page.locator("#times a[data-start]").count() == 3
+
+
 def _booking(tenant, in_tenant, site, email: str) -> Booking:
     with in_tenant(tenant):
         booking = booking_create_individual(tenant=tenant, service=site.massage, starts_at=site.start,

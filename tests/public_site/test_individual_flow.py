@@ -156,6 +156,16 @@ def test_times_are_written_the_english_way_in_english(client_for, tenant_alpha, 
     assert re.findall(r'data-start="[^"]+">([^<]+)</a>', html) == ["9 a.m.", "10 a.m.", "11 a.m."]
 
 
+def test_the_staff_filter_is_inside_what_htmx_swaps_so_it_keeps_the_month_shown(client_for, tenant_alpha, site):
+    # when: a month is shown (htmx swaps #picker for it)
+    html = client_for(tenant_alpha).get(f"/s/massage/?month={site.start:%Y-%m}&lang=en").content.decode()
+    # then: the filter comes with it and asks for that month; focus goes to the month's heading
+    picker = html.split('<div id="picker" data-focus="date-heading">')[1]
+    assert f'<input type="hidden" name="month" value="{site.start:%Y-%m}">' in picker.split("</form>")[0]
+    assert 'id="staff-filter"' in picker
+    assert '<script src="/static/public_site/site.js" defer></script>' in html
+
+
 # --- who -------------------------------------------------------------------------------------------------------
 
 

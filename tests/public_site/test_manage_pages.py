@@ -149,6 +149,33 @@ def test_moving_an_appointment_to_another_free_time(client_for, tenant_alpha, si
     assert "Your booking has moved to the new time." in text_of(client.get(moved["Location"]))
 
 
+def test_the_reschedule_calendar_moves_focus_after_htmx_swaps_it(client_for, tenant_alpha, appointment):
+    client = client_for(tenant_alpha)
+    # when
+    month = client.get(f"/b/{appointment.manage_token}/reschedule/?lang=en").content.decode()
+    day = client.get(f"/b/{appointment.manage_token}/reschedule/?day={appointment.starts_at:%Y-%m-%d}&lang=en")
+    # then: to the month's heading, or to the day's times
+    assert '<div id="picker" data-focus="reschedule-heading">' in month
+    assert '<div id="picker" data-focus="times-heading">' in day.content.decode()
+    assert '<script src="/static/public_site/site.js" defer></script>' in month
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "2026-%D9%A1%D9%A2"])
+def test_a_month_that_is_no_month_on_the_reschedule_page_shows_the_first_bookable_one(client_for, tenant_alpha,
+                                                                                     appointment, month):
+    client = client_for(tenant_alpha)
+    first = client.get(f"/b/{appointment.manage_token}/reschedule/?lang=en").content.decode()
+    # when
+    response = client.get(f"/b/{appointment.manage_token}/reschedule/?month={month}&lang=en")
+    # then
+    assert response.status_code == 200
+
+    def heading(html: str) -> str:
+        return re.search(r'<h2 id="reschedule-heading">([^<]+)</h2>', html).group(1)
+
+    assert heading(response.content.decode()) == heading(first)
+
+
 def test_the_current_time_is_not_offered_as_a_new_one(client_for, tenant_alpha, site, appointment):
     html = client_for(tenant_alpha).get(
         f"/b/{appointment.manage_token}/reschedule/?day={site.start.date().isoformat()}&lang=en").content.decode()
