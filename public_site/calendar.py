@@ -34,11 +34,14 @@ class CalendarDay:
 def _day_label(day: dt.date, language: str, bookable: bool, full: bool = False) -> str:
     """Formatting dates is slow and a month has 35 of them: each label is worked out once per process."""
     with translation.override(language):
+        # gettext outside the f-strings: makemessages does not look inside them
         if bookable:
             return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}"
         if full:
-            return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}: {_('full – join the waitlist')}"
-        return f"{date_format(day, 'DATE_FORMAT')}: {_('no free times')}"
+            note = _("full – join the waitlist")
+            return f"{date_format(day, 'l')}, {date_format(day, 'DATE_FORMAT')}: {note}"
+        note = _("no free times")
+        return f"{date_format(day, 'DATE_FORMAT')}: {note}"
 
 
 @dataclass(frozen=True)
