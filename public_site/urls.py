@@ -1,24 +1,9 @@
 """The booking site on a tenant's host: browsing, booking, and the pages behind the links in emails."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
+import allot.url_converters  # noqa: F401  (the `token` converter)
 from public_site import booking_views, manage_views, programme_views, views, waitlist_views
-
-
-class SecretTokenConverter:
-    """The secret in an emailed link (`secrets.token_urlsafe(24)`, 32 characters; at most 64 are stored).
-    Anything else, a NUL byte included, is a 404 here instead of a query PostgreSQL refuses."""
-
-    regex = "[A-Za-z0-9_-]{8,64}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(SecretTokenConverter, "token")
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),

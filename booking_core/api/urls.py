@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+import allot.url_converters  # noqa: F401  (the `token` converter)
 from booking_core.api import operator_views as operator
 from booking_core.api import public_views as public
 from booking_core.api import waitlist_views as waitlist
@@ -28,16 +29,16 @@ urlpatterns = [
     path("services/<int:service_id>/slots/", public.SlotListView.as_view(), name="api-service-slots"),
     path("services/<int:service_id>/sessions/", public.SessionListView.as_view(), name="api-service-sessions"),
     path("bookings/", public.BookingCreateView.as_view(), name="api-booking-create"),
-    path("bookings/manage/<str:token>/", public.ManageBookingView.as_view(), name="api-booking-manage"),
-    path("bookings/manage/<str:token>/cancel/", public.ManageCancelView.as_view(), name="api-booking-cancel"),
-    path("bookings/manage/<str:token>/reschedule/", public.ManageRescheduleView.as_view(),
+    path("bookings/manage/<token:token>/", public.ManageBookingView.as_view(), name="api-booking-manage"),
+    path("bookings/manage/<token:token>/cancel/", public.ManageCancelView.as_view(), name="api-booking-cancel"),
+    path("bookings/manage/<token:token>/reschedule/", public.ManageRescheduleView.as_view(),
          name="api-booking-reschedule"),
     path("waitlist/", waitlist.WaitlistJoinView.as_view(), name="api-waitlist-join"),
-    path("waitlist/<str:token>/", waitlist.WaitlistEntryView.as_view(), name="api-waitlist-entry"),
-    path("waitlist/<str:token>/leave/", waitlist.WaitlistLeaveView.as_view(), name="api-waitlist-leave"),
-    path("offers/<str:token>/", waitlist.OfferView.as_view(), name="api-offer"),
-    path("offers/<str:token>/accept/", waitlist.OfferAcceptView.as_view(), name="api-offer-accept"),
-    path("offers/<str:token>/decline/", waitlist.OfferDeclineView.as_view(), name="api-offer-decline"),
+    path("waitlist/<token:token>/", waitlist.WaitlistEntryView.as_view(), name="api-waitlist-entry"),
+    path("waitlist/<token:token>/leave/", waitlist.WaitlistLeaveView.as_view(), name="api-waitlist-leave"),
+    path("offers/<token:token>/", waitlist.OfferView.as_view(), name="api-offer"),
+    path("offers/<token:token>/accept/", waitlist.OfferAcceptView.as_view(), name="api-offer-accept"),
+    path("offers/<token:token>/decline/", waitlist.OfferDeclineView.as_view(), name="api-offer-decline"),
     path("operator/", include(router.urls)),
     path("operator/", include(nested.urls)),
     path("", include("booking_core.programmes.api.urls")),

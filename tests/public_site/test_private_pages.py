@@ -5,11 +5,11 @@ import pytest
 from django.db import connection
 from django.urls import get_resolver
 
+from allot.url_converters import SecretTokenConverter
 from booking_core.actors import Actor
 from booking_core.programmes.models import PlaceOffer
 from booking_core.programmes.services.signups import signup_withdraw
 from booking_core.services.bookings import booking_create_individual
-from public_site.urls import SecretTokenConverter
 from tests.factories import OPERATOR, client_details
 from tests.programmes.factories import make_group, make_programme, one
 from tests.public_site.waitlist_scene import free_a_seat, join, offer_of

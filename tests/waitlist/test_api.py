@@ -337,3 +337,11 @@ def test_revenue_figures(api_key_client, member_client, client_for, tenant_alpha
         booking_cancel(tenant=tenant_alpha, booking=booking, actor=OPERATOR, reason="Changed plans")
     (row,) = api_key_client(tenant_alpha).get("/api/v1/operator/waitlist/figures/").json()["services"]
     assert (row["offers_accepted"], row["seats_refilled"], row["revenue_recovered"]) == (1, 0, {})
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/bookings/manage/a%00bcdefghij/", "/api/v1/waitlist/a%00bcdefghij/", "/api/v1/offers/a%00bcdefghij/",
+    "/api/v1/programmes/signups/a%00bcdefghij/", "/api/v1/programmes/offers/a%00bcdefghij/",
+])
+def test_a_token_that_cannot_be_one_is_a_404_not_a_500(client_for, tenant_alpha, path):
+    assert client_for(tenant_alpha).get(path).status_code == 404

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+import allot.url_converters  # noqa: F401  (the `token` converter)
 from booking_core.programmes.api import operator_views as operator
 from booking_core.programmes.api import public_views as public
 
@@ -18,12 +19,13 @@ urlpatterns = [
     path("programmes/", public.ProgrammeListView.as_view(), name="api-programmes"),
     path("programmes/<int:programme_id>/", public.ProgrammeDetailView.as_view(), name="api-programme"),
     path("programmes/<int:programme_id>/signups/", public.SignUpCreateView.as_view(), name="api-programme-signup"),
-    path("programmes/signups/<str:token>/", public.SignUpStatusView.as_view(), name="api-programme-signup-status"),
-    path("programmes/signups/<str:token>/withdraw/", public.SignUpWithdrawView.as_view(),
+    path("programmes/signups/<token:token>/", public.SignUpStatusView.as_view(), name="api-programme-signup-status"),
+    path("programmes/signups/<token:token>/withdraw/", public.SignUpWithdrawView.as_view(),
          name="api-programme-signup-withdraw"),
-    path("programmes/offers/<str:token>/", public.OfferView.as_view(), name="api-programme-offer"),
-    path("programmes/offers/<str:token>/accept/", public.OfferAcceptView.as_view(), name="api-programme-offer-accept"),
-    path("programmes/offers/<str:token>/decline/", public.OfferDeclineView.as_view(),
+    path("programmes/offers/<token:token>/", public.OfferView.as_view(), name="api-programme-offer"),
+    path("programmes/offers/<token:token>/accept/", public.OfferAcceptView.as_view(),
+         name="api-programme-offer-accept"),
+    path("programmes/offers/<token:token>/decline/", public.OfferDeclineView.as_view(),
          name="api-programme-offer-decline"),
     path("operator/", include(router.urls)),
     path("operator/", include(nested.urls)),
