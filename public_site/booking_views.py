@@ -182,6 +182,8 @@ def _book(request, choice: Choice, form: BookingForm):
             # The time passed the service's notice while the client was on the review page: it is as gone as a
             # time someone else took, and the next free times are the way on.
             return _time_taken_page(request, choice, form, message=error.message)
+        if "starts_at" in error.fields:  # the session came within the notice: the message says it all
+            return _form_page(request, choice, form, error=str(error.message), status=400)
         unplaced = form.add_service_errors(error.fields)
         return _form_page(request, choice, form, error=" ".join([str(error.message), *unplaced]), status=400)
     return redirect(site_url("booking-done", booking.manage_token))

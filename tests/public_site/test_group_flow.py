@@ -169,3 +169,24 @@ def test_sessions_at_the_same_time_are_not_lost_between_pages(client_for, tenant
     shown = re.findall(r'data-session="(\d+)"', first) + re.findall(r'data-session="(\d+)"', second.content.decode())
     assert shown == [str(session.pk) for session in (site.open_session, site.few_left_session, site.full_session,
                                                      *same_time)]
+
+
+def test_a_refusal_about_the_sessions_time_is_said_once(client_for, tenant_alpha, site, in_tenant, monkeypatch):
+    # given: the session comes within the service's notice between the review page and the booking (a race the
+    # page cannot show by itself: the service decides from the clock at the moment of booking)
+    from booking_core.errors import BookingError
+    from public_site import booking_views
+
+    def too_soon(**kwargs):
+        raise BookingError("This time is too soon to book.", fields={"starts_at": ["Too soon to book."]})
+
+    monkeypatch.setattr(booking_views, "booking_create_group", too_soon)
+    client = client_for(tenant_alpha)
+    path = f"/s/swimming/book/?session={site.open_session.pk}&seats=1&lang=en"
+    # when
+    response = client.post(path, form(step="confirm"))
+    # then: one clear message, nothing booked
+    assert response.status_code == 400
+    assert text_of(response).count("This time is too soon to book.") == 1
+    assert "Too soon to book." not in text_of(response).replace("This time is too soon to book.", "")
+    assert bookings_of(tenant_alpha, in_tenant) == []
