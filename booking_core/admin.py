@@ -27,7 +27,7 @@ from booking_core.models import (
 )
 from booking_core.services import bookings as booking_services
 from booking_core.services import catalogue, sessions
-from tenants.admin_site import tenant_admin_site
+from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
 from tenants.api_keys import api_key_create, api_key_revoke
 from tenants.models import ApiKey, Membership
 from tenants.permissions import current_tenant, membership_role
@@ -199,20 +199,11 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry, site=tenant_admin_site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id"]
     list_filter = ["action", "actor_kind", "object_type"]
     search_fields = ["actor_label", "action"]
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlotClaim, site=tenant_admin_site)

@@ -21,7 +21,7 @@ from booking_core.selectors.waitlist import candidates_for_session
 from booking_core.selectors.waitlist_figures import waitlist_figures
 from booking_core.services import offers as offer_services
 from booking_core.services import waitlist as waitlist_services
-from tenants.admin_site import tenant_admin_site
+from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
 
 
 def _actor(request) -> Actor:
@@ -130,7 +130,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Offer, site=tenant_admin_site)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "candidate", "service", "starts_at", "seats", "status", "made_by_operator", "prepared_at",
                     "sent_at", "expires_at", "booking"]
     list_filter = ["status", "service", "made_by_operator"]
@@ -139,14 +139,6 @@ class OfferAdmin(admin.ModelAdmin):
     actions = ["release", "skip", "withdraw"]
     readonly_fields = [field.name for field in Offer._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="candidate")
     def candidate(self, obj):

@@ -38,3 +38,17 @@ class TenantAdminSite(AdminSite):
 
 
 tenant_admin_site = TenantAdminSite(name="tenant_admin")
+
+
+class ReadOnlyAdminMixin:
+    """For records nobody edits by hand (job runs, audit entries, offers): listed and shown, never added,
+    changed or deleted from the admin (actions that call services still work)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

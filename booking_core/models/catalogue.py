@@ -20,6 +20,20 @@ def validate_on_grid(value: int) -> None:
         raise ValidationError(_("Use a multiple of %(grid)s minutes."), params={"grid": GRID_MINUTES})
 
 
+class OfferRelease(models.TextChoices):
+    """Whether prepared waitlist offers go out at once, for a service or a programme."""
+
+    INHERIT = "inherit", _("as the organisation's default")
+    ON = "on", _("send waitlist offers at once")
+    OFF = "off", _("staff release waitlist offers")
+
+
+def offers_sent_automatically(setting: str, tenant) -> bool:
+    if setting == OfferRelease.INHERIT:
+        return bool(getattr(tenant, "waitlist_auto_send_enabled", True))
+    return setting == OfferRelease.ON
+
+
 class Service(TranslatedFieldsMixin, models.Model):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("individual appointment")
@@ -30,10 +44,7 @@ class Service(TranslatedFieldsMixin, models.Model):
         ON = "on", _("clients may cancel and reschedule")
         OFF = "off", _("only staff may cancel or reschedule")
 
-    class OfferRelease(models.TextChoices):
-        INHERIT = "inherit", _("as the organisation's default")
-        ON = "on", _("send waitlist offers at once")
-        OFF = "off", _("staff release waitlist offers")
+    OfferRelease = OfferRelease
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     slug = models.SlugField(max_length=80, unique=True)
@@ -99,9 +110,7 @@ class Service(TranslatedFieldsMixin, models.Model):
         return self.kind == self.Kind.GROUP
 
     def offers_sent_automatically(self, tenant) -> bool:
-        if self.offer_auto_send == self.OfferRelease.INHERIT:
-            return bool(tenant.waitlist_auto_send_enabled)
-        return self.offer_auto_send == self.OfferRelease.ON
+        return offers_sent_automatically(self.offer_auto_send, tenant)
 
     def self_service_enabled(self, tenant) -> bool:
         if self.self_service == self.SelfService.INHERIT:

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from booking_core.models.catalogue import FormQuestion, currency_validator
+from booking_core.models.catalogue import FormQuestion, OfferRelease, currency_validator, offers_sent_automatically
 from booking_core.models.translated import TranslatedFieldsMixin
 
 
@@ -31,10 +31,7 @@ class Programme(TranslatedFieldsMixin, models.Model):
         ARRIVAL = "arrival", _("by time of sign-up")
         LOTTERY = "lottery", _("by a seeded lottery")
 
-    class OfferRelease(models.TextChoices):
-        INHERIT = "inherit", _("as the organisation's default")
-        ON = "on", _("send waitlist offers at once")
-        OFF = "off", _("staff release waitlist offers")
+    OfferRelease = OfferRelease
 
     slug = models.SlugField(max_length=80, unique=True)
     name_en = models.CharField(max_length=200, blank=True)
@@ -131,9 +128,7 @@ class Programme(TranslatedFieldsMixin, models.Model):
         return int(bool(is_returning) and self.returning_priority_enabled)
 
     def offers_sent_automatically(self, tenant) -> bool:
-        if self.offer_auto_send == self.OfferRelease.INHERIT:
-            return bool(getattr(tenant, "waitlist_auto_send_enabled", True))
-        return self.offer_auto_send == self.OfferRelease.ON
+        return offers_sent_automatically(self.offer_auto_send, tenant)
 
 
 class ProgrammeFormField(FormQuestion):

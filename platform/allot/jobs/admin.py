@@ -5,24 +5,15 @@ from __future__ import annotations
 from django.contrib import admin
 
 from allot.jobs.models import JobRun
-from tenants.admin_site import tenant_admin_site
+from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
 from tenants.permissions import current_tenant
 
 
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["started_at", "job_name", "tenant_schema", "status", "items_processed", "duration_ms", "error"]
     list_filter = ["status", "job_name"]
     search_fields = ["job_name", "tenant_schema", "error"]
     readonly_fields = [field.name for field in JobRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TenantJobRunAdmin(JobRunAdmin):
