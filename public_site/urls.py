@@ -8,6 +8,7 @@ from public_site import booking_views, manage_views, programme_views, views, wai
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("brand/logo", views.tenant_logo, name="tenant-logo"),
     path("s/<slug:slug>/", views.service_page, name="public-service"),
     path("s/<slug:slug>/day/<str:day>/", views.service_page, name="public-service-day"),
     path("s/<slug:slug>/day/<str:day>/waitlist/", waitlist_views.waitlist_join_day_page,

@@ -7,8 +7,9 @@ Views only translate: parse the query string with a form, call selectors, render
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from booking_core.models import Service
@@ -28,7 +29,7 @@ from booking_core.selectors.sessions import availability_label
 from booking_core.selectors.waitlist import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
-from public_site.languages import site_url
+from public_site.languages import is_customer, site_url
 from public_site.page_cache import cached_page
 from public_site.pages import public_page
 
@@ -202,3 +203,23 @@ def session_page(request, slug: str, session_id: int):
         "form": SeatsForm(max_seats=max_seats) if max_seats else None, "step": "seats",
         "waitlist_position": None if max_seats else waitlist_expected_position(session),
     })
+
+
+def tenant_logo(request):
+    """The organisation's uploaded logo, served by the app itself (deployments serve no /media/ of their own).
+
+    The address carries the tenant's last change, so the file can be cached for long and a new logo is a new
+    address.
+    """
+    tenant = getattr(request, "tenant", None)
+    if not is_customer(tenant) or not tenant.logo:
+        raise Http404("No logo.")
+    try:
+        handle = tenant.logo.open("rb")
+    except (FileNotFoundError, OSError) as error:
+        raise Http404("No logo.") from error
+    content_type = mimetypes.guess_type(tenant.logo.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -15,7 +15,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
-# Uploaded logos in development (`static()` adds nothing when DEBUG is off; production serves media itself).
+# Uploads under /media/ in development only (`static()` adds nothing when DEBUG is off); the logo pages use is
+# served by the app at /brand/logo in every deployment.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "public_site.errors.page_not_found"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -38,6 +39,13 @@ def brand_css(context):
     return mark_safe(brand_for(context.get("tenant")).css())  # built with format_html from validated values
 
 
+def _logo_url(tenant) -> str:
+    if not tenant.logo:
+        return ""
+    version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+    return f"{reverse('tenant-logo')}?v={version}"
+
+
 @register.simple_tag(takes_context=True)
 def site_identity(context):
     """Name, logo, home link and contact of the site the page belongs to (a tenant's, or Allot's own)."""
@@ -45,7 +53,7 @@ def site_identity(context):
     request = context.get("request")
     if languages.is_customer(tenant):
         return {
-            "is_tenant": True, "name": tenant.display_name, "logo_url": tenant.logo.url if tenant.logo else "",
+            "is_tenant": True, "name": tenant.display_name, "logo_url": _logo_url(tenant),
             "home_url": languages.site_url("tenant-home"), "contact_email": tenant.contact_email,
             "contact_phone": tenant.contact_phone,
         }

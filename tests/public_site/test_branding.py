@@ -111,6 +111,25 @@ def test_pages_carry_the_tenants_colours_button_style_and_logo(client_for, tenan
         # then
         assert "--brand:#ffd400;--on-brand:#000000;" in html, path
         assert "--button-radius:999px" in html, path
-        assert '<img src="/media/logos/alpha' in html, path
+        assert '<img src="/brand/logo?v=' in html, path
         assert '<link rel="stylesheet" href="/static/public_site/site.css">' in html, path
         assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html, path
+
+
+@pytest.mark.django_db
+def test_the_logo_is_served_by_the_app_with_a_long_cache_and_only_the_tenants_own(client_for, tenant_alpha,
+                                                                                   tenant_beta, tmp_path, settings):
+    # given: alpha has a logo, beta has none (deployments serve no /media/ of their own)
+    settings.MEDIA_ROOT = tmp_path
+    tenant = Tenant.objects.get(pk=tenant_alpha.pk)
+    tenant.logo.save("alpha.png", ContentFile(b"\x89PNG\r\n\x1a\nalpha"), save=False)
+    tenant.save()
+    resolution.forget_local()
+    # when
+    logo = client_for(tenant_alpha).get("/brand/logo?v=1")
+    # then
+    assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
+    assert b"".join(logo.streaming_content).endswith(b"alpha")
+    assert logo["Cache-Control"] == "public, max-age=86400"
+    assert client_for(tenant_beta).get("/brand/logo").status_code == 404
+    assert client_for(None).get("/brand/logo").status_code == 404
