@@ -421,7 +421,8 @@ def night_service(tenant_alpha, in_tenant):
     with in_tenant(tenant_alpha):
         service = make_service(Service.Kind.INDIVIDUAL, slug="night", name_en="Night", duration_minutes=60,
                                slot_interval_minutes=60, min_notice_minutes=0,
-                               horizon_days=(change - dt.date.today()).days + 7)
+                               # a week past the change plus a margin: the horizon ends at this time of day
+                               horizon_days=(change - dt.date.today()).days + 9)
         make_staff(service, name="Nora", hours=((0, 6),), weekdays=[6])
     connection.set_schema_to_public()
     return change
