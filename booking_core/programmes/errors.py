@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from allot.errors import ApplicationError, ConflictError, NotFoundError
+from booking_core.errors import OfferClosedError  # the same refusal as a waitlist offer's
+
+__all__ = ["AllocationConflictError", "AlreadySignedUpError", "OfferClosedError", "ProgrammeError",
+           "ProgrammeNotFoundError", "SignUpClosedError"]
 
 
 class ProgrammeError(ApplicationError):
@@ -15,10 +19,6 @@ class SignUpClosedError(ApplicationError):
 
 class AlreadySignedUpError(ConflictError):
     code = "already_signed_up"
-
-
-class OfferClosedError(ConflictError):
-    code = "offer_closed"
 
 
 class AllocationConflictError(ConflictError):

@@ -95,8 +95,13 @@ def free_slots(
     staff_id: int | None = None,
     now: dt.datetime | None = None,
     ignore_booking_id: int | None = None,
+    as_if_unbooked: bool = False,
 ) -> list[Slot]:
-    """Free slots of an individual service between two local dates (inclusive), for one or all staff."""
+    """Free slots of an individual service between two local dates (inclusive), for one or all staff.
+
+    `as_if_unbooked`: the slots there would be if nobody had booked (working hours, overrides, time off,
+    notice and horizon only), which tells a booked-out working day from a day off.
+    """
     now = now or timezone.now()
     staff_members = StaffMember.objects.filter(services=service, is_active=True)
     if staff_id is not None:
@@ -117,19 +122,8 @@ def free_slots(
             (override.start_time, override.end_time) if override.is_working else None
         )
     busy: dict[int, list[Interval]] = defaultdict(list)
-    bookings = Booking.objects.filter(
-        staff_id__in=staff_ids, status__in=Booking.LIVE_STATUSES,
-        blocked_from__lt=range_end, blocked_until__gt=range_start,
-    )
-    if ignore_booking_id is not None:
-        bookings = bookings.exclude(pk=ignore_booking_id)
-    for staff, blocked_from, blocked_until in bookings.values_list("staff_id", "blocked_from", "blocked_until"):
-        busy[staff].append((blocked_from, blocked_until))
-    # Time held for a waitlist offer is as taken as a booking until the offer is answered.
-    held = Offer.objects.filter(staff_id__in=staff_ids, status__in=Offer.OPEN_STATUSES,
-                                blocked_from__lt=range_end, blocked_until__gt=range_start)
-    for staff, blocked_from, blocked_until in held.values_list("staff_id", "blocked_from", "blocked_until"):
-        busy[staff].append((blocked_from, blocked_until))
+    if not as_if_unbooked:
+        _add_booked_time(busy, staff_ids, range_start, range_end, ignore_booking_id)
     for time_off in TimeOff.objects.filter(Q(staff_id__in=staff_ids), starts_at__lt=range_end, ends_at__gt=range_start):
         busy[time_off.staff_id].append((time_off.starts_at, time_off.ends_at))
 
@@ -156,6 +150,24 @@ def free_slots(
         ):
             slots.append(Slot(start, end, staff))
     return sorted(slots)
+
+
+def _add_booked_time(busy: dict[int, list[Interval]], staff_ids: list[int], range_start: dt.datetime,
+                     range_end: dt.datetime, ignore_booking_id: int | None) -> None:
+    """Time taken by live bookings and held by open waitlist offers, per staff member."""
+    bookings = Booking.objects.filter(
+        staff_id__in=staff_ids, status__in=Booking.LIVE_STATUSES,
+        blocked_from__lt=range_end, blocked_until__gt=range_start,
+    )
+    if ignore_booking_id is not None:
+        bookings = bookings.exclude(pk=ignore_booking_id)
+    for staff, blocked_from, blocked_until in bookings.values_list("staff_id", "blocked_from", "blocked_until"):
+        busy[staff].append((blocked_from, blocked_until))
+    # Time held for a waitlist offer is as taken as a booking until the offer is answered.
+    held = Offer.objects.filter(staff_id__in=staff_ids, status__in=Offer.OPEN_STATUSES,
+                                blocked_from__lt=range_end, blocked_until__gt=range_start)
+    for staff, blocked_from, blocked_until in held.values_list("staff_id", "blocked_from", "blocked_until"):
+        busy[staff].append((blocked_from, blocked_until))
 
 
 def slot_is_free(*, service: Service, zone: ZoneInfo, staff_id: int, starts_at: dt.datetime,

@@ -17,11 +17,11 @@ from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from booking_core.errors import BookingNotFoundError
-from booking_core.models import AvailabilityOverride, Offer, Service, Session, TimeOff, WaitlistEntry, WorkingHours
+from booking_core.models import Offer, Service, Session, WaitlistEntry
 from booking_core.programmes.errors import ProgrammeNotFoundError
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeSession, SignUp
 from booking_core.programmes.selectors import programme_get_for_clients, programmes_open_for_signup
-from booking_core.selectors.availability import free_slots, free_slots_from, local_window
+from booking_core.selectors.availability import free_slots
 from booking_core.selectors.sessions import sessions_upcoming
 from booking_core.selectors.waitlist import entries_competing_for_session
 
@@ -126,48 +126,18 @@ def fully_booked_days(
     but would have start times if nobody had booked: working days that are booked out, whose waitlist is
     worth offering. Days off, time off and hours already past are not booked out.
 
-    Three queries (working hours, date overrides, time off), however long the range; the staff come with the
-    service (`services_for_clients` prefetches them).
+    A fixed number of queries however long the range: the free slots as if nobody had booked.
     """
     now = now or timezone.now()
     first, last = bookable_range(service=service, zone=zone, now=now)
     date_from, date_to = max(date_from, first), min(date_to, last)
     days = [date_from + dt.timedelta(days=offset) for offset in range((date_to - date_from).days + 1)]
     candidates = [day for day in days if day not in free_days]
-    staff_ids = [member.pk for member in service.staff_members.all() if staff_id in (None, member.pk)]
-    if not candidates or not staff_ids:
+    if not candidates:
         return set()
-    weekly: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for staff, weekday, start, end in WorkingHours.objects.filter(staff_id__in=staff_ids).values_list(
-            "staff_id", "weekday", "start_time", "end_time"):
-        weekly[(staff, weekday)].append((start, end))
-    overrides: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for staff, date, start, end in AvailabilityOverride.objects.filter(
-            staff_id__in=staff_ids, date__range=(candidates[0], candidates[-1])).values_list(
-            "staff_id", "date", "start_time", "end_time"):
-        overrides[(staff, date)] += [(start, end)] if start is not None and end is not None else []
-    range_start = local_window(candidates[0], dt.time(0), dt.time(0), zone)[0] - dt.timedelta(days=1)
-    range_end = local_window(candidates[-1], dt.time(0), dt.time(0), zone)[0] + dt.timedelta(days=2)
-    away: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for staff, starts_at, ends_at in TimeOff.objects.filter(
-            staff_id__in=staff_ids, starts_at__lt=range_end, ends_at__gt=range_start).values_list(
-            "staff_id", "starts_at", "ends_at"):
-        away[staff].append((starts_at, ends_at))
-    working: set[dt.date] = set()
-    for staff in staff_ids:
-        windows = sorted(
-            local_window(day, start, end, zone) for day in candidates
-            for start, end in overrides.get((staff, day), weekly.get((staff, day.weekday()), [])))
-        for start, _end in free_slots_from(
-            windows=windows, busy=away[staff], duration=dt.timedelta(minutes=service.duration_minutes),
-            buffer_before=dt.timedelta(minutes=service.buffer_before_minutes),
-            buffer_after=dt.timedelta(minutes=service.buffer_after_minutes),
-            interval=dt.timedelta(minutes=service.slot_interval_minutes),
-            earliest=now + dt.timedelta(minutes=service.min_notice_minutes),
-            latest=now + dt.timedelta(days=service.horizon_days),
-        ):
-            working.add(start.astimezone(zone).date())
-    return working.intersection(candidates)
+    unbooked = free_slots(service=service, zone=zone, date_from=candidates[0], date_to=candidates[-1],
+                          staff_id=staff_id, now=now, as_if_unbooked=True)
+    return {slot.starts_at.astimezone(zone).date() for slot in unbooked}.intersection(candidates)
 
 
 def sessions_for_clients(

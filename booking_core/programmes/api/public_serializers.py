@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from booking_core.api.public_serializers import PriceSerializer, QuestionSerializer
+from booking_core.api.public_serializers import ClientInputSerializer, PriceSerializer, QuestionSerializer
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.selectors import SignUpStatus
 from tenants.models import LANGUAGE_CHOICES
@@ -83,14 +83,8 @@ class PublicProgrammeDetailSerializer(PublicProgrammeSerializer):
     form = QuestionSerializer(source="form_fields", many=True)
 
 
-class ProgrammeClientSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField()
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-
-
 class ProgrammeSignUpCreateSerializer(serializers.Serializer):
-    client = ProgrammeClientSerializer()
+    client = ClientInputSerializer()
     attendees = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=list,
         help_text="Who takes part, if not the client (e.g. children). Empty: the client.")
