@@ -150,11 +150,16 @@ def waitlist_entry_remove(*, entry: WaitlistEntry, actor: Actor, now: dt.datetim
     raise WaitlistError(_("This waitlist entry is changing right now; please try again."))
 
 
+def _open_offer_seen(entry_id: int) -> Offer | None:
+    """The entry's open offer as it looks before anything is locked (it may change a moment later)."""
+    return Offer.objects.filter(entry_id=entry_id, status__in=Offer.OPEN_STATUSES).first()
+
+
 def _remove(entry: WaitlistEntry, actor: Actor, now: dt.datetime) -> WaitlistEntry:
     with transaction.atomic():
         # The offer's place must be locked before the entry (the order every offer transition uses), so look
         # first, lock, and start over if what was locked is no longer the entry's open offer.
-        seen = Offer.objects.filter(entry_id=entry.pk, status__in=Offer.OPEN_STATUSES).first()
+        seen = _open_offer_seen(entry.pk)
         if seen is not None:
             if seen.session_id:
                 session_lock(seen.session_id)

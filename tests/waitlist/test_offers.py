@@ -486,3 +486,27 @@ def test_nobody_joins_the_waitlist_of_a_day_that_still_has_free_times(alpha):
         join(alpha, None, service=service, date_from=day)
     assert refused.value.code == "seats_available"
     assert not WaitlistEntry.objects.exists()
+
+
+def test_leaving_starts_over_when_an_offer_appeared_between_looking_and_locking(alpha, full_session, monkeypatch):
+    # given: the entry has an offer, but the first look (before locking) still saw none
+    session, bookings = full_session
+    first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
+    booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
+    from booking_core.services import waitlist as waitlist_services
+
+    looks = []
+    real_look = waitlist_services._open_offer_seen
+
+    def stale_first_look(entry_id):
+        looks.append(entry_id)
+        return None if len(looks) == 1 else real_look(entry_id)
+
+    monkeypatch.setattr(waitlist_services, "_open_offer_seen", stale_first_look)
+    # when
+    waitlist_entry_remove(entry=first, actor=Actor.client(first.client.email))
+    # then: the second attempt locked the offer's session, closed the offer and passed the seats on
+    assert len(looks) == 2
+    assert WaitlistEntry.objects.get(pk=first.pk).status == "removed"
+    assert Offer.objects.get(entry=second).status == "sent"
+    assert seats_of(session)["held"] == 2
