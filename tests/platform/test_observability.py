@@ -74,3 +74,39 @@ def test_secret_link_tokens_stay_out_of_logs_and_error_reports(tenant_beta, in_t
     assert record.getMessage() == "Not Found: /b/[token]/cancel/"
     assert token not in str(transport.events)
     assert "/o/[token]/" in str(transport.events)
+
+
+class CheckInTransport(sentry_sdk.transport.Transport):
+    def __init__(self, options=None):
+        super().__init__(options)
+        self.check_ins = []
+
+    def capture_envelope(self, envelope):
+        self.check_ins += [item.payload.json for item in envelope.items if item.type == "check_in"]
+
+
+def test_a_recorded_job_run_reports_sentry_cron_check_ins(settings):
+    # given: Sentry configured
+    from allot.jobs.models import JobRun
+    from allot.jobs.runs import recorded_run
+
+    settings.SENTRY_DSN = "https://key@sentry.invalid/1"
+    transport = CheckInTransport()
+    init_sentry(dsn=settings.SENTRY_DSN, environment="test", transport=transport)
+    try:
+        # when: one run succeeds and one fails
+        with recorded_run("outbox.relay") as run:
+            run.items_processed = 3
+        with pytest.raises(RuntimeError), recorded_run("maintenance.prune"):
+            raise RuntimeError("disk full")
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()
+    # then: each run opened a check-in and closed it with its outcome, and is recorded
+    assert [(item["monitor_slug"], item["status"]) for item in transport.check_ins] == [
+        ("outbox-relay", "in_progress"), ("outbox-relay", "ok"),
+        ("maintenance-prune", "in_progress"), ("maintenance-prune", "error")]
+    assert transport.check_ins[0]["check_in_id"] == transport.check_ins[1]["check_in_id"]
+    assert sorted(JobRun.objects.values_list("job_name", "status")) == [
+        ("maintenance.prune", "failed"), ("outbox.relay", "succeeded")]
