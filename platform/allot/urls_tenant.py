@@ -21,3 +21,5 @@ urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "public_site.errors.page_not_found"
 handler500 = "public_site.errors.server_error"
+# allauth answers a rate-limited sign-in with ROOT_URLCONF's handler429 (this module, on every host).
+handler429 = "tenants.accounts.too_many_requests"
