@@ -343,6 +343,11 @@ else:
 # Pages made by other projects' templates that carry inline styles: Django's admin (its change list's <style>,
 # select2's style attributes) and Swagger UI. Their scripts still come only from this site's files.
 ALLOT_CSP_INLINE_STYLE_PATHS = ("/admin/", "/api/docs/")
+
+# Uploaded logos (tenants.logos): PNG, JPEG or WebP by content, re-encoded, at most this many bytes and
+# pixels per side (checked before decoding).
+ALLOT_LOGO_MAX_BYTES = env_int("ALLOT_LOGO_MAX_BYTES", 1024 * 1024)
+ALLOT_LOGO_MAX_SIDE_PIXELS = env_int("ALLOT_LOGO_MAX_SIDE_PIXELS", 2000)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload is a one-way door an operator chooses for their own domain, not a default.
     "security.W021",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +49,8 @@ def brand_css(context):
 def _logo_url(tenant) -> str:
     if not tenant.logo:
         return ""
-    version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+    # Every stored logo has a name of its own (tenants.services.tenant_logo_set): a new logo, a new address.
+    version = hashlib.sha256(tenant.logo.name.encode()).hexdigest()[:12]
     return f"{reverse('tenant-logo')}?v={version}"
 
 
