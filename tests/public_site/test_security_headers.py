@@ -175,3 +175,23 @@ def test_htmx_runs_without_eval_or_inline_styles(client_for, tenant_alpha):
     html = client_for(tenant_alpha).get("/?lang=en").content.decode()
     assert ('<meta name="htmx-config" content=\'{"includeIndicatorStyles":false,"allowEval":false}\'>'
             in html)
+
+
+@pytest.mark.parametrize("path", ["/s/massage/", "/admin/"])
+def test_the_policy_kept_per_tenant_is_the_one_django_csp_builds(path, yellow_alpha):
+    from django.http import HttpResponse
+
+    from allot.security_headers import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())
+    requests = [RequestFactory().get(path) for _ in range(2)]
+    for request in requests:
+        request.tenant = yellow_alpha
+        middleware.process_request(request)
+    customised = HttpResponse()
+    customised._csp_update = {}  # a view decorated with csp_update: django-csp builds the header itself
+    # when
+    kept = middleware.process_response(requests[0], HttpResponse())
+    built = middleware.process_response(requests[1], customised)
+    # then
+    assert kept["Content-Security-Policy"] == built["Content-Security-Policy"]
