@@ -99,9 +99,9 @@ def test_a_member_signs_in_on_their_organisations_host(browser_page, site_url, t
 def test_the_api_docs_render_their_operations(browser_page, site_url, tenant_alpha):
     # given
     page = browser_page(viewport={"width": 1200, "height": 900})
-    # when
-    page.goto(site_url(tenant_alpha, "/api/docs/"))
+    # when (Swagger UI's bundle is large and the schema is generated on request: slow on a busy machine)
+    page.goto(site_url(tenant_alpha, "/api/docs/"), wait_until="domcontentloaded", timeout=60_000)
     # then: Swagger UI has loaded the schema and lists the operations
-    page.wait_for_selector(".opblock-summary-path")
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
     assert page.locator(".opblock-summary-path", has_text="/api/v1/services/").first.is_visible()
     page.shot("docs")
