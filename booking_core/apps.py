@@ -11,7 +11,7 @@ class BookingCoreConfig(AppConfig):
         from booking_core import emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
-        from booking_core.services import offer_preparation  # noqa: F401  (subscribes to freed places)
+        from booking_core.waitlist.services import offer_preparation  # noqa: F401  (subscribes to freed places)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

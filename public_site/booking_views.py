@@ -29,9 +29,9 @@ from booking_core.selectors.public_pages import (
     start_time_get,
 )
 from booking_core.selectors.sessions import availability_label
-from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.answers import answers_validate
 from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
+from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
 from public_site.languages import site_url
 from public_site.pages import public_page, secret_link_page

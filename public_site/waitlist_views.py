@@ -31,15 +31,15 @@ from booking_core.selectors.public_pages import (
     waitlist_expected_position_for_day,
 )
 from booking_core.selectors.sessions import availability_label
-from booking_core.selectors.waitlist import (
+from booking_core.waitlist.selectors.entries import (
     entry_position,
     offer_get_by_token,
     open_offer_of,
     waitlist_entry_get_by_token,
     waitlist_expected_position,
 )
-from booking_core.services.offers import offer_accept, offer_decline
-from booking_core.services.waitlist import waitlist_activity_record, waitlist_entry_remove, waitlist_join
+from booking_core.waitlist.services.entries import waitlist_activity_record, waitlist_entry_remove, waitlist_join
+from booking_core.waitlist.services.offers import offer_accept, offer_decline
 from public_site.forms import StaffFilterForm, WaitlistJoinForm
 from public_site.languages import site_url, use_language
 from public_site.pages import public_page, secret_link_page

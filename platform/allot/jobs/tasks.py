@@ -16,7 +16,7 @@ from allot.workers.broker import actor
 # returning how many items they processed. Apps add theirs here.
 TENANT_JOBS = [
     "booking_core.reminders.reminders_dispatch",
-    "booking_core.services.offers.offers_expire_due",
+    "booking_core.waitlist.services.offers.offers_expire_due",
     "booking_core.programmes.jobs.programmes_tick",
 ]
 HISTORY_DAYS = 14

@@ -17,11 +17,15 @@ from django.utils import timezone
 from booking_core import events, waitlist_notifications
 from booking_core.models import Offer, Service, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
-from booking_core.selectors.waitlist import as_candidate, entries_competing_for_session, entries_competing_for_slot
-from booking_core.selectors.waitlist_ranking import chosen
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import session_lock, staff_lock
-from booking_core.services.offer_places import SYSTEM, close, create, locked_offer, send, set_entry
+from booking_core.waitlist.selectors.entries import (
+    as_candidate,
+    entries_competing_for_session,
+    entries_competing_for_slot,
+)
+from booking_core.waitlist.selectors.ranking import chosen
+from booking_core.waitlist.services.offer_places import SYSTEM, close, create, locked_offer, send, set_entry
 
 
 def _locked_waiting(entries, *, exclude_entry_ids: Iterable[int], busy_client_ids: Iterable[int]) -> list:

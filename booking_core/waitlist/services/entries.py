@@ -19,7 +19,7 @@ from booking_core.services.audit import audit_record
 from booking_core.services.bookings import ClientDetails
 from booking_core.services.capacity import session_lock, staff_lock
 from booking_core.services.clients import client_for_booking
-from booking_core.services.offers import offer_close_for_leaving_entry
+from booking_core.waitlist.services.offers import offer_close_for_leaving_entry
 
 MAX_RANGE_DAYS = 62
 PRIORITY_MIN, PRIORITY_MAX = -1000, 1000

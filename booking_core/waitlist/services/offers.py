@@ -24,7 +24,7 @@ from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntr
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import convert_held_to_booked, session_lock, staff_lock
-from booking_core.services.offer_places import (
+from booking_core.waitlist.services.offer_places import (
     SYSTEM,
     close,
     create,
@@ -34,8 +34,8 @@ from booking_core.services.offer_places import (
     pass_on,
     set_entry,
 )
-from booking_core.services.offer_places import send as send_offer
-from booking_core.services.offer_preparation import offers_prepare_for_session, offers_prepare_for_slot
+from booking_core.waitlist.services.offer_places import send as send_offer
+from booking_core.waitlist.services.offer_preparation import offers_prepare_for_session, offers_prepare_for_slot
 
 logger = logging.getLogger(__name__)
 
