@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from booking_core import events, waitlist_notifications
+from booking_core import events
 from booking_core.actors import Actor
 from booking_core.errors import SlotTakenError
+from booking_core.messages import waitlist_notifications
 from booking_core.models import GRID_MINUTES, Offer, Service, Session, SlotClaim, WaitlistEntry
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import add_seats_held, session_lock, staff_lock

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
-from booking_core import events, waitlist_notifications
+from booking_core import events
+from booking_core.messages import waitlist_notifications
 from booking_core.models import Offer, Service, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record

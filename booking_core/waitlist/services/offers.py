@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot.errors import ApplicationError
-from booking_core import notifications, waitlist_notifications
 from booking_core.actors import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
+from booking_core.messages import booking_notifications as notifications
+from booking_core.messages import waitlist_notifications
 from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record

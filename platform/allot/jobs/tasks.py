@@ -15,7 +15,7 @@ from allot.workers.broker import actor
 # Per-tenant jobs run every minute: "<module>.<function>" taking no arguments, run in the tenant's schema,
 # returning how many items they processed. Apps add theirs here.
 TENANT_JOBS = [
-    "booking_core.reminders.reminders_dispatch",
+    "booking_core.messages.reminders.reminders_dispatch",
     "booking_core.waitlist.services.offers.offers_expire_due",
     "booking_core.programmes.jobs.programmes_tick",
 ]
