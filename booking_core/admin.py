@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db import connection
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import (
     AuditEntry,
     AvailabilityOverride,

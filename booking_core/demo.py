@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import FormField, Service, Session
 from booking_core.services.bookings import (
     ClientDetails,

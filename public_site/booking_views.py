@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.models import Service, Session, StaffMember
 from booking_core.selectors.bookings import booking_get_by_token

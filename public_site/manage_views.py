@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CutoffPassedError, SelfServiceDisabledError, SlotTakenError
 from booking_core.messages.ics import booking_ics
 from booking_core.models import Booking

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.catalogue import service_get_for_clients

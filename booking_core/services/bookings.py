@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import (
     BookingError,
     CapacityError,

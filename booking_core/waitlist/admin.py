@@ -15,7 +15,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Offer, Session, WaitlistEntry
 from booking_core.waitlist.selectors.entries import candidates_for_session
 from booking_core.waitlist.selectors.figures import waitlist_figures

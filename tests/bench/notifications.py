@@ -55,7 +55,7 @@ def _book(tenant, session, index: int) -> tuple[str, float]:
     from django.db import connection
 
     from allot.outbox.delivery import message_id_for
-    from booking_core.actors import Actor
+    from booking_core.acting import Actor
     from booking_core.services.bookings import ClientDetails, booking_create_group
 
     connection.set_tenant(tenant)

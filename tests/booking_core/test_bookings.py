@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import (
     BookingError,
     CapacityError,

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.models import Booking, Service
 from booking_core.services.bookings import booking_cancel, booking_create_individual, booking_reschedule

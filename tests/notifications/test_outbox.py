@@ -10,7 +10,7 @@ from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
 from allot.outbox.relay import PER_TENANT_INFLIGHT, _claim, relay_pass
 from allot.outbox.services import outbox_retry, outbox_write
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError
 from booking_core.services.bookings import booking_cancel, booking_create_group
 from tests.factories import OPERATOR, client_details, make_session

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allot.jobs.tasks import run_tenant_job_now
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Applicant, GroupSlot, allocate, fair_order
 from booking_core.programmes.errors import AllocationConflictError, ProgrammeError
 from booking_core.programmes.models import AllocationLogEntry, AllocationRun, Programme, SignUp

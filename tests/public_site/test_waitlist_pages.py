@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, FormField, Offer, Service, Session, WaitlistEntry
 from booking_core.selectors.public_pages import waitlist_expected_positions
 from booking_core.services.bookings import ClientDetails, booking_create_individual

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, WaitlistError
 from booking_core.models import Booking, Offer, Service, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import free_slots

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session
 from booking_core.services.bookings import booking_cancel, booking_create_group
 from booking_core.services.sessions import session_change_capacity

@@ -10,7 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import WaitlistError
 from booking_core.messages import waitlist_notifications
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import SlotTakenError
 from booking_core.messages import waitlist_notifications
 from booking_core.models import GRID_MINUTES, Offer, Service, Session, SlotClaim, WaitlistEntry

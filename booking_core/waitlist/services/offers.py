@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
 from booking_core.messages import booking_notifications as notifications
 from booking_core.messages import waitlist_notifications
