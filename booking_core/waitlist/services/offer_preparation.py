@@ -26,7 +26,14 @@ from booking_core.waitlist.selectors.entries import (
     entries_competing_for_slot,
 )
 from booking_core.waitlist.selectors.ranking import chosen
-from booking_core.waitlist.services.offer_places import SYSTEM, close, create, locked_offer, send, set_entry
+from booking_core.waitlist.services.offer_places import (
+    SYSTEM,
+    offer_close,
+    offer_create,
+    offer_lock,
+    offer_send,
+    waitlist_entry_set_status,
+)
 
 
 def _locked_waiting(entries, *, exclude_entry_ids: Iterable[int], busy_client_ids: Iterable[int]) -> list:
@@ -69,13 +76,13 @@ def offers_prepare_for_session(*, session_id: int, freed_at: dt.datetime | None 
                                               exclude_entry_ids=exclude_entry_ids, busy_client_ids=holding))
     by_id = {entry.pk: entry for entry in waiting}
     offers = [
-        create(by_id[candidate.entry_id], service=service, session=session, staff_id=None,
+        offer_create(by_id[candidate.entry_id], service=service, session=session, staff_id=None,
                starts_at=session.starts_at, ends_at=session.ends_at, freed_at=freed_at or now, now=now, actor=SYSTEM)
         for candidate in chosen([as_candidate(entry) for entry in waiting], session.seats_free)
     ]
     if offers and service.offers_sent_automatically(connection.tenant):
         for offer in offers:
-            send(offer, now, SYSTEM)
+            offer_send(offer, now, SYSTEM)
     return offers
 
 
@@ -95,11 +102,11 @@ def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.dat
     picked = chosen([as_candidate(entry) for entry in waiting if entry.seats_wanted == 1], 1)
     if not picked:
         return []
-    offer = create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
+    offer = offer_create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
                    starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
                    freed_at=freed_at or now, now=now, actor=SYSTEM)
     if service.offers_sent_automatically(connection.tenant):
-        send(offer, now, SYSTEM)
+        offer_send(offer, now, SYSTEM)
     return [offer]
 
 
@@ -120,14 +127,14 @@ def _on_session_cancelled(event: events.SessionCancelled) -> None:
     now = timezone.now()
     for offer_id in Offer.objects.filter(session_id=event.session_id, status__in=Offer.OPEN_STATUSES) \
             .order_by("pk").values_list("pk", flat=True):
-        offer = locked_offer(offer_id)
+        offer = offer_lock(offer_id)
         was_sent = offer.status == Offer.Status.SENT
-        close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=SYSTEM,
+        offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=SYSTEM,
               action="offer.withdrawn")
         if was_sent and offer.entry.target_kind != WaitlistEntry.Target.SESSION:
             waitlist_notifications.notify_offer_withdrawn(offer, offer.entry)
     for entry in WaitlistEntry.objects.filter(session_id=event.session_id, status__in=WaitlistEntry.LIVE_STATUSES) \
             .select_related("client"):
-        set_entry(entry, WaitlistEntry.Status.REMOVED, now)
+        waitlist_entry_set_status(entry, WaitlistEntry.Status.REMOVED, now)
         audit_record(actor=SYSTEM, action="waitlist.removed", obj=entry, after={"reason": event.reason})
         waitlist_notifications.notify_session_cancelled(entry, reason=event.reason)
