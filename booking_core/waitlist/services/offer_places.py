@@ -139,8 +139,8 @@ def offer_send(offer: Offer, now: dt.datetime, actor: Actor) -> None:
 
 
 def offer_create(entry: WaitlistEntry, *, service: Service, session: Session | None, staff_id: int | None,
-           starts_at: dt.datetime, ends_at: dt.datetime, freed_at: dt.datetime, now: dt.datetime, actor: Actor,
-           by_operator: bool = False) -> Offer:
+                 starts_at: dt.datetime, ends_at: dt.datetime, freed_at: dt.datetime, now: dt.datetime, actor: Actor,
+                 by_operator: bool = False) -> Offer:
     """A prepared offer that holds its place at once (the caller locked the place and the entry)."""
     offer = Offer(entry=entry, service=service, session=session, staff_id=staff_id, starts_at=starts_at,
                   ends_at=ends_at, seats=entry.seats_wanted, freed_at=freed_at, prepared_at=now,

@@ -77,7 +77,8 @@ def offers_prepare_for_session(*, session_id: int, freed_at: dt.datetime | None 
     by_id = {entry.pk: entry for entry in waiting}
     offers = [
         offer_create(by_id[candidate.entry_id], service=service, session=session, staff_id=None,
-               starts_at=session.starts_at, ends_at=session.ends_at, freed_at=freed_at or now, now=now, actor=SYSTEM)
+                     starts_at=session.starts_at, ends_at=session.ends_at, freed_at=freed_at or now, now=now,
+                     actor=SYSTEM)
         for candidate in chosen([as_candidate(entry) for entry in waiting], session.seats_free)
     ]
     if offers and service.offers_sent_automatically(connection.tenant):
@@ -103,8 +104,8 @@ def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.dat
     if not picked:
         return []
     offer = offer_create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
-                   starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
-                   freed_at=freed_at or now, now=now, actor=SYSTEM)
+                         starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
+                         freed_at=freed_at or now, now=now, actor=SYSTEM)
     if service.offers_sent_automatically(connection.tenant):
         offer_send(offer, now, SYSTEM)
     return [offer]
@@ -130,7 +131,7 @@ def _on_session_cancelled(event: events.SessionCancelled) -> None:
         offer = offer_lock(offer_id)
         was_sent = offer.status == Offer.Status.SENT
         offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=SYSTEM,
-              action="offer.withdrawn")
+                    action="offer.withdrawn")
         if was_sent and offer.entry.target_kind != WaitlistEntry.Target.SESSION:
             waitlist_notifications.notify_offer_withdrawn(offer, offer.entry)
     for entry in WaitlistEntry.objects.filter(session_id=event.session_id, status__in=WaitlistEntry.LIVE_STATUSES) \

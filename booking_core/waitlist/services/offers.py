@@ -84,7 +84,7 @@ def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) ->
         if offer.status != Offer.Status.PREPARED:
             raise OfferClosedError(_("Only prepared offers can be skipped; withdraw a sent one instead."))
         offer_close(offer, Offer.Status.SKIPPED, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
-              action="offer.skipped")
+                    action="offer.skipped")
         if offer.session_id:
             offers_prepare_for_session(session_id=offer.session_id, freed_at=offer.freed_at,
                                        exclude_entry_ids=[offer.entry_id], now=now)
@@ -107,7 +107,7 @@ def offer_withdraw(*, offer: Offer, actor: Actor, now: dt.datetime | None = None
             raise OfferClosedError(_("This offer is already closed."))
         was_sent = offer.status == Offer.Status.SENT
         offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
-              action="offer.withdrawn")
+                    action="offer.withdrawn")
         if was_sent:
             waitlist_notifications.notify_offer_withdrawn(offer, offer.entry)
     return offer
@@ -190,8 +190,9 @@ def _closed_message(offer: Offer) -> str:
 
 
 def _expire(offer: Offer, now: dt.datetime) -> None:
-    offer_close(offer, Offer.Status.EXPIRED, now, entry_status=waitlist_entry_status_after(offer, Offer.Status.EXPIRED),
-          actor=SYSTEM, action="offer.expired")
+    offer_close(offer, Offer.Status.EXPIRED, now,
+                entry_status=waitlist_entry_status_after(offer, Offer.Status.EXPIRED), actor=SYSTEM,
+                action="offer.expired")
     waitlist_notifications.notify_offer_expired(offer, offer.entry)
     offer_place_pass_on(offer, reason="offer.expired")
 
@@ -261,7 +262,7 @@ def offer_close_for_leaving_entry(*, offer: Offer, actor: Actor, now: dt.datetim
     Call inside a transaction that has locked the place and the offer.
     """
     offer_close(offer, Offer.Status.DECLINED if offer.status == Offer.Status.SENT else Offer.Status.WITHDRAWN, now,
-          entry_status=WaitlistEntry.Status.REMOVED, actor=actor, action="offer.closed_entry_left")
+                entry_status=WaitlistEntry.Status.REMOVED, actor=actor, action="offer.closed_entry_left")
     offer_place_pass_on(offer, reason="waitlist.left")
 
 
