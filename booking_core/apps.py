@@ -8,10 +8,13 @@ class BookingCoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from booking_core import event_handlers, events
         from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
-        from booking_core.waitlist.services import offer_preparation  # noqa: F401  (subscribes to freed places)
+
+        # Who handles which domain event: the table in booking_core/event_handlers.py.
+        events.handlers_connect(event_handlers.HANDLERS)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

@@ -1,9 +1,10 @@
 """Preparing waitlist offers when places free up, in the transaction that freed them.
 
 Whatever frees seats (a cancellation, a capacity raise, an offer declined, expired or passed over, a booking
-moved) publishes an event; the handlers here offer the session's free seats, or the freed appointment slot,
-to the best-ranked candidates and hold them at once. Offers are then sent, or kept for an operator to release,
-per service with the tenant's default. Nothing leaves in that transaction: the offer email is an outbox row.
+moved) publishes an event; the handlers here (listed in booking_core.event_handlers) offer the session's free
+seats, or the freed appointment slot, to the best-ranked candidates and hold them at once. Offers are then
+sent, or kept for an operator to release, per service with the tenant's default. Nothing leaves in that
+transaction: the offer email is an outbox row.
 """
 
 from __future__ import annotations
@@ -111,19 +112,16 @@ def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.dat
     return [offer]
 
 
-@events.subscribe(events.SeatsFreed)
-def _on_seats_freed(event: events.SeatsFreed) -> None:
+def on_seats_freed(event: events.SeatsFreed) -> None:
     offers_prepare_for_session(session_id=event.session_id, freed_at=event.freed_at)
 
 
-@events.subscribe(events.SlotFreed)
-def _on_slot_freed(event: events.SlotFreed) -> None:
+def on_slot_freed(event: events.SlotFreed) -> None:
     offers_prepare_for_slot(service_id=event.service_id, staff_id=event.staff_id, starts_at=event.starts_at,
                             freed_at=event.freed_at)
 
 
-@events.subscribe(events.SessionCancelled)
-def _on_session_cancelled(event: events.SessionCancelled) -> None:
+def on_session_cancelled(event: events.SessionCancelled) -> None:
     """Offers for a cancelled session are withdrawn and the people waiting for it are told it is off."""
     now = timezone.now()
     for offer_id in Offer.objects.filter(session_id=event.session_id, status__in=Offer.OPEN_STATUSES) \
