@@ -21,7 +21,7 @@ from tests.programmes.factories import fresh, make_group, make_programme, one, p
 
 pytestmark = pytest.mark.django_db
 OPERATOR = Actor.system("staff")
-JOB = "booking_core.programmes.jobs.programmes_tick"
+JOB = "programmes.tick"
 
 
 def batch_programme(alpha, *, signups: int = 7, **fields):

@@ -16,7 +16,7 @@ from booking_core.programmes.services.signups import signup_withdraw
 from tests.programmes.factories import fresh, make_group, make_programme, one, sign_up
 
 pytestmark = pytest.mark.django_db
-JOB = "booking_core.programmes.jobs.programmes_tick"
+JOB = "programmes.tick"
 
 
 @pytest.fixture
