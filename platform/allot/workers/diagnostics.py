@@ -30,7 +30,9 @@ def wait_for_replies(reply_to: str, *, count: int, timeout: float) -> list[dict]
     deadline = time.monotonic() + timeout
     client = get_redis()
     while len(replies) < count and time.monotonic() < deadline:
-        item = client.blpop([key("ping", reply_to)], timeout=max(1, int(deadline - time.monotonic())))
+        # Block for at most a second at a time: the shared client's socket timeout (2 s) would otherwise end
+        # a longer wait with a TimeoutError whenever the workers are slow to answer (a busy machine).
+        item = client.blpop([key("ping", reply_to)], timeout=1)
         if item:
             replies.append(json.loads(item[1]))
     return replies
