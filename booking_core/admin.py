@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db import connection
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import (
     AuditEntry,
     AvailabilityOverride,
@@ -269,4 +269,4 @@ class TenantApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(key=key)
 
-from booking_core import admin_waitlist  # noqa: E402,F401  (waitlist pages of the back office)
+from booking_core.waitlist import admin as admin_waitlist  # noqa: E402,F401  (waitlist pages of the back office)

@@ -8,10 +8,20 @@ class BookingCoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from booking_core import emails, waitlist_emails  # noqa: F401  (register the email renderers)
+        from allot.jobs.registry import tenant_job_register
+        from booking_core import event_handlers, events
+        from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
+        from booking_core.messages.reminders import reminders_dispatch
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
-        from booking_core.services import offer_preparation  # noqa: F401  (subscribes to freed places)
+        from booking_core.waitlist.services.offers import offers_expire_due
+
+        # Who handles which domain event: the table in booking_core/event_handlers.py.
+        events.handlers_connect(event_handlers.HANDLERS)
+
+        # Run every minute in every active tenant (allot.jobs); the names are what job runs are recorded as.
+        tenant_job_register("bookings.reminders", reminders_dispatch)
+        tenant_job_register("waitlist.offers_expire", offers_expire_due)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

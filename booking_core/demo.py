@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import FormField, Service, Session
 from booking_core.services.bookings import (
     ClientDetails,
@@ -16,7 +16,7 @@ from booking_core.services.bookings import (
 )
 from booking_core.services.catalogue import form_field_create, service_create, staff_create, working_hours_create
 from booking_core.services.sessions import sessions_create_weekly
-from booking_core.services.waitlist import waitlist_entry_set_priority, waitlist_join
+from booking_core.waitlist.services.entries import waitlist_entry_set_priority, waitlist_join
 
 DEMO = Actor.system("demo data")
 

@@ -1,18 +1,23 @@
 """Domain events published inside the transaction that caused them.
 
-Handlers run synchronously in that same transaction, so whatever they write (a waitlist offer holding
-the freed seat, an outbox row) commits or rolls back together with the change that freed the seat.
-Handlers must not do I/O outside the database; anything that leaves the system goes through the outbox.
+Who handles which event is listed in one place, booking_core.event_handlers.HANDLERS (connected when Django
+starts, in BookingCoreConfig.ready). Handlers run synchronously in the publisher's transaction, in the order
+listed, so whatever they write (a waitlist offer holding the freed seat, an outbox row) commits or rolls back
+together with the change that freed the seat. Handlers must not do I/O outside the database; anything that
+leaves the system goes through the outbox.
+
+This module imports no handler: the handlers publish events themselves (an offer passed on frees its seats
+again), so the table is handed to it rather than imported by it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-_handlers: dict[type, list[Callable]] = defaultdict(list)
+Handler = Callable[[object], None]
+_handlers: dict[type, tuple[Handler, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,20 +60,31 @@ class ProgrammeChanged:
     programme_id: int
 
 
-def subscribe(event_type: type) -> Callable[[Callable], Callable]:
-    def register(handler: Callable) -> Callable:
-        if handler not in _handlers[event_type]:
-            _handlers[event_type].append(handler)
-        return handler
-
-    return register
+EVENT_TYPES = (SeatsFreed, SlotFreed, SessionCancelled, ProgrammeChanged)
 
 
-def unsubscribe(event_type: type, handler: Callable) -> None:
-    if handler in _handlers[event_type]:
-        _handlers[event_type].remove(handler)
+def handlers_connect(table: Mapping[type, Sequence[Handler]]) -> None:
+    """Dispatch events through `table` (event type -> its handlers, in order) from now on.
+
+    Every event type must be listed, with an empty list if nothing handles it, so that an event added here
+    cannot be published into nothing by oversight.
+    """
+    global _handlers
+    missing = [event_type.__name__ for event_type in EVENT_TYPES if event_type not in table]
+    unknown = [getattr(event_type, "__name__", repr(event_type)) for event_type in table
+               if event_type not in EVENT_TYPES]
+    if missing or unknown:
+        raise ValueError(f"the event handler table does not match the events: missing {missing}, unknown {unknown}")
+    _handlers = {event_type: tuple(handlers) for event_type, handlers in table.items()}
+
+
+def handlers_of(event_type: type) -> tuple[Handler, ...]:
+    """The handlers `publish` runs for `event_type`, in order."""
+    if _handlers is None:
+        raise RuntimeError("no event handlers are connected (booking_core.event_handlers, when Django starts)")
+    return _handlers[event_type]
 
 
 def publish(event) -> None:
-    for handler in list(_handlers[type(event)]):
+    for handler in handlers_of(type(event)):
         handler(event)

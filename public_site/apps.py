@@ -16,17 +16,13 @@ class PublicSiteConfig(AppConfig):
         from django.apps import apps
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from booking_core import events
         from public_site.page_cache import pages_changed
 
         def forget_pages(**kwargs):
             pages_changed()
 
-        def forget_programme_pages(event: events.ProgrammeChanged):
-            pages_changed()
-
-        # Programme decisions write places, sign-ups and groups in bulk, without signals: they say so instead.
-        events.subscribe(events.ProgrammeChanged)(forget_programme_pages)
+        # Programme decisions write places, sign-ups and groups in bulk, without signals: they publish
+        # events.ProgrammeChanged instead, handled as listed in booking_core/event_handlers.py.
 
         # Cache invalidation only: any committed change to a tenant's booking data (bookings, offers,
         # sessions, staff calendars, the catalogue, programmes) retires the cached browsing pages of that tenant.

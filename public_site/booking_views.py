@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.models import Service, Session, StaffMember
 from booking_core.selectors.bookings import booking_get_by_token
@@ -29,9 +29,9 @@ from booking_core.selectors.public_pages import (
     start_time_get,
 )
 from booking_core.selectors.sessions import availability_label
-from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.answers import answers_validate
 from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
+from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
 from public_site.languages import site_url
 from public_site.pages import public_page, secret_link_page

@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
-from booking_core.calendar import booking_ics
+from booking_core.acting import Actor
 from booking_core.errors import CutoffPassedError, SelfServiceDisabledError, SlotTakenError
+from booking_core.messages.ics import booking_ics
 from booking_core.models import Booking
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.public_pages import (

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.errors import AlreadySignedUpError, OfferClosedError, SignUpClosedError
 from booking_core.programmes.models import PlaceOffer, Programme, SignUp
 from booking_core.programmes.selectors import SignUpStatus, offer_get_by_token, signup_get_by_token

@@ -26,7 +26,7 @@ urlpatterns = [
     path("b/<token:token>/cancel/", manage_views.booking_cancel_page, name="booking-cancel"),
     path("b/<token:token>/reschedule/", manage_views.booking_reschedule_page, name="booking-reschedule"),
     path("b/<token:token>/confirm/", manage_views.booking_confirm_attendance_page, name="booking-confirm"),
-    # Waitlist offers and entries (booking_core.waitlist_emails links here).
+    # Waitlist offers and entries (booking_core.messages.waitlist_emails links here).
     path("o/<token:token>/", waitlist_views.offer_page, name="offer-manage"),
     path("o/<token:token>/open.gif", waitlist_views.offer_open_image, name="offer-open-image"),
     path("o/<token:token>/accept/", waitlist_views.offer_accept_page, name="offer-accept"),

@@ -25,7 +25,7 @@ from booking_core.selectors.public_pages import (
     waitlist_expected_positions,
 )
 from booking_core.selectors.sessions import availability_label
-from booking_core.selectors.waitlist import waitlist_expected_position
+from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import is_customer, site_url

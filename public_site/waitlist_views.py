@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.catalogue import service_get_for_clients
@@ -31,15 +31,15 @@ from booking_core.selectors.public_pages import (
     waitlist_expected_position_for_day,
 )
 from booking_core.selectors.sessions import availability_label
-from booking_core.selectors.waitlist import (
+from booking_core.waitlist.selectors.entries import (
     entry_position,
     offer_get_by_token,
     open_offer_of,
     waitlist_entry_get_by_token,
     waitlist_expected_position,
 )
-from booking_core.services.offers import offer_accept, offer_decline
-from booking_core.services.waitlist import waitlist_activity_record, waitlist_entry_remove, waitlist_join
+from booking_core.waitlist.services.entries import waitlist_activity_record, waitlist_entry_remove, waitlist_join
+from booking_core.waitlist.services.offers import offer_accept, offer_decline
 from public_site.forms import StaffFilterForm, WaitlistJoinForm
 from public_site.languages import site_url, use_language
 from public_site.pages import public_page, secret_link_page

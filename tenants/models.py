@@ -12,6 +12,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+from tenants.template_schema import template_schema_clone, template_schema_exists
 
 LANGUAGE_CHOICES = [("en", "English"), ("hu", "Magyar"), ("de", "Deutsch")]
 LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
@@ -125,17 +128,17 @@ class Tenant(TenantMixin):
         django-tenants would clone and then run `migrate_schemas --fake` for the new schema, which costs
         seconds; the clone already carries the template's django_migrations rows, so that step is skipped.
         """
-        from tenants.provisioning import clone_template_schema, template_schema_ready
-
-        if sync_schema and self.schema_name != settings.TENANT_BASE_SCHEMA and template_schema_ready():
-            if check_if_exists:
-                from django_tenants.utils import schema_exists
-
-                if schema_exists(self.schema_name):
-                    return False
-            clone_template_schema(self.schema_name)
+        if sync_schema and self.schema_name != settings.TENANT_BASE_SCHEMA and self.template_ready():
+            if check_if_exists and schema_exists(self.schema_name):
+                return False
+            template_schema_clone(self.schema_name)
             return True
         return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
+    @classmethod
+    def template_ready(cls) -> bool:
+        """The template schema exists and has its tenant row (so every deploy migrates it and clones are current)."""
+        return template_schema_exists() and cls.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).exists()
 
 
 def schema_name_for_slug(slug: str) -> str:

@@ -1,44 +1,22 @@
 """Schemas behind tenants: the public row, the migrated template new tenants are cloned from, migrations.
 
 Running every tenant migration inside a sign-up request takes tens of seconds, so new schemas are
-cloned from `settings.TENANT_BASE_SCHEMA`. The template has a tenant row of its own (no domain), which
-makes `migrate_schemas` migrate it on every deploy like any tenant; without that row it would go stale
-and clones would come out silently broken.
+cloned from `settings.TENANT_BASE_SCHEMA` (tenants.template_schema, which Tenant.create_schema calls).
+The template has a tenant row of its own (no domain), which makes `migrate_schemas` migrate it on every
+deploy like any tenant; without that row it would go stale and clones would come out silently broken.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django_tenants.clone import CloneSchema
-from django_tenants.utils import schema_exists
 
-logger = logging.getLogger(__name__)
-
-
-def template_schema_ready() -> bool:
-    from tenants.models import Tenant
-
-    return (
-        schema_exists(settings.TENANT_BASE_SCHEMA)
-        and Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).exists()
-    )
-
-
-def clone_template_schema(schema_name: str) -> None:
-    started = time.monotonic()
-    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema_name, clone_mode="DATA")
-    logger.info("cloned %s from the template in %.0f ms", schema_name, (time.monotonic() - started) * 1000)
+from tenants.models import Domain, Tenant
 
 
 def public_tenant_ensure():
     """The public schema's own tenant row, answering on the root domain."""
-    from tenants.models import Domain, Tenant
-
     tenant, _created = Tenant.objects.get_or_create(
         schema_name=settings.PUBLIC_SCHEMA_NAME,
         defaults={"slug": "public", "display_name": "Allot"},
@@ -52,8 +30,6 @@ def public_tenant_ensure():
 
 def template_tenant_ensure():
     """The template schema's tenant row; creating it creates and fully migrates the schema once."""
-    from tenants.models import Tenant
-
     tenant = Tenant.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
     if tenant is None:
         tenant = Tenant(schema_name=settings.TENANT_BASE_SCHEMA, slug="template", display_name="Template")
@@ -63,8 +39,6 @@ def template_tenant_ensure():
 
 def migrate_everything(*, executor: str | None = None, verbosity: int = 1) -> None:
     """Migrate the public schema, the template and every tenant: what a deploy runs."""
-    from tenants.models import Tenant
-
     connection.set_schema_to_public()
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
     public_tenant_ensure()

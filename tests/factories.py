@@ -7,7 +7,7 @@ import itertools
 
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Client, FormField, Service, Session, StaffMember, WorkingHours
 from booking_core.services.bookings import ClientDetails
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import permissions
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from tenants.api_keys import ApiKeyUser
 from tenants.models import ApiKey, Membership
 from tenants.permissions import current_tenant, membership_role

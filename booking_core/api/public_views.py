@@ -13,7 +13,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError

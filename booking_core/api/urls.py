@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 import allot.url_converters  # noqa: F401  (the `token` converter)
 from booking_core.api import operator_views as operator
 from booking_core.api import public_views as public
-from booking_core.api import waitlist_views as waitlist
+from booking_core.waitlist.api import views as waitlist
 
 router = SimpleRouter()
 router.register("services", operator.ServiceViewSet, basename="operator-service")

@@ -4,7 +4,7 @@ from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.clients import Client
 from booking_core.models.sessions import Session
 from booking_core.models.staff import AvailabilityOverride, StaffMember, TimeOff, WorkingHours
-from booking_core.models.waitlist import Offer, WaitlistEntry
+from booking_core.waitlist.models import Offer, WaitlistEntry
 
 __all__ = [
     "GRID_MINUTES",

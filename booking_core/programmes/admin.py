@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes import admin_views
 from booking_core.programmes.models import AllocationRun, Programme, ProgrammeFormField, ProgrammeGroup, SignUp
 from booking_core.programmes.services import group_changes, groups, programmes

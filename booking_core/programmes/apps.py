@@ -7,4 +7,9 @@ class ProgrammesConfig(AppConfig):
     verbose_name = "Programmes"
 
     def ready(self):
+        from allot.jobs.registry import tenant_job_register
         from booking_core.programmes import emails  # noqa: F401  (registers the programme email renderers)
+        from booking_core.programmes.jobs import programmes_tick
+
+        # Every minute in every active tenant (allot.jobs), recorded under this name.
+        tenant_job_register("programmes.tick", programmes_tick)

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.models import Programme
 from booking_core.programmes.schedule import add_months
 from booking_core.programmes.services.groups import group_create

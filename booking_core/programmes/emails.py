@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
-from booking_core.email_rendering import tenant_email
+from booking_core.messages.rendering import tenant_email
 from booking_core.programmes import links, notifications, rules
 from booking_core.programmes.models import WEEKDAYS, PlaceOffer, SignUp
 from booking_core.programmes.selectors import signup_status

@@ -1,4 +1,4 @@
-"""The programmes' per-tenant job (every minute, see allot.jobs.tasks.TENANT_JOBS).
+"""The programmes' per-tenant job (every minute, registered as "programmes.tick" in ProgrammesConfig.ready).
 
 1. Sent place offers whose time is up expire, and their places go to the next one waiting.
 2. Programmes whose sign-up window has closed are processed once: a batch programme is allocated (unless

@@ -23,7 +23,7 @@ from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeSessi
 from booking_core.programmes.selectors import programme_get_for_clients, programmes_open_for_signup
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.sessions import sessions_upcoming
-from booking_core.selectors.waitlist import entries_competing_for_session
+from booking_core.waitlist.selectors.entries import entries_competing_for_session
 
 NEXT_FREE_SEARCH_DAYS = 14
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import AuditEntry
 
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from booking_core import events, notifications
-from booking_core.actors import Actor
+from booking_core import events
+from booking_core.acting import Actor
 from booking_core.errors import (
     BookingError,
     CapacityError,
@@ -25,6 +25,7 @@ from booking_core.errors import (
     SelfServiceDisabledError,
     SlotTakenError,
 )
+from booking_core.messages import booking_notifications as notifications
 from booking_core.models import GRID_MINUTES, Booking, Service, Session, SlotClaim, StaffMember
 from booking_core.selectors.availability import free_slots, slot_is_free
 from booking_core.services.answers import answers_validate

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import BookingError
 from booking_core.models import AvailabilityOverride, FormField, Service, StaffMember, TimeOff, WorkingHours
 from booking_core.services.records import record_delete, record_save

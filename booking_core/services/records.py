@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import BookingError
 from booking_core.services.audit import audit_record
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import BookingError
 from booking_core.models import Booking, Service, Session
 from booking_core.services.audit import audit_record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -42,8 +43,6 @@ PLATFORM_STAFF_EMAIL = "staff@allot.test"
 # codes that `make up` prints. Demo data only.
 DEMO_STAFF_TOTP_SECRET = "ALLOTDEMOSTAFFTOTPSECRETKEY23456"
 
-# Apps that add their own example records for a demo tenant: a module `<app>.demo` with seed(tenant).
-DEMO_APPS = ["booking_core", "booking_core.programmes"]
 
 
 def _verified_user(email: str, *, is_staff: bool = False):
@@ -75,10 +74,15 @@ def _second_factor(user) -> tuple[str, list[str]]:
 
 
 def _seed_apps(tenant: Tenant) -> None:
-    for app in DEMO_APPS:
+    """Every installed app may add example records for a demo tenant: a module `<app>.demo` with seed(tenant),
+    run in the tenant's schema in the order of INSTALLED_APPS (the platform names no app)."""
+    for app_config in apps.get_app_configs():
+        module_name = f"{app_config.name}.demo"
         try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
             continue
         with tenant_context(tenant):
             module.seed(tenant)

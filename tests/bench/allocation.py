@@ -31,7 +31,7 @@ SEED = 2026
 def _programme(tenant, strategy: str, attempt: int):
     from django.utils import timezone
 
-    from booking_core.actors import Actor
+    from booking_core.acting import Actor
     from booking_core.models import Client
     from booking_core.programmes.models import Programme, ProgrammeGroup, SignUp
     from booking_core.programmes.services.programmes import programme_create
@@ -76,7 +76,7 @@ def _run(tenant, strategy: str) -> None:
     """RUNS fresh programmes per strategy; the median time is reported (the machines are shared)."""
     from django.db import connection
 
-    from booking_core.actors import Actor
+    from booking_core.acting import Actor
     from booking_core.programmes.models import ProgrammeGroup, SignUp
     from booking_core.programmes.services.allocation_run import allocation_commit
 

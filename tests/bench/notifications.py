@@ -54,8 +54,8 @@ def _book(tenant, session, index: int) -> tuple[str, float]:
     """Book a seat; return the confirmation's Message-ID and the commit time."""
     from django.db import connection
 
-    from allot.outbox.delivery import message_id_for
-    from booking_core.actors import Actor
+    from allot.outbox.models import message_id_for
+    from booking_core.acting import Actor
     from booking_core.services.bookings import ClientDetails, booking_create_group
 
     connection.set_tenant(tenant)
@@ -90,7 +90,7 @@ def main() -> None:
         stop = threading.Event()
 
         def scheduler():  # the relay pass, as the scheduler would run it
-            from allot.outbox.relay import relay_pass
+            from allot.outbox.tasks import relay_pass
 
             while not stop.wait(5):
                 relay_pass()
@@ -153,7 +153,7 @@ def _start_burst(big) -> float:
     from django.utils import timezone
 
     from allot.outbox.models import OutboxMessage
-    from allot.outbox.relay import dispatch_tenant
+    from allot.outbox.tasks import dispatch_tenant
 
     booking_id = OutboxMessage.objects.filter(tenant_schema=tenant.schema_name).latest("id").payload["booking_id"]
     now = timezone.now()

@@ -33,7 +33,7 @@ def _setup() -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from booking_core.actors import Actor
+    from booking_core.acting import Actor
     from booking_core.models import FormField, Service, Session, StaffMember, WorkingHours
     from booking_core.services.bookings import ClientDetails, booking_create_individual
     from tenants.services import tenant_create

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import (
     BookingError,
     CapacityError,
@@ -46,17 +46,18 @@ def alpha(tenant_alpha, in_tenant):
 
 
 @pytest.fixture
-def freed_events():
+def freed_events(monkeypatch):
+    """The SeatsFreed and SlotFreed events published, in order (their handlers still run)."""
     received = []
+    publish = events.publish
 
-    def handler(event):
-        received.append(event)
+    def recording_publish(event):
+        if isinstance(event, events.SeatsFreed | events.SlotFreed):
+            received.append(event)
+        publish(event)
 
-    events.subscribe(events.SeatsFreed)(handler)
-    events.subscribe(events.SlotFreed)(handler)
-    yield received
-    events.unsubscribe(events.SeatsFreed, handler)
-    events.unsubscribe(events.SlotFreed, handler)
+    monkeypatch.setattr(events, "publish", recording_publish)
+    return received
 
 
 def book_seats(tenant, session, seats=1, **kwargs):

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError, SlotTakenError
 from booking_core.models import Booking, Service, Session, SlotClaim
 from booking_core.services import capacity

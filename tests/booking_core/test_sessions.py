@@ -60,15 +60,13 @@ def test_sessions_belong_to_group_services(alpha):
     assert "service" in refused.value.fields
 
 
-def test_raising_capacity_frees_seats_and_says_so(alpha):
+def test_raising_capacity_frees_seats_and_says_so(alpha, monkeypatch):
     received = []
-    events.subscribe(events.SeatsFreed)(received.append)
-    try:
-        session = make_session(capacity=2)
-        take(alpha, session, 2)
-        session_change_capacity(session=session, capacity=5, actor=OPERATOR)
-    finally:
-        events.unsubscribe(events.SeatsFreed, received.append)
+    publish = events.publish
+    monkeypatch.setattr(events, "publish", lambda event: (received.append(event), publish(event)))
+    session = make_session(capacity=2)
+    take(alpha, session, 2)
+    session_change_capacity(session=session, capacity=5, actor=OPERATOR)
     assert received == [events.SeatsFreed(session_id=session.pk, seats=3, reason="session.capacity_raised")]
 
 

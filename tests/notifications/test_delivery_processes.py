@@ -13,7 +13,7 @@ from django.db import connection
 
 from allot import embedded
 from allot.outbox.models import OutboxMessage
-from allot.outbox.relay import relay_pass
+from allot.outbox.tasks import relay_pass
 from booking_core.services.bookings import booking_create_group
 from tests.conftest import CHECKOUT_DIR, child_environment
 from tests.factories import OPERATOR, client_details, make_session

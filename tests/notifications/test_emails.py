@@ -10,9 +10,9 @@ from icalendar import Calendar
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
+from booking_core.messages.reminders import reminders_dispatch
 from booking_core.models import Booking, Service
-from booking_core.reminders import reminders_dispatch
 from booking_core.services.bookings import booking_cancel, booking_create_individual, booking_reschedule
 from tests.factories import OPERATOR, client_details, make_service, make_staff, next_local
 

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from allot.outbox import delivery
-from allot.outbox.models import OutboxMessage
-from allot.outbox.relay import PER_TENANT_INFLIGHT, _claim, relay_pass
+from allot.outbox.models import OutboxMessage, message_id_for
+from allot.outbox.relay import PER_TENANT_INFLIGHT, claim
 from allot.outbox.services import outbox_retry, outbox_write
-from booking_core.actors import Actor
+from allot.outbox.tasks import relay_pass
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError
 from booking_core.services.bookings import booking_cancel, booking_create_group
 from tests.factories import OPERATOR, client_details, make_session
@@ -83,7 +84,7 @@ def test_delivery_sends_once_with_a_stable_message_id(booked, alpha, outbox_mail
     assert delivery.deliver(row.pk) == "already sent"
     assert len(outbox_mail) == 1
     email = outbox_mail[0]
-    assert email.extra_headers["Message-ID"] == delivery.message_id_for("t_alpha", f"booking:{booked.pk}:confirmed")
+    assert email.extra_headers["Message-ID"] == message_id_for("t_alpha", f"booking:{booked.pk}:confirmed")
     assert email.to == ["dora@example.hu"]
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("sent", 1) and row.sent_at is not None
@@ -142,7 +143,7 @@ def test_a_scheduled_message_is_not_delivered_before_its_time(alpha, booked, out
                      send_at=timezone.now() + dt.timedelta(hours=1))
     row = OutboxMessage.objects.get(idempotency_key="later")
     assert delivery.deliver(row.pk) == "not due"
-    assert _claim("t_alpha", timezone.now()) and not OutboxMessage.objects.filter(
+    assert claim("t_alpha", timezone.now()) and not OutboxMessage.objects.filter(
         idempotency_key="later", status="inflight").exists()
 
 
@@ -168,9 +169,9 @@ def test_one_tenants_backlog_does_not_hold_back_another_tenants_message(alpha, t
     OutboxMessage.objects.create(tenant_schema="t_beta", event_type="booking.confirmed", recipient="b@example.com",
                                  idempotency_key="small", next_attempt_at=now)
     # when: the relay hands out work
-    alpha_claimed = _claim("t_alpha", now)
-    beta_claimed = _claim("t_beta", now)
-    again = _claim("t_alpha", now)
+    alpha_claimed = claim("t_alpha", now)
+    beta_claimed = claim("t_beta", now)
+    again = claim("t_alpha", now)
     # then: alpha gets only its allowance, beta gets its message at once
     assert len(alpha_claimed) == PER_TENANT_INFLIGHT and again == []
     assert len(beta_claimed) == 1
@@ -181,7 +182,7 @@ def test_expired_leases_are_handed_out_again(alpha, booked):
     row = OutboxMessage.objects.get(event_type="booking.confirmed", subject_ref=f"booking:{booked.pk}")
     OutboxMessage.objects.filter(pk=row.pk).update(status="inflight",
                                                    lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert [row_id for row_id, _queue in _claim("t_alpha", timezone.now())] == [row.pk]
+    assert [row_id for row_id, _queue in claim("t_alpha", timezone.now())] == [row.pk]
 
 
 def test_relay_pass_counts_what_it_handed_out(alpha, booked):
@@ -208,7 +209,7 @@ def test_commits_ask_the_worker_pool_to_dispatch_once_per_queued_request(alpha, 
     assert requested == ["t_alpha"]
     assert OutboxMessage.objects.get(subject_ref=f"booking:{first.pk}").status == "pending"
     # when: the worker runs the request, and another booking commits afterwards
-    assert relay.dispatch_requested_run("t_alpha") == 2
+    assert tasks.dispatch_requested_run("t_alpha") == 2
     with django_capture_on_commit_callbacks(execute=True):
         booking_create_group(tenant=alpha, session=session, seats=1, client=client_details(), actor=OPERATOR)
     # then: that booking asks again
@@ -240,7 +241,7 @@ def test_a_tenants_confirmations_are_handed_out_before_its_reminders(alpha, monk
     OutboxMessage.objects.create(tenant_schema="t_alpha", event_type="booking.confirmed", queue="transactional",
                                  recipient="c@example.com", idempotency_key="confirmation", next_attempt_at=now)
     # when
-    claimed = _claim("t_alpha", now)
+    claimed = claim("t_alpha", now)
     # then: the confirmation goes first, then the oldest reminder
     assert [queue for _row_id, queue in claimed] == ["transactional", "bulk"]
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
+from booking_core.messages.reminders import moment_before, reminders_dispatch
 from booking_core.models import Booking, Service
-from booking_core.reminders import moment_before, reminders_dispatch
 from booking_core.services.bookings import (
     booking_cancel,
     booking_client_confirm_attendance,

@@ -79,14 +79,14 @@ def test_job_runs_are_recorded_with_items_errors_and_tenant(tenant_alpha, in_ten
 
 
 def test_per_tenant_jobs_run_in_that_tenant(tenant_alpha, tenant_beta):
-    assert run_tenant_job_now("booking_core.reminders.reminders_dispatch", tenant_beta) == 0
+    assert run_tenant_job_now("bookings.reminders", tenant_beta) == 0
 
 
 def test_platform_staff_see_every_run_and_members_only_their_own(member_client, staff_client, tenant_alpha,
                                                                  in_tenant):
-    JobRun.objects.create(job_name="booking_core.reminders.reminders_dispatch", tenant_schema="t_alpha",
+    JobRun.objects.create(job_name="bookings.reminders", tenant_schema="t_alpha",
                           started_at="2026-11-20T10:00:00Z", status="succeeded", items_processed=3)
-    JobRun.objects.create(job_name="booking_core.reminders.reminders_dispatch", tenant_schema="t_beta",
+    JobRun.objects.create(job_name="bookings.reminders", tenant_schema="t_beta",
                           started_at="2026-11-20T10:00:00Z", status="succeeded", items_processed=4)
     owner = member_client(tenant_alpha, "alpha_owner")
     page = owner.get("/admin/jobs/jobrun/").content.decode()

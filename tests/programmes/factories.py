@@ -8,7 +8,7 @@ import itertools
 from django.db import connection
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.models import Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.services.groups import group_sessions_generate
 from booking_core.programmes.services.signups import signup_create

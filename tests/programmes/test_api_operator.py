@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import AuditEntry
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.services.signups import signup_withdraw

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allot.jobs.tasks import run_tenant_job_now
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Applicant, GroupSlot, allocate, fair_order
 from booking_core.programmes.errors import AllocationConflictError, ProgrammeError
 from booking_core.programmes.models import AllocationLogEntry, AllocationRun, Programme, SignUp
@@ -21,7 +21,7 @@ from tests.programmes.factories import fresh, make_group, make_programme, one, p
 
 pytestmark = pytest.mark.django_db
 OPERATOR = Actor.system("staff")
-JOB = "booking_core.programmes.jobs.programmes_tick"
+JOB = "programmes.tick"
 
 
 def batch_programme(alpha, *, signups: int = 7, **fields):

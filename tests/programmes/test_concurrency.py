@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.services import groups

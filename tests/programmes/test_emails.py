@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.services.group_changes import group_change_capacity, group_merge
 from booking_core.programmes.services.offers import place_offer_accept
 from booking_core.programmes.services.signups import signup_withdraw

@@ -2,7 +2,7 @@
 
 import pytest
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme
 from booking_core.programmes.services.group_changes import (

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from allot.jobs.tasks import run_tenant_job_now
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.errors import OfferClosedError
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme
 from booking_core.programmes.services.offers import place_offer_accept, place_offer_decline, place_offer_release
@@ -16,7 +16,7 @@ from booking_core.programmes.services.signups import signup_withdraw
 from tests.programmes.factories import fresh, make_group, make_programme, one, sign_up
 
 pytestmark = pytest.mark.django_db
-JOB = "booking_core.programmes.jobs.programmes_tick"
+JOB = "programmes.tick"
 
 
 @pytest.fixture

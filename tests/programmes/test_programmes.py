@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import AuditEntry
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import Programme, ProgrammeSession, SignUp

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.models import AllocationLogEntry
 from booking_core.programmes.services import groups
 from booking_core.programmes.services.group_changes import group_change_capacity, group_merge

@@ -6,7 +6,7 @@ from django.db import connection
 from django.urls import get_resolver
 
 from allot.url_converters import SecretTokenConverter
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.programmes.models import PlaceOffer
 from booking_core.programmes.services.signups import signup_withdraw
 from booking_core.services.bookings import booking_create_individual

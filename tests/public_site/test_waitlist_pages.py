@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, FormField, Offer, Service, Session, WaitlistEntry
 from booking_core.selectors.public_pages import waitlist_expected_positions
-from booking_core.selectors.waitlist import waitlist_expected_position
 from booking_core.services.bookings import ClientDetails, booking_create_individual
-from booking_core.services.waitlist import waitlist_join
+from booking_core.waitlist.selectors.entries import waitlist_expected_position
+from booking_core.waitlist.services.entries import waitlist_join
 from tests.conftest import real_queries
 from tests.factories import OPERATOR, client_details, make_question, make_session
 from tests.public_site.conftest import text_of

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import itertools
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session, WaitlistEntry
 from booking_core.services.bookings import ClientDetails, booking_cancel, booking_create_group
-from booking_core.services.waitlist import waitlist_join
+from booking_core.waitlist.services.entries import waitlist_join
 from tests.factories import OPERATOR, client_details
 
 _sequence = itertools.count(1)

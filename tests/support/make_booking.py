@@ -9,7 +9,7 @@ django.setup()
 
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from booking_core.actors import Actor  # noqa: E402
+from booking_core.acting import Actor  # noqa: E402
 from booking_core.services.bookings import ClientDetails, booking_create_group  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 from tests.factories import make_session  # noqa: E402

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Session, WaitlistEntry
 from booking_core.services.bookings import booking_create_group
-from booking_core.services.waitlist import waitlist_join
+from booking_core.waitlist.services.entries import waitlist_join
 from tests.factories import client_details
 
 _sequence = itertools.count(1)

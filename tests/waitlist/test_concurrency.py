@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Session, WaitlistEntry
 from booking_core.services.bookings import booking_cancel, booking_create_group
-from booking_core.services.offers import offer_accept, offers_expire_due
+from booking_core.waitlist.services.offers import offer_accept, offers_expire_due
 from tests.booking_core.test_concurrency import race
 from tests.factories import OPERATOR, client_details, make_service, make_session
 from tests.waitlist.helpers import fill, join, seats_of

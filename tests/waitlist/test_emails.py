@@ -8,7 +8,7 @@ from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
 from booking_core.models import Offer
 from booking_core.services.bookings import booking_cancel
-from booking_core.services.offers import offers_expire_due
+from booking_core.waitlist.services.offers import offers_expire_due
 from tests.factories import OPERATOR, make_service, make_session
 from tests.waitlist.helpers import fill, join
 

@@ -8,13 +8,15 @@ import pytest
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, WaitlistError
 from booking_core.models import Booking, Offer, Service, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import free_slots
-from booking_core.selectors.waitlist import candidates_for_session, entry_position
 from booking_core.services.bookings import booking_cancel, booking_create_group, booking_create_individual
-from booking_core.services.offers import (
+from booking_core.services.sessions import session_cancel, session_change_capacity
+from booking_core.waitlist.selectors.entries import candidates_for_session, entry_position
+from booking_core.waitlist.services.entries import waitlist_entry_remove, waitlist_entry_set_priority
+from booking_core.waitlist.services.offers import (
     offer_accept,
     offer_create_by_operator,
     offer_decline,
@@ -23,8 +25,6 @@ from booking_core.services.offers import (
     offer_withdraw,
     offers_expire_due,
 )
-from booking_core.services.sessions import session_cancel, session_change_capacity
-from booking_core.services.waitlist import waitlist_entry_remove, waitlist_entry_set_priority
 from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff, next_local
 from tests.waitlist.helpers import fill, join, seats_of
 
@@ -339,7 +339,7 @@ def test_nothing_is_offered_for_a_session_starting_within_the_minimum_notice(alp
 
 def test_the_expected_position_is_the_one_a_new_entry_gets(alpha, full_session):
     session, _bookings = full_session
-    from booking_core.selectors.waitlist import waitlist_expected_position
+    from booking_core.waitlist.selectors.entries import waitlist_expected_position
 
     assert waitlist_expected_position(session) == 1
     first = join(alpha, session)
@@ -389,7 +389,7 @@ def test_a_client_waiting_twice_for_one_session_gets_one_offer(alpha, full_sessi
     session, bookings = full_session
     day = session.starts_at.astimezone(alpha.zone).date()
     kim = client_details(name="Kim", email="kim@example.com")
-    from booking_core.services.waitlist import waitlist_join
+    from booking_core.waitlist.services.entries import waitlist_join
 
     for target in ({"session": session}, {"date_from": day, "date_to": day}):
         waitlist_join(service=session.service, client=kim, actor=OPERATOR, seats=1, **target)
@@ -448,7 +448,7 @@ def test_the_expiry_job_goes_on_when_one_offer_fails(alpha, full_session, monkey
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
     booking_cancel(tenant=alpha, booking=other_booking, actor=OPERATOR, reason="Ill")
     failing = Offer.objects.get(entry=first)
-    from booking_core.services import offers as offer_services
+    from booking_core.waitlist.services import offers as offer_services
 
     real_expire = offer_services._expire
 
@@ -493,7 +493,7 @@ def test_leaving_starts_over_when_an_offer_appeared_between_looking_and_locking(
     session, bookings = full_session
     first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
-    from booking_core.services import waitlist as waitlist_services
+    from booking_core.waitlist.services import entries as waitlist_services
 
     looks = []
     real_look = waitlist_services._open_offer_seen

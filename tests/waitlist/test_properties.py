@@ -10,11 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session
-from booking_core.selectors.waitlist_ranking import Candidate, rank, ranking_key
 from booking_core.services.bookings import booking_cancel, booking_create_group
-from booking_core.services.offers import (
+from booking_core.services.sessions import session_change_capacity
+from booking_core.waitlist.selectors.ranking import Candidate, rank, ranking_key
+from booking_core.waitlist.services.entries import waitlist_entry_remove
+from booking_core.waitlist.services.offers import (
     offer_accept,
     offer_decline,
     offer_release,
@@ -22,8 +24,6 @@ from booking_core.services.offers import (
     offer_withdraw,
     offers_expire_due,
 )
-from booking_core.services.sessions import session_change_capacity
-from booking_core.services.waitlist import waitlist_entry_remove
 from tests.factories import OPERATOR, client_details, make_service, make_session
 from tests.waitlist.helpers import join
 

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.api.public_views import PublicView, client_language
 from booking_core.programmes.api import public_serializers as s
 from booking_core.programmes.selectors import (

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Applicant, Assignment, GroupSlot, allocate, fair_order, max_fill_spread
 from booking_core.programmes.errors import AllocationConflictError, ProgrammeError
 from booking_core.programmes.models import AllocationRun, Programme, ProgrammeGroup, SignUp

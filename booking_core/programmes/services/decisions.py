@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from booking_core import events
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Assignment
 from booking_core.programmes import notifications, rules
 from booking_core.programmes.bulk_rows import copy_rows, qualified_table, reserve_ids

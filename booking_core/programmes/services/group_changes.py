@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Applicant, GroupSlot, allocate
 from booking_core.programmes import notifications, rules
 from booking_core.programmes.errors import ProgrammeError

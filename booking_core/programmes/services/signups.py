@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.allocation import Applicant, GroupSlot, allocate
 from booking_core.programmes import notifications, rules
 from booking_core.programmes.errors import AlreadySignedUpError, ProgrammeError, SignUpClosedError

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from allot.jobs.models import JobRun
+from allot.jobs.registry import tenant_job, tenant_jobs
 from allot.jobs.runs import recorded_run
 from allot.workers.broker import actor
 
-# Per-tenant jobs run every minute: "<module>.<function>" taking no arguments, run in the tenant's schema,
-# returning how many items they processed. Apps add theirs here.
-TENANT_JOBS = [
-    "booking_core.reminders.reminders_dispatch",
-    "booking_core.services.offers.offers_expire_due",
-    "booking_core.programmes.jobs.programmes_tick",
-]
 HISTORY_DAYS = 14
 
 
@@ -28,8 +21,9 @@ def fan_out_minutely() -> None:
 
     with recorded_run("tenants.fan_out.minutely") as run:
         tenants = list(Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE))
+        jobs = list(tenant_jobs())  # registered by the apps (allot.jobs.registry)
         for tenant in tenants:
-            for job in TENANT_JOBS:
+            for job in jobs:
                 with tenant_context(tenant):
                     run_tenant_job.send(job)
         run.items_processed = len(tenants)
@@ -38,10 +32,7 @@ def fan_out_minutely() -> None:
 @actor(queue_name="transactional", priority=5, max_retries=3)
 def run_tenant_job(job: str) -> None:
     """Run one per-tenant job in the schema the message was sent from (see the tenant middleware)."""
-    if job not in TENANT_JOBS:
-        raise ValueError(f"unknown tenant job {job!r}")
-    module_name, _dot, function_name = job.rpartition(".")
-    function = getattr(importlib.import_module(module_name), function_name)
+    function = tenant_job(job)
     with recorded_run(job) as run:
         run.items_processed = function() or 0
 
@@ -62,6 +53,6 @@ def prune_history() -> None:
 
 def run_tenant_job_now(job: str, tenant) -> int:
     """Run a per-tenant job synchronously (tests, the CLI)."""
+    function = tenant_job(job)
     with tenant_context(tenant):
-        module_name, _dot, function_name = job.rpartition(".")
-        return getattr(importlib.import_module(module_name), function_name)() or 0
+        return function() or 0

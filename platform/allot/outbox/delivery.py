@@ -9,14 +9,12 @@ Message-ID lets mail clients fold such a duplicate away.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import smtplib
 import threading
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -45,11 +43,6 @@ def renderer(event_type: str) -> Callable[[Renderer], Renderer]:
         return function
 
     return register
-
-
-def message_id_for(tenant_schema: str, idempotency_key: str) -> str:
-    digest = hashlib.sha256(f"{tenant_schema}:{idempotency_key}".encode()).hexdigest()[:32]
-    return f"<{digest}@{settings.ALLOT_ROOT_DOMAIN}>"
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

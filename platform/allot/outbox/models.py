@@ -3,8 +3,17 @@ transaction as the change that causes it (public schema, so one relay serves eve
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+
+def message_id_for(tenant_schema: str, idempotency_key: str) -> str:
+    """The email Message-ID of the message with this key: the same for every attempt and every delivery."""
+    digest = hashlib.sha256(f"{tenant_schema}:{idempotency_key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{settings.ALLOT_ROOT_DOMAIN}>"
 
 
 class OutboxMessage(models.Model):
@@ -66,6 +75,4 @@ class OutboxMessage(models.Model):
     @property
     def message_id(self) -> str:
         """The stable email Message-ID: a retried or re-delivered message is recognisably the same."""
-        from allot.outbox.delivery import message_id_for
-
         return message_id_for(self.tenant_schema, self.idempotency_key)

@@ -1,17 +1,18 @@
-"""Handing outbox rows to the worker pool, fairly across tenants.
+"""Choosing which outbox rows go to the worker pool next, fairly across tenants.
 
-A row is handed out by marking it `inflight` with a lease and sending a dramatiq message with a batch of
-ids. Each tenant has at most PER_TENANT_INFLIGHT rows in flight, so one tenant queuing 10,000 messages
-keeps only a few batches in the queue and another tenant's confirmation goes in right behind them.
-Whenever a worker finishes a batch it tops its tenant up again; a periodic pass (`relay_pass`) picks up
-whatever was left behind: rows whose enqueue failed, whose worker died (lease expired), retries whose
-time has come, and scheduled messages that became due.
+A row is handed out by marking it `inflight` with a lease (here) and sending a dramatiq message with a batch
+of ids (allot.outbox.tasks, which holds the actors and so the sending). Each tenant has at most
+PER_TENANT_INFLIGHT rows in flight, so one tenant queuing 10,000 messages keeps only a few batches in the
+queue and another tenant's confirmation goes in right behind them. Whenever a worker finishes a batch it
+tops its tenant up again; a periodic pass picks up whatever was left behind: rows whose enqueue failed,
+whose worker died (lease expired), retries whose time has come, and scheduled messages that became due.
+
+This module sends nothing and imports no actor, so the actors can use it without an import cycle.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import zlib
 
@@ -21,8 +22,6 @@ from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
 from allot.redis import get_redis, key
-
-logger = logging.getLogger(__name__)
 
 PER_TENANT_INFLIGHT = int(os.environ.get("ALLOT_OUTBOX_TENANT_INFLIGHT") or 40)
 BATCH_SIZE = int(os.environ.get("ALLOT_OUTBOX_BATCH_SIZE") or 10)
@@ -40,7 +39,7 @@ def _due(now: dt.datetime) -> Q:
 TRANSACTIONAL_FIRST = Case(When(queue=OutboxMessage.Queue.TRANSACTIONAL, then=Value(0)), default=Value(1))
 
 
-def _claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
+def claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
     """Mark up to the tenant's free in-flight room as in flight; return (id, queue) pairs."""
     with transaction.atomic(), connection.cursor() as cursor:
         # One dispatcher per tenant at a time, so the in-flight count below stays true.
@@ -65,29 +64,11 @@ def _claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
     return rows
 
 
-def dispatch_tenant(schema: str) -> int:
-    """Hand this tenant's due rows to the worker pool, up to its in-flight limit. Returns rows handed out."""
-    from allot.outbox.tasks import deliver_batch, deliver_bulk_batch
-
-    actors = {OutboxMessage.Queue.TRANSACTIONAL: deliver_batch, OutboxMessage.Queue.BULK: deliver_bulk_batch}
-    rows = _claim(schema, timezone.now())
-    by_queue: dict[str, list[int]] = {}
-    for row_id, queue in rows:
-        by_queue.setdefault(queue, []).append(row_id)
-    sent: list[int] = []
-    try:
-        for queue, ids in by_queue.items():
-            for start in range(0, len(ids), BATCH_SIZE):
-                batch = ids[start:start + BATCH_SIZE]
-                actors[queue].send_with_options(args=(batch,), tenant_schema=schema)
-                sent += batch
-    except Exception:  # Redis down, most likely: give the rest back at once instead of waiting out the lease
-        logger.exception("could not hand outbox rows of %s to the workers; they stay pending", schema)
-        unsent = [row_id for row_id, _queue in rows if row_id not in set(sent)]
-        OutboxMessage.objects.filter(pk__in=unsent, status=OutboxMessage.Status.INFLIGHT).update(
-            status=OutboxMessage.Status.PENDING, lease_expires_at=None
-        )
-    return len(sent)
+def give_back(row_ids: list[int]) -> None:
+    """Rows claimed but not handed to the workers (Redis down) are pending again at once, not after the lease."""
+    OutboxMessage.objects.filter(pk__in=row_ids, status=OutboxMessage.Status.INFLIGHT).update(
+        status=OutboxMessage.Status.PENDING, lease_expires_at=None
+    )
 
 
 # A nudge coalesces the dispatch requests of many commits: while one is queued, further commits of the tenant
@@ -99,21 +80,14 @@ def _nudge_key(schema: str) -> str:
     return key("outbox", "nudge", schema)
 
 
-def request_dispatch(schema: str) -> None:
-    """After a commit: ask the worker pool to dispatch this tenant (one Redis call, usually no database work).
-
-    Claiming rows is a transaction of its own; doing it in the worker keeps it off the web request that
-    committed the booking.
-    """
-    from allot.outbox.tasks import dispatch_requested
-
-    if get_redis().set(_nudge_key(schema), b"1", nx=True, px=NUDGE_TTL_MS):
-        dispatch_requested.send_with_options(tenant_schema=schema)
+def nudge(schema: str) -> bool:
+    """Flag that this tenant has rows to dispatch; False if a flagged request is still queued (coalesced)."""
+    return bool(get_redis().set(_nudge_key(schema), b"1", nx=True, px=NUDGE_TTL_MS))
 
 
-def dispatch_requested_run(schema: str) -> int:
+def nudge_clear(schema: str) -> None:
+    """The worker takes the request: a commit from now on asks again."""
     get_redis().delete(_nudge_key(schema))
-    return dispatch_tenant(schema)
 
 
 def tenants_with_due_messages(now: dt.datetime | None = None) -> list[str]:
@@ -121,8 +95,3 @@ def tenants_with_due_messages(now: dt.datetime | None = None) -> list[str]:
         OutboxMessage.objects.filter(_due(now or timezone.now()))
         .values_list("tenant_schema", flat=True).distinct().order_by("tenant_schema")
     )
-
-
-def relay_pass() -> int:
-    """Dispatch every tenant that has due or abandoned rows (the periodic safety net)."""
-    return sum(dispatch_tenant(schema) for schema in tenants_with_due_messages())

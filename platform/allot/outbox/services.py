@@ -43,7 +43,7 @@ def outbox_write(
 
 def outbox_dispatch_after_commit(schema: str) -> None:
     """Once the current transaction commits, have the worker pool hand this tenant's due rows out."""
-    from allot.outbox.relay import request_dispatch
+    from allot.outbox.tasks import request_dispatch  # the actors bind to the broker when first imported
 
     # robust: a failure to reach Redis must never turn a committed booking into an error page; the periodic
     # relay pass picks the rows up.

@@ -1,17 +1,62 @@
-"""Workers' side of the outbox: deliver batches of rows, run the periodic relay pass."""
+"""Workers' side of the outbox: hand rows to the worker pool, deliver batches of rows, the periodic relay pass.
+
+The actors live here with the functions that send them; allot.outbox.relay decides which rows go next and
+allot.outbox.delivery delivers one row, and neither imports this module.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.db import connection
+from django.utils import timezone
 
 from allot.jobs.runs import recorded_run
-from allot.outbox import delivery
-from allot.outbox.relay import dispatch_requested_run, dispatch_tenant, relay_pass
+from allot.outbox import delivery, relay
+from allot.outbox.models import OutboxMessage
 from allot.workers.broker import actor
 
 logger = logging.getLogger(__name__)
+
+
+def dispatch_tenant(schema: str) -> int:
+    """Hand this tenant's due rows to the worker pool, up to its in-flight limit. Returns rows handed out."""
+    actors = {OutboxMessage.Queue.TRANSACTIONAL: deliver_batch, OutboxMessage.Queue.BULK: deliver_bulk_batch}
+    rows = relay.claim(schema, timezone.now())
+    by_queue: dict[str, list[int]] = {}
+    for row_id, queue in rows:
+        by_queue.setdefault(queue, []).append(row_id)
+    sent: list[int] = []
+    try:
+        for queue, ids in by_queue.items():
+            for start in range(0, len(ids), relay.BATCH_SIZE):
+                batch = ids[start:start + relay.BATCH_SIZE]
+                actors[queue].send_with_options(args=(batch,), tenant_schema=schema)
+                sent += batch
+    except Exception:  # Redis down, most likely: give the rest back at once instead of waiting out the lease
+        logger.exception("could not hand outbox rows of %s to the workers; they stay pending", schema)
+        relay.give_back([row_id for row_id, _queue in rows if row_id not in set(sent)])
+    return len(sent)
+
+
+def request_dispatch(schema: str) -> None:
+    """After a commit: ask the worker pool to dispatch this tenant (one Redis call, usually no database work).
+
+    Claiming rows is a transaction of its own; doing it in the worker keeps it off the web request that
+    committed the booking.
+    """
+    if relay.nudge(schema):
+        dispatch_requested.send_with_options(tenant_schema=schema)
+
+
+def dispatch_requested_run(schema: str) -> int:
+    relay.nudge_clear(schema)
+    return dispatch_tenant(schema)
+
+
+def relay_pass() -> int:
+    """Dispatch every tenant that has due or abandoned rows (the periodic safety net)."""
+    return sum(dispatch_tenant(schema) for schema in relay.tenants_with_due_messages())
 
 
 def _deliver_all(message_ids: list[int]) -> None:

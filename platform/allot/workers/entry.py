@@ -1,4 +1,10 @@
-"""The module `dramatiq` loads in every worker process: set up Django, then import every app's actors."""
+"""The module `dramatiq` loads in every worker process: set up Django, then import every actor.
+
+What the actors call is wired when Django starts, by each app's AppConfig.ready: outbox renderers, per-tenant
+jobs (allot.jobs.registry), domain event handlers. The actors are the platform's own, imported here by name,
+and those of any installed app, which by convention live in its `tasks` module (an app without actors has
+none).
+"""
 
 import importlib
 import os
@@ -20,7 +26,10 @@ from allot.workers.broker import install_broker  # noqa: E402
 
 broker = install_broker()
 
-importlib.import_module("allot.workers.diagnostics")
+import allot.jobs.tasks  # noqa: E402,F401  (fan-out, per-tenant jobs, pruning)
+import allot.outbox.tasks  # noqa: E402,F401  (relay and delivery)
+import allot.workers.diagnostics  # noqa: E402,F401  (ping-workers)
+
 for app_config in apps.get_app_configs():
     module_name = f"{app_config.name}.tasks"
     try:

@@ -9,9 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking_core import waitlist_notifications
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import WaitlistError
+from booking_core.messages import waitlist_notifications
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.availability import free_slots
 from booking_core.services.answers import answers_validate
@@ -19,7 +19,7 @@ from booking_core.services.audit import audit_record
 from booking_core.services.bookings import ClientDetails
 from booking_core.services.capacity import session_lock, staff_lock
 from booking_core.services.clients import client_for_booking
-from booking_core.services.offers import offer_close_for_leaving_entry
+from booking_core.waitlist.services.offers import offer_close_for_leaving_entry
 
 MAX_RANGE_DAYS = 62
 PRIORITY_MIN, PRIORITY_MAX = -1000, 1000

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 
 from booking_core.errors import WaitlistNotFoundError
 from booking_core.models import Offer, Service, Session, WaitlistEntry
-from booking_core.selectors.waitlist_ranking import Candidate, RankedCandidate, rank
+from booking_core.waitlist.selectors.ranking import Candidate, RankedCandidate, rank
 
 
 def _zone():

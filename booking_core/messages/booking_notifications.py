@@ -1,7 +1,7 @@
 """What clients are told about their bookings, written to the outbox inside the booking's transaction.
 
 Nothing is sent from here: rows commit (or roll back) with the booking, and the worker pool delivers them
-(see booking_core.emails for how each one is rendered).
+(see booking_core.messages.booking_emails for how each one is rendered).
 """
 
 from __future__ import annotations

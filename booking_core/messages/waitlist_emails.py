@@ -11,10 +11,10 @@ from django.db import connection
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
-from booking_core import waitlist_notifications as events
-from booking_core.email_rendering import tenant_email
+from booking_core.messages import waitlist_notifications as events
+from booking_core.messages.rendering import tenant_email
 from booking_core.models import Offer, WaitlistEntry
-from booking_core.selectors.waitlist import entry_position
+from booking_core.waitlist.selectors.entries import entry_position
 from tenants.links import tenant_url
 
 TEMPLATES = {

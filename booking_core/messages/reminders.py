@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
 from allot.outbox.services import outbox_revive
-from booking_core import notifications
+from booking_core.messages import booking_notifications as notifications
 from booking_core.models import Booking
 
 # How far back a missed moment still counts (the scheduler was down for a while).

@@ -10,8 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from booking_core.actors import Actor
-from booking_core.api import waitlist_serializers as s
+from booking_core.acting import Actor
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
@@ -21,7 +20,9 @@ from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundErr
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients
-from booking_core.selectors.waitlist import (
+from booking_core.services.bookings import ClientDetails
+from booking_core.waitlist.api import serializers as s
+from booking_core.waitlist.selectors.entries import (
     candidates_for_date,
     candidates_for_session,
     offer_get_by_token,
@@ -31,10 +32,9 @@ from booking_core.selectors.waitlist import (
     waitlist_entry_get_by_token,
     waitlist_entry_get_for_operator,
 )
-from booking_core.selectors.waitlist_figures import waitlist_figures
-from booking_core.services import offers as offer_services
-from booking_core.services import waitlist as waitlist_services
-from booking_core.services.bookings import ClientDetails
+from booking_core.waitlist.selectors.figures import waitlist_figures
+from booking_core.waitlist.services import entries as waitlist_services
+from booking_core.waitlist.services import offers as offer_services
 
 
 def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str,

@@ -15,12 +15,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from booking_core.models.bookings import Booking
-from booking_core.models.catalogue import Service
-from booking_core.models.clients import Client
-from booking_core.models.sessions import Session
-from booking_core.models.staff import StaffMember
 from tenants.models import LANGUAGE_CHOICES
+
+# The booking models by label, not by import: booking_core.models imports this module (so Django finds these
+# models under the app label `booking_core`), and importing it back would make the two depend on each other.
 
 
 def new_waitlist_token() -> str:
@@ -52,17 +50,18 @@ class WaitlistEntry(models.Model):
     # Entries still in the running for a place.
     LIVE_STATUSES = (Status.WAITING, Status.OFFER_PREPARED, Status.OFFERED)
 
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="waitlist_entries")
+    service = models.ForeignKey("booking_core.Service", on_delete=models.PROTECT, related_name="waitlist_entries")
     target_kind = models.CharField(max_length=20, choices=Target.choices)
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True,
+    session = models.ForeignKey("booking_core.Session", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="waitlist_entries")
     date_from = models.DateField(null=True, blank=True)
     date_to = models.DateField(null=True, blank=True)
-    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    staff = models.ForeignKey("booking_core.StaffMember", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
     # One string per target ("session:12", "range:3:2026-12-01:2026-12-31", "date:4:2026-12-03:any"), so that
     # "one live entry per client and target" is a plain unique index.
     target_key = models.CharField(max_length=100, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="waitlist_entries")
+    client = models.ForeignKey("booking_core.Client", on_delete=models.PROTECT, related_name="waitlist_entries")
     language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
     seats_wanted = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     # The booking form's answers, validated on joining, so an accepted offer books without asking again.
@@ -140,9 +139,11 @@ class Offer(models.Model):
     OPEN_STATUSES = (Status.PREPARED, Status.SENT)
 
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="offers")
-    session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="offers")
-    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="offers")
+    service = models.ForeignKey("booking_core.Service", on_delete=models.PROTECT, related_name="offers")
+    session = models.ForeignKey("booking_core.Session", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="offers")
+    staff = models.ForeignKey("booking_core.StaffMember", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="offers")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     # Appointments: the staff member's time the offer holds, buffers included (as a booking would).
@@ -158,7 +159,7 @@ class Offer(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, null=True, blank=True,
+    booking = models.OneToOneField("booking_core.Booking", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="waitlist_offer")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,4 +1,5 @@
-"""Who is doing something: recorded in audit entries and used for permission rules in services."""
+"""Who is acting (a client, an operator, an API key, the system): recorded in audit entries and used for
+permission rules in services. Not to be confused with dramatiq actors (the worker functions in `tasks`)."""
 
 from __future__ import annotations
 

@@ -17,25 +17,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot.errors import ApplicationError
-from booking_core import notifications, waitlist_notifications
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
+from booking_core.messages import booking_notifications as notifications
+from booking_core.messages import waitlist_notifications
 from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import convert_held_to_booked, session_lock, staff_lock
-from booking_core.services.offer_places import (
+from booking_core.waitlist.services.offer_places import (
     SYSTEM,
-    close,
-    create,
-    entry_status_after,
-    lock_place,
-    locked_offer,
-    pass_on,
-    set_entry,
+    offer_close,
+    offer_create,
+    offer_lock,
+    offer_place_lock,
+    offer_place_pass_on,
+    offer_send,
+    waitlist_entry_set_status,
+    waitlist_entry_status_after,
 )
-from booking_core.services.offer_places import send as send_offer
-from booking_core.services.offer_preparation import offers_prepare_for_session, offers_prepare_for_slot
+from booking_core.waitlist.services.offer_preparation import offers_prepare_for_session, offers_prepare_for_slot
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +48,15 @@ def offer_release(*, offer: Offer, actor: Actor, now: dt.datetime | None = None)
     """Send a prepared offer to its candidate (auto-send off: the operator's go-ahead)."""
     now = now or timezone.now()
     with transaction.atomic():
-        lock_place(offer)
-        offer = locked_offer(offer.pk)
+        offer_place_lock(offer)
+        offer = offer_lock(offer.pk)
         if offer.status == Offer.Status.SENT:
             return offer
         if offer.status != Offer.Status.PREPARED:
             raise OfferClosedError(_("Only prepared offers can be released."))
         if offer.starts_at <= now:
             raise WaitlistError(_("This place has already started; withdraw the offer instead."))
-        send_offer(offer, now, actor)
+        offer_send(offer, now, actor)
     return offer
 
 
@@ -78,12 +79,12 @@ def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) ->
     waiting with their position, and is a candidate again for the next place that frees up."""
     now = now or timezone.now()
     with transaction.atomic():
-        lock_place(offer)
-        offer = locked_offer(offer.pk)
+        offer_place_lock(offer)
+        offer = offer_lock(offer.pk)
         if offer.status != Offer.Status.PREPARED:
             raise OfferClosedError(_("Only prepared offers can be skipped; withdraw a sent one instead."))
-        close(offer, Offer.Status.SKIPPED, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
-              action="offer.skipped")
+        offer_close(offer, Offer.Status.SKIPPED, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
+                    action="offer.skipped")
         if offer.session_id:
             offers_prepare_for_session(session_id=offer.session_id, freed_at=offer.freed_at,
                                        exclude_entry_ids=[offer.entry_id], now=now)
@@ -98,15 +99,15 @@ def offer_withdraw(*, offer: Offer, actor: Actor, now: dt.datetime | None = None
     if the offer had reached them)."""
     now = now or timezone.now()
     with transaction.atomic():
-        lock_place(offer)
-        offer = locked_offer(offer.pk)
+        offer_place_lock(offer)
+        offer = offer_lock(offer.pk)
         if offer.status == Offer.Status.WITHDRAWN:
             return offer
         if not offer.is_open:
             raise OfferClosedError(_("This offer is already closed."))
         was_sent = offer.status == Offer.Status.SENT
-        close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
-              action="offer.withdrawn")
+        offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
+                    action="offer.withdrawn")
         if was_sent:
             waitlist_notifications.notify_offer_withdrawn(offer, offer.entry)
     return offer
@@ -145,7 +146,7 @@ def offer_create_by_operator(*, entry: WaitlistEntry, actor: Actor, session: Ses
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
         if entry.status != WaitlistEntry.Status.WAITING:
             raise WaitlistError(_("Only waiting candidates can get an offer (this one has an open offer or left)."))
-        offer = create(
+        offer = offer_create(
             entry, service=service, session=session if service.is_group else None,
             staff_id=None if service.is_group else staff_id,
             starts_at=session.starts_at if service.is_group else starts_at,
@@ -153,7 +154,7 @@ def offer_create_by_operator(*, entry: WaitlistEntry, actor: Actor, session: Ses
             freed_at=now, now=now, actor=actor, by_operator=True,
         )
         if send:
-            send_offer(offer, now, actor)
+            offer_send(offer, now, actor)
     return offer
 
 
@@ -189,18 +190,19 @@ def _closed_message(offer: Offer) -> str:
 
 
 def _expire(offer: Offer, now: dt.datetime) -> None:
-    close(offer, Offer.Status.EXPIRED, now, entry_status=entry_status_after(offer, Offer.Status.EXPIRED),
-          actor=SYSTEM, action="offer.expired")
+    offer_close(offer, Offer.Status.EXPIRED, now,
+                entry_status=waitlist_entry_status_after(offer, Offer.Status.EXPIRED), actor=SYSTEM,
+                action="offer.expired")
     waitlist_notifications.notify_offer_expired(offer, offer.entry)
-    pass_on(offer, reason="offer.expired")
+    offer_place_pass_on(offer, reason="offer.expired")
 
 
 def _answer(offer: Offer, now: dt.datetime, answer) -> tuple[object, bool]:
     """Lock, re-check and apply the client's answer; an answer after the deadline expires the offer instead
     (committed, then refused: the place has gone to the next candidate)."""
     with transaction.atomic():
-        session = lock_place(offer)
-        offer = locked_offer(offer.pk)
+        session = offer_place_lock(offer)
+        offer = offer_lock(offer.pk)
         if offer.status != Offer.Status.SENT:
             return offer, False
         if offer.expires_at <= now:
@@ -218,7 +220,7 @@ def offer_accept(*, offer: Offer, now: dt.datetime | None = None) -> Booking:
         before = offer.snapshot()
         offer.status, offer.responded_at, offer.booking = Offer.Status.ACCEPTED, now, booking
         offer.save(update_fields=["status", "responded_at", "booking", "updated_at"])
-        set_entry(offer.entry, WaitlistEntry.Status.ACCEPTED, now, last_activity_at=now)
+        waitlist_entry_set_status(offer.entry, WaitlistEntry.Status.ACCEPTED, now, last_activity_at=now)
         audit_record(actor=Actor.client(offer.entry.client.email), action="offer.accepted", obj=offer,
                      before=before, after=offer.snapshot())
         return booking
@@ -239,10 +241,11 @@ def offer_decline(*, offer: Offer, now: dt.datetime | None = None) -> Offer:
     now = now or timezone.now()
 
     def decline(offer: Offer, session: Session | None) -> Offer:
-        close(offer, Offer.Status.DECLINED, now, entry_status=entry_status_after(offer, Offer.Status.DECLINED),
-              actor=Actor.client(offer.entry.client.email), action="offer.declined")
+        offer_close(offer, Offer.Status.DECLINED, now,
+                    entry_status=waitlist_entry_status_after(offer, Offer.Status.DECLINED),
+                    actor=Actor.client(offer.entry.client.email), action="offer.declined")
         WaitlistEntry.objects.filter(pk=offer.entry_id).update(last_activity_at=now)
-        pass_on(offer, reason="offer.declined")
+        offer_place_pass_on(offer, reason="offer.declined")
         return offer
 
     result, expired = _answer(offer, now, decline)
@@ -258,9 +261,9 @@ def offer_close_for_leaving_entry(*, offer: Offer, actor: Actor, now: dt.datetim
 
     Call inside a transaction that has locked the place and the offer.
     """
-    close(offer, Offer.Status.DECLINED if offer.status == Offer.Status.SENT else Offer.Status.WITHDRAWN, now,
-          entry_status=WaitlistEntry.Status.REMOVED, actor=actor, action="offer.closed_entry_left")
-    pass_on(offer, reason="waitlist.left")
+    offer_close(offer, Offer.Status.DECLINED if offer.status == Offer.Status.SENT else Offer.Status.WITHDRAWN, now,
+                entry_status=WaitlistEntry.Status.REMOVED, actor=actor, action="offer.closed_entry_left")
+    offer_place_pass_on(offer, reason="waitlist.left")
 
 
 def _each_in_its_own_transaction(offer_ids, change) -> tuple[int, int]:
@@ -270,8 +273,8 @@ def _each_in_its_own_transaction(offer_ids, change) -> tuple[int, int]:
         try:
             with transaction.atomic():
                 offer = Offer.objects.get(pk=offer_id)
-                lock_place(offer)
-                handled += change(locked_offer(offer_id))
+                offer_place_lock(offer)
+                handled += change(offer_lock(offer_id))
         except Exception:
             failed += 1
             logger.exception("waitlist offer %s could not be expired", offer_id)
@@ -295,7 +298,7 @@ def offers_expire_due(now: dt.datetime | None = None) -> int:
         # Not the candidate's doing: an entry for a date range or a day keeps waiting for another date.
         status = (WaitlistEntry.Status.EXPIRED if offer.entry.target_kind == WaitlistEntry.Target.SESSION
                   else WaitlistEntry.Status.WAITING)
-        close(offer, Offer.Status.WITHDRAWN, now, entry_status=status, actor=SYSTEM, action="offer.withdrawn")
+        offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=status, actor=SYSTEM, action="offer.withdrawn")
         return 1
 
     due = Offer.objects.filter(status=Offer.Status.SENT, expires_at__lte=now).order_by("expires_at", "pk")

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
-from booking_core import notifications
-from booking_core.calendar import booking_ics
-from booking_core.email_rendering import tenant_email
+from booking_core.messages import booking_notifications as notifications
+from booking_core.messages.ics import booking_ics
+from booking_core.messages.rendering import tenant_email
 from booking_core.models import Booking
 from tenants.links import tenant_url
 

@@ -65,7 +65,7 @@ class EntrySerializer(serializers.Serializer):
     open_offer = serializers.SerializerMethodField()
 
     def get_position(self, entry: WaitlistEntry) -> int | None:
-        from booking_core.selectors.waitlist import entry_position
+        from booking_core.waitlist.selectors.entries import entry_position
 
         return entry_position(entry)
 
@@ -74,7 +74,7 @@ class EntrySerializer(serializers.Serializer):
 
     @extend_schema_field(OfferSummarySerializer(allow_null=True))
     def get_open_offer(self, entry: WaitlistEntry) -> dict | None:
-        from booking_core.selectors.waitlist import open_offer_of
+        from booking_core.waitlist.selectors.entries import open_offer_of
 
         offer = open_offer_of(entry)
         if offer is None or offer.status != Offer.Status.SENT:

@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from booking_core import events, waitlist_notifications
-from booking_core.actors import Actor
+from booking_core import events
+from booking_core.acting import Actor
 from booking_core.errors import SlotTakenError
+from booking_core.messages import waitlist_notifications
 from booking_core.models import GRID_MINUTES, Offer, Service, Session, SlotClaim, WaitlistEntry
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import add_seats_held, session_lock, staff_lock
@@ -26,7 +27,7 @@ from booking_core.services.capacity import add_seats_held, session_lock, staff_l
 SYSTEM = Actor.system("waitlist")
 
 
-def lock_place(offer: Offer) -> Session | None:
+def offer_place_lock(offer: Offer) -> Session | None:
     """Lock what the offer holds (before the offer itself), as bookings do."""
     if offer.session_id:
         return session_lock(offer.session_id)
@@ -34,7 +35,7 @@ def lock_place(offer: Offer) -> Session | None:
     return None
 
 
-def locked_offer(offer_id: int) -> Offer:
+def offer_lock(offer_id: int) -> Offer:
     return (
         Offer.objects.select_for_update(of=("self",))
         .select_related("entry", "entry__client", "service", "session", "staff")
@@ -50,7 +51,7 @@ def _cells(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     return cells
 
 
-def _hold(offer: Offer, session: Session | None) -> None:
+def _place_hold(offer: Offer, session: Session | None) -> None:
     if session is not None:
         add_seats_held(session.pk, offer.seats)
         return
@@ -64,14 +65,14 @@ def _hold(offer: Offer, session: Session | None) -> None:
         raise SlotTakenError(_("This time has just been taken.")) from error
 
 
-def _release_hold(offer: Offer) -> None:
+def _place_release(offer: Offer) -> None:
     if offer.session_id:
         add_seats_held(offer.session_id, -offer.seats)
     else:
         SlotClaim.objects.filter(offer=offer).delete()
 
 
-def pass_on(offer: Offer, *, reason: str) -> None:
+def offer_place_pass_on(offer: Offer, *, reason: str) -> None:
     """The place goes to the next candidate: announce it as freed (the handlers prepare the next offer). The
     time it first became free travels with it, for the "freed seat to new booking" figure."""
     if offer.session_id:
@@ -83,7 +84,7 @@ def pass_on(offer: Offer, *, reason: str) -> None:
                                         freed_at=offer.freed_at))
 
 
-def set_entry(entry: WaitlistEntry, status: str, now: dt.datetime, **extra) -> None:
+def waitlist_entry_set_status(entry: WaitlistEntry, status: str, now: dt.datetime, **extra) -> None:
     fields = {"status": status, "updated_at": now, **extra}
     if status not in WaitlistEntry.LIVE_STATUSES:
         fields["closed_at"] = now
@@ -93,7 +94,7 @@ def set_entry(entry: WaitlistEntry, status: str, now: dt.datetime, **extra) -> N
             setattr(entry, name, value)
 
 
-def entry_status_after(offer: Offer, outcome: str) -> str:
+def waitlist_entry_status_after(offer: Offer, outcome: str) -> str:
     """Where the candidate stands once an offer ends without a booking.
 
     An entry for one session is over when its client declines or lets the offer lapse. An entry for any
@@ -107,15 +108,15 @@ def entry_status_after(offer: Offer, outcome: str) -> str:
     return WaitlistEntry.Status.WAITING
 
 
-def close(offer: Offer, status: str, now: dt.datetime, *, entry_status: str, actor: Actor, action: str) -> None:
+def offer_close(offer: Offer, status: str, now: dt.datetime, *, entry_status: str, actor: Actor, action: str) -> None:
     """End an open offer: give its place back and move its entry on (the caller locked place and offer)."""
     before = offer.snapshot()
     offer.status = status
     if status in (Offer.Status.DECLINED, Offer.Status.ACCEPTED):
         offer.responded_at = now
     offer.save(update_fields=["status", "responded_at", "updated_at"])
-    _release_hold(offer)
-    set_entry(offer.entry, entry_status, now)
+    _place_release(offer)
+    waitlist_entry_set_status(offer.entry, entry_status, now)
     audit_record(actor=actor, action=action, obj=offer, before=before, after=offer.snapshot())
 
 
@@ -124,7 +125,7 @@ def _expiry(service: Service, starts_at: dt.datetime, now: dt.datetime) -> dt.da
     return min(now + dt.timedelta(hours=service.offer_validity_hours), starts_at)
 
 
-def send(offer: Offer, now: dt.datetime, actor: Actor) -> None:
+def offer_send(offer: Offer, now: dt.datetime, actor: Actor) -> None:
     """A prepared offer goes to its candidate: the validity window starts now, the email is an outbox row."""
     before = offer.snapshot()
     offer.status = Offer.Status.SENT
@@ -132,14 +133,14 @@ def send(offer: Offer, now: dt.datetime, actor: Actor) -> None:
     offer.expires_at = _expiry(offer.service, offer.starts_at, now)
     offer.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
     entry = offer.entry
-    set_entry(entry, WaitlistEntry.Status.OFFERED, now, offers_sent=F("offers_sent") + 1)
+    waitlist_entry_set_status(entry, WaitlistEntry.Status.OFFERED, now, offers_sent=F("offers_sent") + 1)
     waitlist_notifications.notify_offer_sent(offer, entry)
     audit_record(actor=actor, action="offer.sent", obj=offer, before=before, after=offer.snapshot())
 
 
-def create(entry: WaitlistEntry, *, service: Service, session: Session | None, staff_id: int | None,
-           starts_at: dt.datetime, ends_at: dt.datetime, freed_at: dt.datetime, now: dt.datetime, actor: Actor,
-           by_operator: bool = False) -> Offer:
+def offer_create(entry: WaitlistEntry, *, service: Service, session: Session | None, staff_id: int | None,
+                 starts_at: dt.datetime, ends_at: dt.datetime, freed_at: dt.datetime, now: dt.datetime, actor: Actor,
+                 by_operator: bool = False) -> Offer:
     """A prepared offer that holds its place at once (the caller locked the place and the entry)."""
     offer = Offer(entry=entry, service=service, session=session, staff_id=staff_id, starts_at=starts_at,
                   ends_at=ends_at, seats=entry.seats_wanted, freed_at=freed_at, prepared_at=now,
@@ -149,7 +150,7 @@ def create(entry: WaitlistEntry, *, service: Service, session: Session | None, s
         offer.blocked_until = ends_at + dt.timedelta(minutes=service.buffer_after_minutes)
     offer.save()
     offer.entry, offer.service = entry, service
-    _hold(offer, session)
-    set_entry(entry, WaitlistEntry.Status.OFFER_PREPARED, now)
+    _place_hold(offer, session)
+    waitlist_entry_set_status(entry, WaitlistEntry.Status.OFFER_PREPARED, now)
     audit_record(actor=actor, action="offer.prepared", obj=offer, after=offer.snapshot())
     return offer

@@ -1,6 +1,6 @@
 """What waitlisted clients are told, written to the outbox inside the transaction of the change.
 
-Rendered by booking_core.waitlist_emails in the worker, in the language the client joined in.
+Rendered by booking_core.messages.waitlist_emails in the worker, in the language the client joined in.
 """
 
 from __future__ import annotations

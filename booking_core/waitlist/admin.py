@@ -15,12 +15,12 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from allot.errors import ApplicationError
-from booking_core.actors import Actor
+from booking_core.acting import Actor
 from booking_core.models import Offer, Session, WaitlistEntry
-from booking_core.selectors.waitlist import candidates_for_session
-from booking_core.selectors.waitlist_figures import waitlist_figures
-from booking_core.services import offers as offer_services
-from booking_core.services import waitlist as waitlist_services
+from booking_core.waitlist.selectors.entries import candidates_for_session
+from booking_core.waitlist.selectors.figures import waitlist_figures
+from booking_core.waitlist.services import entries as waitlist_services
+from booking_core.waitlist.services import offers as offer_services
 from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
 
 

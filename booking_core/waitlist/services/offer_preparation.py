@@ -1,9 +1,10 @@
 """Preparing waitlist offers when places free up, in the transaction that freed them.
 
 Whatever frees seats (a cancellation, a capacity raise, an offer declined, expired or passed over, a booking
-moved) publishes an event; the handlers here offer the session's free seats, or the freed appointment slot,
-to the best-ranked candidates and hold them at once. Offers are then sent, or kept for an operator to release,
-per service with the tenant's default. Nothing leaves in that transaction: the offer email is an outbox row.
+moved) publishes an event; the handlers here (listed in booking_core.event_handlers) offer the session's free
+seats, or the freed appointment slot, to the best-ranked candidates and hold them at once. Offers are then
+sent, or kept for an operator to release, per service with the tenant's default. Nothing leaves in that
+transaction: the offer email is an outbox row.
 """
 
 from __future__ import annotations
@@ -14,14 +15,26 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
-from booking_core import events, waitlist_notifications
+from booking_core import events
+from booking_core.messages import waitlist_notifications
 from booking_core.models import Offer, Service, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
-from booking_core.selectors.waitlist import as_candidate, entries_competing_for_session, entries_competing_for_slot
-from booking_core.selectors.waitlist_ranking import chosen
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import session_lock, staff_lock
-from booking_core.services.offer_places import SYSTEM, close, create, locked_offer, send, set_entry
+from booking_core.waitlist.selectors.entries import (
+    as_candidate,
+    entries_competing_for_session,
+    entries_competing_for_slot,
+)
+from booking_core.waitlist.selectors.ranking import chosen
+from booking_core.waitlist.services.offer_places import (
+    SYSTEM,
+    offer_close,
+    offer_create,
+    offer_lock,
+    offer_send,
+    waitlist_entry_set_status,
+)
 
 
 def _locked_waiting(entries, *, exclude_entry_ids: Iterable[int], busy_client_ids: Iterable[int]) -> list:
@@ -64,13 +77,14 @@ def offers_prepare_for_session(*, session_id: int, freed_at: dt.datetime | None 
                                               exclude_entry_ids=exclude_entry_ids, busy_client_ids=holding))
     by_id = {entry.pk: entry for entry in waiting}
     offers = [
-        create(by_id[candidate.entry_id], service=service, session=session, staff_id=None,
-               starts_at=session.starts_at, ends_at=session.ends_at, freed_at=freed_at or now, now=now, actor=SYSTEM)
+        offer_create(by_id[candidate.entry_id], service=service, session=session, staff_id=None,
+                     starts_at=session.starts_at, ends_at=session.ends_at, freed_at=freed_at or now, now=now,
+                     actor=SYSTEM)
         for candidate in chosen([as_candidate(entry) for entry in waiting], session.seats_free)
     ]
     if offers and service.offers_sent_automatically(connection.tenant):
         for offer in offers:
-            send(offer, now, SYSTEM)
+            offer_send(offer, now, SYSTEM)
     return offers
 
 
@@ -90,39 +104,36 @@ def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.dat
     picked = chosen([as_candidate(entry) for entry in waiting if entry.seats_wanted == 1], 1)
     if not picked:
         return []
-    offer = create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
-                   starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
-                   freed_at=freed_at or now, now=now, actor=SYSTEM)
+    offer = offer_create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
+                         starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
+                         freed_at=freed_at or now, now=now, actor=SYSTEM)
     if service.offers_sent_automatically(connection.tenant):
-        send(offer, now, SYSTEM)
+        offer_send(offer, now, SYSTEM)
     return [offer]
 
 
-@events.subscribe(events.SeatsFreed)
-def _on_seats_freed(event: events.SeatsFreed) -> None:
+def on_seats_freed(event: events.SeatsFreed) -> None:
     offers_prepare_for_session(session_id=event.session_id, freed_at=event.freed_at)
 
 
-@events.subscribe(events.SlotFreed)
-def _on_slot_freed(event: events.SlotFreed) -> None:
+def on_slot_freed(event: events.SlotFreed) -> None:
     offers_prepare_for_slot(service_id=event.service_id, staff_id=event.staff_id, starts_at=event.starts_at,
                             freed_at=event.freed_at)
 
 
-@events.subscribe(events.SessionCancelled)
-def _on_session_cancelled(event: events.SessionCancelled) -> None:
+def on_session_cancelled(event: events.SessionCancelled) -> None:
     """Offers for a cancelled session are withdrawn and the people waiting for it are told it is off."""
     now = timezone.now()
     for offer_id in Offer.objects.filter(session_id=event.session_id, status__in=Offer.OPEN_STATUSES) \
             .order_by("pk").values_list("pk", flat=True):
-        offer = locked_offer(offer_id)
+        offer = offer_lock(offer_id)
         was_sent = offer.status == Offer.Status.SENT
-        close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=SYSTEM,
-              action="offer.withdrawn")
+        offer_close(offer, Offer.Status.WITHDRAWN, now, entry_status=WaitlistEntry.Status.WAITING, actor=SYSTEM,
+                    action="offer.withdrawn")
         if was_sent and offer.entry.target_kind != WaitlistEntry.Target.SESSION:
             waitlist_notifications.notify_offer_withdrawn(offer, offer.entry)
     for entry in WaitlistEntry.objects.filter(session_id=event.session_id, status__in=WaitlistEntry.LIVE_STATUSES) \
             .select_related("client"):
-        set_entry(entry, WaitlistEntry.Status.REMOVED, now)
+        waitlist_entry_set_status(entry, WaitlistEntry.Status.REMOVED, now)
         audit_record(actor=SYSTEM, action="waitlist.removed", obj=entry, after={"reason": event.reason})
         waitlist_notifications.notify_session_cancelled(entry, reason=event.reason)

@@ -1,0 +1,30 @@
+"""Every domain event and what it sets off: the one list to read to follow a change past `events.publish`.
+
+booking_core.events defines the events and publishes them; this table says which handlers run, in which
+order, inside the publisher's transaction. BookingCoreConfig.ready connects it (`events.handlers_connect`),
+and tests/booking_core/test_event_handlers.py checks the exact lists. To react to an event, add the handler
+here, not in an import side effect.
+"""
+
+from __future__ import annotations
+
+from booking_core import events
+from booking_core.waitlist.services import offer_preparation
+from public_site.page_cache import pages_changed
+
+
+def forget_cached_pages(event: events.ProgrammeChanged) -> None:
+    """Programme decisions are bulk writes that send no model signals: the booking site's cached pages go."""
+    pages_changed()
+
+
+HANDLERS: dict[type, tuple[events.Handler, ...]] = {
+    # A seat of a group session came free: offer it to the best-ranked waiting (and hold it for them).
+    events.SeatsFreed: (offer_preparation.on_seats_freed,),
+    # A staff member's time came free: offer the appointment slot to those waiting for that day.
+    events.SlotFreed: (offer_preparation.on_slot_freed,),
+    # A session was called off: its open offers are withdrawn and its waitlist is told.
+    events.SessionCancelled: (offer_preparation.on_session_cancelled,),
+    # What clients see of a programme changed.
+    events.ProgrammeChanged: (forget_cached_pages,),
+}

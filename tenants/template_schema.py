@@ -1,0 +1,27 @@
+"""The migrated template schema new tenants are cloned from (`settings.TENANT_BASE_SCHEMA`).
+
+Schemas only, no models: Tenant.create_schema clones from here, and tenants.provisioning (which keeps the
+template's tenant row and migrates everything) builds on the models, so neither imports the other back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_exists
+
+logger = logging.getLogger(__name__)
+
+
+def template_schema_exists() -> bool:
+    return schema_exists(settings.TENANT_BASE_SCHEMA)
+
+
+def template_schema_clone(schema_name: str) -> None:
+    """A new schema `schema_name` with the template's tables and migration history."""
+    started = time.monotonic()
+    CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema_name, clone_mode="DATA")
+    logger.info("cloned %s from the template in %.0f ms", schema_name, (time.monotonic() - started) * 1000)
