@@ -11,7 +11,9 @@ follows them.
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 from dataclasses import dataclass
 
 from django.utils.html import format_html
@@ -102,6 +104,17 @@ class Brand:
             self.primary, self.on_primary, self.primary_hover, self.on_primary_hover, self.ink, self.tint,
             self.button_radius,
         )
+
+    @functools.cached_property
+    def style_source(self) -> str:
+        """The Content-Security-Policy source that allows exactly `<style>{css}</style>`."""
+        digest = hashlib.sha256(self.css().encode()).digest()
+        return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def style_sources(request) -> set[str]:
+    """The CSP sources of the brand styles rendered into this request's page (see allot.security_headers)."""
+    return request.__dict__.setdefault("_allot_brand_style_sources", set())
 
 
 def brand_for(tenant) -> Brand:

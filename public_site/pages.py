@@ -47,12 +47,15 @@ def public_page(view):
 def secret_link_page(view):
     """Decorate the views behind the secret links in emails (/b/, /o/, /w/, /programmes/signups/,
     /programmes/offers/): they show names, email addresses and answers, so no cache (a shared proxy, the
-    browser's disk, this site's page cache) may keep them."""
+    browser's disk, this site's page cache) may keep them, and their address (the secret) is never sent to
+    another site as a Referer."""
 
     @wraps(view)
     def page(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         patch_cache_control(response, private=True, no_store=True)
+        # Not no-referrer: a form posted from the page would then send `Origin: null`, which fails CSRF.
+        response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     page.is_secret_link_page = True

@@ -7,7 +7,6 @@ Views only translate: parse the query string with a form, call selectors, render
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +31,7 @@ from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilt
 from public_site.languages import is_customer, site_url
 from public_site.page_cache import cached_page
 from public_site.pages import public_page
+from tenants.logos import content_type_for
 
 SESSIONS_PER_PAGE = 20
 # Booking links carry secrets and the booking steps are per visitor: crawlers have nothing to find there.
@@ -209,17 +209,22 @@ def tenant_logo(request):
     """The organisation's uploaded logo, served by the app itself (deployments serve no /media/ of their own).
 
     The address carries the tenant's last change, so the file can be cached for long and a new logo is a new
-    address.
+    address. Only files stored by tenants.services.tenant_logo_set (a re-encoded PNG, JPEG or WebP, named
+    for its format) are served, with that format's type: a file stored otherwise (an SVG, HTML) never is.
     """
     tenant = getattr(request, "tenant", None)
     if not is_customer(tenant) or not tenant.logo:
+        raise Http404("No logo.")
+    content_type = content_type_for(tenant.logo.name)
+    if content_type is None:
         raise Http404("No logo.")
     try:
         handle = tenant.logo.open("rb")
     except (FileNotFoundError, OSError) as error:
         raise Http404("No logo.") from error
-    content_type = mimetypes.guess_type(tenant.logo.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "public, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
+    # Opened on its own, the file is an image and nothing else: no scripts, no requests, no same-origin rights.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -7,8 +7,9 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 
 from allot.errors import ApplicationError
+from tenants.forms import LogoField
 from tenants.models import LANGUAGE_CHOICES, Domain, Membership, Tenant
-from tenants.services import tenant_create, tenant_set_status
+from tenants.services import tenant_create, tenant_logo_remove, tenant_logo_set, tenant_set_status
 
 
 class DomainInline(admin.TabularInline):
@@ -38,6 +39,21 @@ class TenantCreationForm(forms.ModelForm):
         return email
 
 
+class TenantChangeForm(forms.ModelForm):
+    """The model's fields, but the logo goes through tenant_logo_set (checked, re-encoded), not straight to
+    storage as uploaded."""
+
+    logo = LogoField(required=False)
+
+    class Meta:
+        model = Tenant
+        exclude = ["logo"]  # noqa: DJ006 (the one field the model form must not write: see above)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["logo"] = self.instance.logo or None
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["display_name", "slug", "schema_name", "status", "timezone", "default_language", "created_at"]
@@ -49,6 +65,8 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).customers()
+
+    form = TenantChangeForm
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -65,7 +83,14 @@ class TenantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            if "logo" in form.changed_data:
+                logo = form.cleaned_data["logo"]
+                if logo is False:
+                    tenant_logo_remove(tenant=obj)
+                elif logo:
+                    tenant_logo_set(tenant=obj, upload=logo)
+            return None
         try:
             created = tenant_create(
                 slug=form.cleaned_data["slug"],

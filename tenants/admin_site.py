@@ -1,33 +1,73 @@
-"""The Django admin on a tenant's host: open to that tenant's members only."""
+"""The Django admin: platform staff's on the root domain, a tenant's back office on its host.
+
+Neither has a login form of its own. Django's admin login form would skip allauth's second factor and its
+rate limits, so the admin's login page sends the visitor to allauth's sign-in and back.
+"""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.admin import AdminSite
-from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
+from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY, PlatformAccess, platform_staff_access
 from tenants.permissions import current_tenant, membership_role
 
 
-class MemberAuthenticationForm(AdminAuthenticationForm):
-    """Members are not platform staff (is_staff), so the stock admin login would turn them away."""
+class AccountLoginAdminSite(AdminSite):
+    """An admin site whose login is allauth's (with its second factor and rate limits)."""
 
-    def confirm_login_allowed(self, user):
-        if not user.is_active or membership_role(user=user, tenant=current_tenant()) is None:
-            raise forms.ValidationError(
-                _("This account is not a member of this organisation."), code="not_a_member"
-            )
+    def login(self, request, extra_context=None):
+        destination = self._destination(request)
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: destination})}")
+        if self.has_permission(request):
+            return redirect(destination)
+        return self.refuse(request, destination)
+
+    def refuse(self, request, destination: str):
+        """Signed in, but not allowed here."""
+        return render(request, "allot/admin_refused.html", {"reason": self.refusal_reason(request)}, status=403)
+
+    def refusal_reason(self, request) -> str:
+        return _("This account has no access here.")
+
+    def _destination(self, request) -> str:
+        wanted = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if wanted and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return wanted
+        return reverse(f"{self.name}:index")
 
 
-class TenantAdminSite(AdminSite):
+class PlatformAdminSite(AccountLoginAdminSite):
+    """The root domain's admin: platform staff with a second factor (TOTP) only."""
+
+    def has_permission(self, request):
+        return platform_staff_access(request.user) is PlatformAccess.ALLOWED
+
+    def refuse(self, request, destination: str):
+        if platform_staff_access(request.user) is PlatformAccess.NEEDS_MFA:
+            # Back here once the authenticator is set up (the recovery codes page links to it).
+            request.session[AFTER_MFA_SETUP_SESSION_KEY] = destination
+            return redirect("mfa_activate_totp")
+        return super().refuse(request, destination)
+
+
+class TenantAdminSite(AccountLoginAdminSite):
     site_header = _("Back office")
     site_title = _("Back office")
     index_title = _("Manage your organisation")
-    login_form = MemberAuthenticationForm
 
     def has_permission(self, request):
         return membership_role(user=request.user, tenant=current_tenant()) is not None
+
+    def refusal_reason(self, request) -> str:
+        return _("This account is not a member of this organisation.")
 
     def each_context(self, request):
         context = super().each_context(request)

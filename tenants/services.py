@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError
+from tenants.logos import logo_prepare
 from tenants.models import (
     RESERVED_SLUGS,
     Domain,
@@ -100,3 +104,41 @@ def membership_add(*, tenant: Tenant, user, role: str = Membership.Role.STAFF) -
         raise TenantError(_("Unknown role."), fields={"role": [_("Unknown role.")]})
     membership, _created = Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
     return membership
+
+
+def tenant_logo_set(*, tenant: Tenant, upload) -> Tenant:
+    """Replace the organisation's logo with a clean re-encoding of `upload` (tenants.logos: PNG, JPEG or WebP
+    within the size limits, else LogoError for the `logo` field); the old file goes once this commits."""
+    prepared = logo_prepare(upload)
+    storage = Tenant._meta.get_field("logo").storage
+    # A new name every time: the old address may be cached by browsers for a day.
+    name = storage.save(f"logos/{tenant.schema_name}-{secrets.token_hex(8)}.{prepared.extension}",
+                        ContentFile(prepared.content))
+    try:
+        previous = _logo_replace(tenant=tenant, name=name)
+    except BaseException:
+        storage.delete(name)
+        raise
+    if previous:
+        transaction.on_commit(lambda: storage.delete(previous))
+    return tenant
+
+
+def tenant_logo_remove(*, tenant: Tenant) -> Tenant:
+    """Take the organisation's logo away (the site shows its name alone)."""
+    storage = Tenant._meta.get_field("logo").storage
+    previous = _logo_replace(tenant=tenant, name="")
+    if previous:
+        transaction.on_commit(lambda: storage.delete(previous))
+    return tenant
+
+
+def _logo_replace(*, tenant: Tenant, name: str) -> str:
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        previous = locked.logo.name
+        locked.logo.name = name
+        _full_clean(locked)
+        locked.save(update_fields=["logo", "updated_at"])
+    tenant.logo.name, tenant.updated_at = locked.logo.name, locked.updated_at
+    return previous

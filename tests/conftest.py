@@ -187,6 +187,7 @@ _WORLD_TABLES = {
     "tenants_domain": "tenants.Domain",
     "tenants_membership": "tenants.Membership",
     "accounts_user": "accounts.User",
+    "mfa_authenticator": "mfa.Authenticator",
 }
 
 
@@ -320,16 +321,42 @@ def worker_process(committed_db, tmp_path):
 # --- API clients ---------------------------------------------------------------------------------------
 
 
+def signed_in(client: Client, user, schema_name: str) -> Client:
+    """`client` with a session of `user`, bound to `schema_name` as a sign-in on that host binds it
+    (tenants.middleware). Signing in through allauth's pages, second factor and all, is tested in
+    tests/tenants/test_sign_in.py; the other tests start signed in."""
+    from tenants.middleware import SESSION_SCHEMA_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_SCHEMA_KEY] = schema_name
+    session.save()
+    return client
+
+
 @pytest.fixture
-def member_client(client_for):
-    """member_client(tenant, "alpha_owner") -> a client logged in (through the real login form) on that host."""
+def member_client(client_for, user):
+    """member_client(tenant, "alpha_owner") -> a client signed in on that tenant's host as one of its members."""
+    from tenants.permissions import membership_role
 
     def make(tenant, user_name: str) -> Client:
-        client = client_for(tenant)
-        response = client.post("/admin/login/?next=/admin/", {"username": f"{user_name}@example.com",
-                                                              "password": PASSWORD})
-        assert response.status_code == 302, f"{user_name} could not log in on {tenant.slug}"
-        return client
+        member = user(user_name)
+        assert membership_role(user=member, tenant=tenant), f"{user_name} is not a member of {tenant.slug}"
+        return signed_in(client_for(tenant), member, tenant.schema_name)
+
+    return make
+
+
+@pytest.fixture
+def staff_client(client_for, user):
+    """staff_client() -> a client signed in on the root domain as platform staff who have set up an
+    authenticator (TOTP), as the root domain's admin requires."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def make() -> Client:
+        staff = user("platform_staff")
+        TOTP.activate(staff, generate_totp_secret())
+        return signed_in(client_for(None), staff, settings.PUBLIC_SCHEMA_NAME)
 
     return make
 

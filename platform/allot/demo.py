@@ -38,6 +38,10 @@ DEMO_TENANTS = [
     },
 ]
 PLATFORM_STAFF_EMAIL = "staff@allot.test"
+# Platform staff need a second factor for the root domain's admin. The demo staff member's authenticator has
+# this known secret (base32: add it to an authenticator app, or `oathtool --totp -b <secret>`), and recovery
+# codes that `make up` prints. Demo data only.
+DEMO_STAFF_TOTP_SECRET = "ALLOTDEMOSTAFFTOTPSECRETKEY23456"
 
 
 
@@ -53,6 +57,20 @@ def _verified_user(email: str, *, is_staff: bool = False):
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def _second_factor(user) -> tuple[str, list[str]]:
+    """Give the demo staff member an authenticator with the known secret and recovery codes (once); returns the
+    otpauth address of the authenticator and the recovery codes not used yet."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_STAFF_TOTP_SECRET)
+    recovery_codes = RecoveryCodes.activate(user)
+    return get_adapter().build_totp_url(user, DEMO_STAFF_TOTP_SECRET), recovery_codes.get_unused_codes()
 
 
 def _seed_apps(tenant: Tenant) -> None:
@@ -72,7 +90,7 @@ def _seed_apps(tenant: Tenant) -> None:
 
 @transaction.atomic
 def seed_demo(*, port: int = 8000) -> str:
-    _verified_user(PLATFORM_STAFF_EMAIL, is_staff=True)
+    totp_url, recovery_codes = _second_factor(_verified_user(PLATFORM_STAFF_EMAIL, is_staff=True))
     lines = []
     for spec in DEMO_TENANTS:
         owner = _verified_user(spec["owner"])
@@ -101,7 +119,12 @@ def seed_demo(*, port: int = 8000) -> str:
     for tenant, _spec in lines:
         host = f"{tenant.slug}.{root}"
         out.append(f"  {tenant.display_name:<18} http://{host}{suffix}/   (back office: http://{host}{suffix}/admin/)")
-    out += ["", f"Logins (password for all: {DEMO_PASSWORD}):", f"  platform staff     {PLATFORM_STAFF_EMAIL}"]
+    out += [
+        "", f"Logins (password for all: {DEMO_PASSWORD}):",
+        f"  platform staff     {PLATFORM_STAFF_EMAIL}, then a second factor: a code from an authenticator app with",
+        f"                     the secret {DEMO_STAFF_TOTP_SECRET} ({totp_url}),",
+        f"                     or a recovery code (each works once): {' '.join(recovery_codes[:3]) or 'none left'}",
+    ]
     for tenant, spec in lines:
         out.append(f"  {tenant.slug} owner / staff  {spec['owner']} / {spec['staff']}")
     out.append(f"  API docs           http://demo.{root}{suffix}/api/docs/")

@@ -3,6 +3,7 @@ README.md lists each variable with its default."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -47,7 +48,8 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    # django.contrib.admin, whose root-domain site signs in through allauth and requires a second factor
+    "tenants.admin_apps.PlatformAdminConfig",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -63,7 +65,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     # Admin log entries point at content types, which differ per schema, so each tenant keeps its own.
-    "django.contrib.admin",
+    "tenants.admin_apps.PlatformAdminConfig",
     "booking_core",
     "booking_core.programmes",
 ]
@@ -84,6 +86,9 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     # Probes reach pods by IP, which is no tenant's host: answer them before tenant resolution.
     "allot.health.HealthCheckMiddleware",
+    # Before tenant resolution, so that its own pages (unknown host, suspended tenant) carry the headers too.
+    "allot.security_headers.ContentSecurityPolicyMiddleware",
+    "allot.security_headers.PermissionsPolicyMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -152,7 +157,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_NAMESPACE,
         # Keys carry the tenant schema, so one tenant's cached data never answers for another.
-        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        # (allauth's rate limits and used TOTP codes excepted: accounts are shared by every host).
+        "KEY_FUNCTION": "tenants.cache_keys.make_key",
     }
 }
 
@@ -169,6 +175,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every sign-in is allauth's (the admins' login pages redirect to it): its second factor and rate limits
+# cannot be skipped. tenants.accounts: members only on a tenant's host, sign-up closed except inside the
+# organisation sign-up, platform staff need TOTP on the root domain.
+ACCOUNT_ADAPTER = "tenants.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"login": "tenants.accounts.MemberLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -176,7 +187,32 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Allot"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+
+# Abuse limits on signing in, counted in Redis (allauth's rate limits, through the default cache) for every
+# host together. A rate is "<count>/<period>/<per>": period like 30s, m, 5m, h; per ip, key (the account's
+# email address; for the second factor, the account) or user. ALLOT_RATE_LIMITS_ENABLED=0 switches them off
+# (load tests from one address).
+ALLOT_RATE_LIMITS_ENABLED = env_bool("ALLOT_RATE_LIMITS_ENABLED", True)
+ALLOT_LOGIN_RATE_LIMIT = env_str("ALLOT_LOGIN_RATE_LIMIT", "30/m/ip")
+ALLOT_LOGIN_FAILED_RATE_LIMIT = env_str("ALLOT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key")
+for _name, _rates in [("ALLOT_LOGIN_RATE_LIMIT", ALLOT_LOGIN_RATE_LIMIT),
+                      ("ALLOT_LOGIN_FAILED_RATE_LIMIT", ALLOT_LOGIN_FAILED_RATE_LIMIT)]:
+    if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key|user))?", rate.strip()) for rate in _rates.split(",")):
+        raise ImproperlyConfigured(f"{_name}={_rates!r} is not a rate like 30/m/ip or 10/m/ip,5/5m/key.")
+ACCOUNT_RATE_LIMITS = {
+    # every sign-in form sent, per address
+    "login": ALLOT_LOGIN_RATE_LIMIT,
+    # failed passwords (and, keyed by account, wrong second-factor codes): per address and per account
+    "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
+} if ALLOT_RATE_LIMITS_ENABLED else False
+MFA_RATE_LIMITS = {} if ALLOT_RATE_LIMITS_ENABLED else False
+# Behind proxies, the client's address is the N-th from the right in X-Forwarded-For (N = proxies you run),
+# or a header your proxy sets; without either, every visitor behind an ingress would share one address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLOT_TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("ALLOT_CLIENT_IP_HEADER") or None
 
 # Host-only cookies: a session on one tenant's host is never sent to another tenant's host.
 SESSION_COOKIE_DOMAIN = None
@@ -237,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No validator badge: it would load an image from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "tenants.models.LANGUAGE_CHOICES"},
@@ -266,6 +304,50 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Full addresses only within the site; other sites learn at most the host. Pages behind secret links
+# (/b/<token>/ …) send `same-origin`, so not even that (public_site.pages.secret_link_page).
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "strict-origin-when-cross-origin")
+# Browser features no page of Allot uses (allot.security_headers.PermissionsPolicyMiddleware).
+ALLOT_PERMISSIONS_POLICY = env_str(
+    "ALLOT_PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
+
+# Content-Security-Policy (django-csp 4; allot.security_headers adds, per response, the hash of the page's
+# one inline <style>: the tenant's brand colours). Scripts come only from this site's own files: no inline
+# scripts, no eval. Pages can be served from the page cache, so they cannot carry a per-request nonce.
+_public_port = f":{ALLOT_PUBLIC_PORT}" if ALLOT_PUBLIC_PORT else ""
+_csp_directives = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    # The platform's own hosts: a form on the root domain may lead to a tenant's host (sign-up hand-off).
+    "form-action": ["'self'", f"{ALLOT_ROOT_DOMAIN}{_public_port}", f"*.{ALLOT_ROOT_DOMAIN}{_public_port}"],
+}
+if env_str("ALLOT_CSP_REPORT_URI"):
+    _csp_directives["report-uri"] = [env_str("ALLOT_CSP_REPORT_URI")]
+# ALLOT_CSP_REPORT_ONLY=1 sends the policy as Content-Security-Policy-Report-Only (browsers report, block nothing).
+if env_bool("ALLOT_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+# Pages made by other projects' templates that carry inline styles: Django's admin (its change list's <style>,
+# select2's style attributes) and Swagger UI. Their scripts still come only from this site's files.
+ALLOT_CSP_INLINE_STYLE_PATHS = ("/admin/", "/api/docs/")
+
+# Uploaded logos (tenants.logos): PNG, JPEG or WebP by content, re-encoded, at most this many bytes and
+# pixels per side (checked before decoding).
+ALLOT_LOGO_MAX_BYTES = env_int("ALLOT_LOGO_MAX_BYTES", 1024 * 1024)
+ALLOT_LOGO_MAX_SIDE_PIXELS = env_int("ALLOT_LOGO_MAX_SIDE_PIXELS", 2000)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload is a one-way door an operator chooses for their own domain, not a default.
     "security.W021",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from public_site import forms, languages
-from public_site.branding import brand_for
+from public_site.branding import brand_for, style_sources
 from public_site.formatting import format_duration, format_price
 
 register = template.Library()
@@ -35,14 +37,20 @@ def language_links(context):
 
 @register.simple_tag(takes_context=True)
 def brand_css(context):
-    """The `:root` custom properties with the tenant's colours and button shape."""
-    return mark_safe(brand_for(context.get("tenant")).css())  # built with format_html from validated values
+    """The `:root` custom properties with the tenant's colours and button shape (inside a <style> element,
+    which the Content-Security-Policy allows by its hash)."""
+    brand = brand_for(context.get("tenant"))
+    request = context.get("request")
+    if request is not None:
+        style_sources(request).add(brand.style_source)
+    return mark_safe(brand.css())  # built with format_html from validated values
 
 
 def _logo_url(tenant) -> str:
     if not tenant.logo:
         return ""
-    version = int(tenant.updated_at.timestamp()) if tenant.updated_at else 0
+    # Every stored logo has a name of its own (tenants.services.tenant_logo_set): a new logo, a new address.
+    version = hashlib.sha256(tenant.logo.name.encode()).hexdigest()[:12]
     return f"{reverse('tenant-logo')}?v={version}"
 
 

@@ -136,24 +136,43 @@ def _no_pages_from_earlier_tests():
     forget_local_pages()
 
 
+# Every page reports what its Content-Security-Policy blocked (Chromium also logs it, "Refused to …").
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline") +
+                " at " + event.sourceFile + ":" + event.lineNumber + " " + (event.sample || ""));
+});
+"""
+CSP_MESSAGE = re.compile(r"CSP violation|Content Security Policy|Content-Security-Policy")
+
+
 @pytest.fixture
 def browser_page(committed_db, chromium, request):
     """A fresh phone-sized browser context (no cookies) and its page; `browser_page.shot(step)` saves a
-    screenshot. Pass `context_options` through indirect parametrisation or use `new_page` for more."""
+    screenshot. Pass `context_options` through indirect parametrisation or use `new_page` for more.
+
+    Every test fails if a page it opened violated its Content-Security-Policy (the browser's console)."""
     contexts = []
+    violations = []
 
     def new_page(**options):
-        context = chromium.new_context(viewport=MOBILE, **options)
+        context = chromium.new_context(**{"viewport": MOBILE, **options})
         context.set_default_timeout(15_000)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", lambda message: violations.append(f"{message.page.url if message.page else ''}: "
+                                                                f"{message.text}")
+                   if CSP_MESSAGE.search(message.text) else None)
         contexts.append(context)
         page = context.new_page()
         name = request.node.name if len(contexts) == 1 else f"{request.node.name}-{len(contexts)}"
         page.shot = Screenshots(page, name)
         return page
 
+    new_page.csp_violations = violations
     yield new_page
     for context in contexts:
         context.close()
+    assert violations == [], "the Content-Security-Policy blocked something:\n" + "\n".join(violations)
 
 
 def assert_fits_the_screen(page) -> None:

@@ -27,6 +27,7 @@ APP_ENVIRONMENT = {
     "DATABASE_CONN_MAX_AGE", "LOG_LEVEL", "SECURE_SSL_REDIRECT", "WEB_CONCURRENCY",
     "ALLOT_WORKER_PROCESSES", "ALLOT_WORKER_THREADS", "ALLOT_PUBLIC_SCHEME", "ALLOT_OUTBOX_TENANT_INFLIGHT",
     "ALLOT_OUTBOX_BATCH_SIZE", "ALLOT_OUTBOX_LEASE_SECONDS", "ALLOT_OUTBOX_RETRY_BASE_SECONDS",
+    "ALLOT_TRUSTED_PROXY_COUNT",
 }
 # Read by the code but deliberately not part of the deployment's configuration.
 NOT_DEPLOYED_ENVIRONMENT = {
@@ -38,6 +39,10 @@ NOT_DEPLOYED_ENVIRONMENT = {
     "ALLOT_TEST_DATABASE_NAME", "STRIPE_API_BASE",  # the test suite's own database and Stripe stand-in
     # Follow DEBUG by default; an operator can still set them through config.extra.
     "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "DATABASE_CONN_HEALTH_CHECKS",
+    # Security defaults meant for every deployment (README); config.extra can still set them.
+    "ALLOT_RATE_LIMITS_ENABLED", "ALLOT_LOGIN_RATE_LIMIT", "ALLOT_LOGIN_FAILED_RATE_LIMIT", "ALLOT_CLIENT_IP_HEADER",
+    "SECURE_REFERRER_POLICY", "ALLOT_PERMISSIONS_POLICY", "ALLOT_CSP_REPORT_URI", "ALLOT_CSP_REPORT_ONLY",
+    "ALLOT_LOGO_MAX_BYTES", "ALLOT_LOGO_MAX_SIDE_PIXELS",
 }
 SECRET_ENVIRONMENT = {
     "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY",
@@ -461,6 +466,7 @@ def test_default_configuration_is_production_safe():
         "ALLOT_OUTBOX_BATCH_SIZE": "10",
         "ALLOT_OUTBOX_LEASE_SECONDS": "60",
         "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
+        "ALLOT_TRUSTED_PROXY_COUNT": "1",  # the ingress controller
     }
     assert secrets == {
         "DATABASE_URL": "postgresql://allot:database-password@postgres.internal:5432/allot",
@@ -482,6 +488,7 @@ def test_values_map_to_the_environment():
             "csrfTrustedOrigins": "https://partner.example.org", "defaultFromEmail": "Bookings <hello@example.com>",
             "sentryEnvironment": "staging", "redisNamespace": "allot-staging", "databaseConnMaxAge": 0,
             "logLevel": "debug", "secureSslRedirect": False, "stripePublishableKey": "pk_test_123",
+            "trustedProxyCount": 2,
             "extra": {"SECURE_HSTS_SECONDS": 0},
         },
         "secrets": {"emailUrl": "smtp://mailer:pw@smtp.example.com:587?tls=1", "sentryDsn": "https://key@sentry.example.com/1",
@@ -516,6 +523,7 @@ def test_values_map_to_the_environment():
         "ALLOT_OUTBOX_BATCH_SIZE": "10",
         "ALLOT_OUTBOX_LEASE_SECONDS": "60",
         "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
+        "ALLOT_TRUSTED_PROXY_COUNT": "2",
         "SECURE_HSTS_SECONDS": "0",
     }
     assert {key: secrets[key] for key in ["EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]} == {

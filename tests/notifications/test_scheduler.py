@@ -82,7 +82,7 @@ def test_per_tenant_jobs_run_in_that_tenant(tenant_alpha, tenant_beta):
     assert run_tenant_job_now("bookings.reminders", tenant_beta) == 0
 
 
-def test_platform_staff_see_every_run_and_members_only_their_own(member_client, client_for, tenant_alpha,
+def test_platform_staff_see_every_run_and_members_only_their_own(member_client, staff_client, tenant_alpha,
                                                                  in_tenant):
     JobRun.objects.create(job_name="bookings.reminders", tenant_schema="t_alpha",
                           started_at="2026-11-20T10:00:00Z", status="succeeded", items_processed=3)
@@ -91,7 +91,5 @@ def test_platform_staff_see_every_run_and_members_only_their_own(member_client, 
     owner = member_client(tenant_alpha, "alpha_owner")
     page = owner.get("/admin/jobs/jobrun/").content.decode()
     assert "1 job run" in page and "t_beta" not in page
-    staff = client_for(None)
-    staff.post("/admin/login/?next=/admin/", {"username": "platform_staff@example.com",
-                                               "password": "correct-horse-battery"})
+    staff = staff_client()
     assert "2 job runs" in staff.get("/admin/jobs/jobrun/").content.decode()

@@ -90,6 +90,7 @@ DATABASE_CONN_MAX_AGE: {{ .Values.config.databaseConnMaxAge | toString | quote }
 LOG_LEVEL: {{ required "config.logLevel must not be empty" .Values.config.logLevel | toString | upper | quote }}
 SECURE_SSL_REDIRECT: {{ include "allot.flag" .Values.config.secureSslRedirect | quote }}
 STRIPE_PUBLISHABLE_KEY: {{ .Values.config.stripePublishableKey | toString | quote }}
+ALLOT_TRUSTED_PROXY_COUNT: {{ .Values.config.trustedProxyCount | toString | quote }}
 WEB_CONCURRENCY: {{ .Values.web.concurrency | toString | quote }}
 ALLOT_WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}
 ALLOT_WORKER_THREADS: {{ .Values.worker.threads | toString | quote }}
