@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from booking_core.api import public_serializers as s
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
 from booking_core.models import Booking, Session, StaffMember
+from booking_core.public_limits import limit_creation, limit_link_action
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
@@ -40,6 +42,17 @@ class PublicView(APIView):
     @property
     def tenant(self):
         return connection.tenant
+
+
+def posted_client_email(request) -> object:
+    """The client's email address in a creating request's body, as sent (None when there is none or the body
+    does not parse: the request still counts against the per-address limit, and is refused afterwards)."""
+    try:
+        data = request.data
+    except ParseError:
+        return None
+    client = data.get("client") if isinstance(data, dict) else None
+    return client.get("email") if isinstance(client, dict) else None
 
 
 def _date_range(request, tenant) -> tuple[dt.date, dt.date]:
@@ -128,6 +141,7 @@ class BookingCreateView(PublicView):
     @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
                    responses={201: s.PublicBookingSerializer})
     def post(self, request):
+        creation = limit_creation(request, email=posted_client_email(request))
         serializer = s.BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -155,6 +169,7 @@ class BookingCreateView(PublicView):
                 if staff is None:
                     raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
+        creation.created()
         return _booking_response(booking, self.tenant, created=True)
 
 
@@ -168,6 +183,7 @@ class ManageCancelView(PublicView):
     @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
                    request=s.CancelSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = booking_get_by_token(token=token)
         serializer = s.CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -180,6 +196,7 @@ class ManageRescheduleView(PublicView):
     @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
                    request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = booking_get_by_token(token=token)
         serializer = s.RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import ngettext
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from allot.errors import ApplicationError
+from allot.rate_limits import RateLimited
+
+
+def too_many_requests_response(retry_after: int) -> Response:
+    """429 of the abuse limits (allot.rate_limits): when to retry, in the body and in Retry-After."""
+    detail = ngettext("Too many requests. Try again in %(seconds)d second.",
+                      "Too many requests. Try again in %(seconds)d seconds.", retry_after) % {"seconds": retry_after}
+    return Response({"detail": detail, "code": "throttled", "retry_after": retry_after},
+                    status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(retry_after)})
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RateLimited):
+        return too_many_requests_response(exc.retry_after)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -3,6 +3,7 @@ README.md lists each variable with its default."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allot import embedded
 from allot.config import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
+from allot.rate_limits import multiplier_from_environment, rates_from_environment
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parents[1]  # the checkout (or, once installed, wherever the package lives)
@@ -209,6 +211,12 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
 } if ALLOT_RATE_LIMITS_ENABLED else False
 MFA_RATE_LIMITS = {} if ALLOT_RATE_LIMITS_ENABLED else False
+# Abuse limits on the public endpoints that create bookings, waitlist entries or programme sign-ups (and so
+# send mail), and on the actions behind emailed links: counted in Redis per tenant, per client address and per
+# email address (allot.rate_limits, booking_core.public_limits). Each ALLOT_RATE_LIMIT_* is a rate like
+# 20/10m; ALLOT_RATE_LIMIT_MULTIPLIER (>= 1) multiplies every count (load tests from one address).
+ALLOT_PUBLIC_RATE_LIMITS = rates_from_environment(os.environ) if ALLOT_RATE_LIMITS_ENABLED else {}
+ALLOT_RATE_LIMIT_MULTIPLIER = multiplier_from_environment(os.environ)
 # Behind proxies, the client's address is the N-th from the right in X-Forwarded-For (N = proxies you run),
 # or a header your proxy sets; without either, every visitor behind an ingress would share one address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLOT_TRUSTED_PROXY_COUNT", 0)

@@ -14,10 +14,11 @@ from booking_core.acting import Actor
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
-from booking_core.api.public_views import PublicView, client_language
+from booking_core.api.public_views import PublicView, client_language, posted_client_email
 from booking_core.api.query_params import date_param, datetime_param, int_param
 from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
+from booking_core.public_limits import limit_creation, limit_link_action
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients
 from booking_core.services.bookings import ClientDetails
@@ -66,12 +67,14 @@ class WaitlistJoinView(PublicView):
     @extend_schema(summary="Join the waitlist of a full session, a date range or an appointment day",
                    request=s.JoinSerializer, responses={201: s.EntrySerializer})
     def post(self, request):
+        creation = limit_creation(request, email=posted_client_email(request))
         serializer = s.JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         service = service_get_for_clients(service_id=data["service"])
         entry = _join(data, service=service, actor=Actor.client(data["client"]["email"]),
                       source=WaitlistEntry.Source.WEB, language=client_language(data.get("language"), self.tenant))
+        creation.created()
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=entry.token)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -87,6 +90,7 @@ class WaitlistLeaveView(PublicView):
     @extend_schema(summary="Leave the waitlist (an open offer is passed to the next candidate)", request=None,
                    responses=s.EntrySerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         entry = waitlist_entry_get_by_token(token=token)
         waitlist_services.waitlist_entry_remove(entry=entry, actor=Actor.client(entry.client.email))
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
@@ -109,6 +113,7 @@ class OfferAcceptView(PublicView):
     @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
                    request=None, responses=PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = offer_services.offer_accept(offer=_sent_offer(token))
         return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
                                                 context={"tenant": self.tenant}).data)
@@ -118,6 +123,7 @@ class OfferDeclineView(PublicView):
     @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
                    responses=s.OfferSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         offer_services.offer_decline(offer=_sent_offer(token))
         return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 

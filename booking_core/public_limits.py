@@ -1,0 +1,73 @@
+"""Which public requests are limited, and how: what the API views and the booking site's pages call.
+
+- Requests that create something and send a confirmation email (a booking, a waitlist entry, a programme
+  sign-up) count per client address and per email address, every request, valid or not.
+- What such a request creates for an email address that has never confirmed anything is capped per hour:
+  counted when it was created, refused once the cap is reached (the request is still counted above).
+- The actions behind the links in emails (cancel, reschedule, accept, decline, leave, withdraw) count per
+  client address.
+
+Every counter is per tenant (the schema of the request). allot.rate_limits does the counting.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+
+from allot.rate_limits import Counter, RateLimited, client_ip, enforce, hit, identity_of_email, limit, peek
+from booking_core.models import Booking, Client
+
+
+def email_has_confirmed(email: str) -> bool:
+    """Has this address proved it reads its mail here: said "I am coming", came, or took an offer by its link?"""
+    from booking_core.programmes.models import SignUp
+
+    clients = Client.objects.filter(email__iexact=email)
+    bookings = Booking.objects.filter(client=OuterRef("pk")).filter(
+        Q(client_confirmed_at__isnull=False) | Q(status=Booking.Status.ATTENDED) | Q(source=Booking.Source.WAITLIST))
+    signups = SignUp.objects.filter(client=OuterRef("pk"), offer__status="accepted")
+    return clients.filter(Exists(bookings) | Exists(signups)).exists()
+
+
+class CreationLimit:
+    """The limits of one request that creates something for an email address.
+
+    `check(request)` before acting (raises RateLimited); `created()` once it was created.
+    """
+
+    def __init__(self, email: object):
+        self.email = identity_of_email(email)
+        self._unconfirmed: bool | None = None
+
+    def _counts_as_unconfirmed(self) -> bool:
+        if self.email is None or limit("unconfirmed_email") is None:
+            return False
+        if self._unconfirmed is None:
+            self._unconfirmed = not email_has_confirmed(self.email)
+        return self._unconfirmed
+
+    def check(self, request) -> None:
+        counters = [Counter("bookings_per_ip", client_ip(request))]
+        if self.email is not None:
+            counters.append(Counter("bookings_per_email", self.email))
+        enforce(counters)
+        if self._counts_as_unconfirmed():
+            decision = peek(Counter("unconfirmed_email", self.email))
+            if not decision.allowed:
+                raise RateLimited(decision.retry_after)
+
+    def created(self) -> None:
+        if self._counts_as_unconfirmed():
+            hit([Counter("unconfirmed_email", self.email)])
+
+
+def limit_creation(request, *, email: object) -> CreationLimit:
+    """Count a creating request (raises RateLimited when over a limit); call .created() after it succeeded."""
+    creation = CreationLimit(email)
+    creation.check(request)
+    return creation
+
+
+def limit_link_action(request) -> None:
+    """Count an action behind an emailed link (raises RateLimited when over the limit)."""
+    enforce([Counter("manage_per_ip", client_ip(request))])
