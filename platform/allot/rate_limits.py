@@ -27,17 +27,16 @@ from django.db import connection
 
 from allot.redis import get_redis, key
 
-# name -> (environment variable, default rate)
-RATE_SETTINGS = {
+# The limits by name, with their defaults (settings.py reads each from its ALLOT_RATE_LIMIT_* variable).
+DEFAULT_RATES = {
     # every booking, waitlist-join and programme sign-up request (API and booking site), valid or not
-    "bookings_per_ip": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_IP", "20/10m"),
-    "bookings_per_email": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL", "10/h"),
+    "bookings_per_ip": "20/10m",
+    "bookings_per_email": "10/h",
     # bookings, waitlist entries and sign-ups made by an address that has never confirmed anything
-    "unconfirmed_email": ("ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL", "3/h"),
+    "unconfirmed_email": "3/h",
     # the actions behind the links in emails (cancel, reschedule, accept, decline, leave, withdraw)
-    "manage_per_ip": ("ALLOT_RATE_LIMIT_MANAGE_PER_IP", "30/10m"),
+    "manage_per_ip": "30/10m",
 }
-DEFAULT_RATES = {name: default for name, (_variable, default) in RATE_SETTINGS.items()}
 
 _RATE = re.compile(r"(?P<count>\d+)/(?P<amount>\d+)?(?P<unit>[smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -78,11 +77,12 @@ def parse_rate(text: str) -> Rate:
     return Rate(count=count, seconds=seconds)
 
 
-def rates_from_environment(environ) -> dict[str, str]:
-    """The rates named by RATE_SETTINGS, each checked; ImproperlyConfigured names the variable at fault."""
+def checked_rates(configured: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """name -> (environment variable, its value or empty) to name -> rate, defaults filled in, each checked:
+    ImproperlyConfigured names the variable at fault."""
     rates = {}
-    for name, (variable, default) in RATE_SETTINGS.items():
-        text = (environ.get(variable) or "").strip() or default
+    for name, (variable, text) in configured.items():
+        text = (text or "").strip() or DEFAULT_RATES[name]
         try:
             parse_rate(text)
         except ValueError as error:
@@ -91,8 +91,8 @@ def rates_from_environment(environ) -> dict[str, str]:
     return rates
 
 
-def multiplier_from_environment(environ, variable: str = "ALLOT_RATE_LIMIT_MULTIPLIER") -> float:
-    text = (environ.get(variable) or "").strip() or "1"
+def checked_multiplier(variable: str, text: str) -> float:
+    text = (text or "").strip() or "1"
     try:
         value = float(text)
     except ValueError:

@@ -3,7 +3,6 @@ README.md lists each variable with its default."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allot import embedded
 from allot.config import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
-from allot.rate_limits import multiplier_from_environment, rates_from_environment
+from allot.rate_limits import checked_multiplier, checked_rates
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parents[1]  # the checkout (or, once installed, wherever the package lives)
@@ -215,8 +214,14 @@ MFA_RATE_LIMITS = {} if ALLOT_RATE_LIMITS_ENABLED else False
 # send mail), and on the actions behind emailed links: counted in Redis per tenant, per client address and per
 # email address (allot.rate_limits, booking_core.public_limits). Each ALLOT_RATE_LIMIT_* is a rate like
 # 20/10m; ALLOT_RATE_LIMIT_MULTIPLIER (>= 1) multiplies every count (load tests from one address).
-ALLOT_PUBLIC_RATE_LIMITS = rates_from_environment(os.environ) if ALLOT_RATE_LIMITS_ENABLED else {}
-ALLOT_RATE_LIMIT_MULTIPLIER = multiplier_from_environment(os.environ)
+ALLOT_PUBLIC_RATE_LIMITS = checked_rates({
+    "bookings_per_ip": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_IP", env_str("ALLOT_RATE_LIMIT_BOOKINGS_PER_IP")),
+    "bookings_per_email": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL", env_str("ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL")),
+    "unconfirmed_email": ("ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL", env_str("ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL")),
+    "manage_per_ip": ("ALLOT_RATE_LIMIT_MANAGE_PER_IP", env_str("ALLOT_RATE_LIMIT_MANAGE_PER_IP")),
+}) if ALLOT_RATE_LIMITS_ENABLED else {}
+ALLOT_RATE_LIMIT_MULTIPLIER = checked_multiplier("ALLOT_RATE_LIMIT_MULTIPLIER",
+                                                 env_str("ALLOT_RATE_LIMIT_MULTIPLIER"))
 # Behind proxies, the client's address is the N-th from the right in X-Forwarded-For (N = proxies you run),
 # or a header your proxy sets; without either, every visitor behind an ingress would share one address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLOT_TRUSTED_PROXY_COUNT", 0)
