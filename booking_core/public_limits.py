@@ -13,6 +13,7 @@ Every counter is per tenant (the schema of the request). allot.rate_limits does 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 
 from allot.rate_limits import Counter, RateLimited, client_ip, enforce, hit, identity_of_email, limit, peek
 from booking_core.models import Booking, Client
@@ -22,7 +23,8 @@ def email_has_confirmed(email: str) -> bool:
     """Has this address proved it reads its mail here: said "I am coming", came, or took an offer by its link?"""
     from booking_core.programmes.models import SignUp
 
-    clients = Client.objects.filter(email__iexact=email)
+    # Lower(email) = the lower-cased address: the unique index on Lower(email) finds the client.
+    clients = Client.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
     bookings = Booking.objects.filter(client=OuterRef("pk")).filter(
         Q(client_confirmed_at__isnull=False) | Q(status=Booking.Status.ATTENDED) | Q(source=Booking.Source.WAITLIST))
     signups = SignUp.objects.filter(client=OuterRef("pk"), offer__status="accepted")

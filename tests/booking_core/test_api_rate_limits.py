@@ -182,3 +182,40 @@ def test_switched_off_nothing_is_limited(client_for, tenant_alpha, swim, public_
     statuses = {post_json(client, "/api/v1/bookings/", booking_body(swim, email="same@example.com")).status_code
                 for _ in range(25)}
     assert statuses == {201}
+
+
+def test_what_counts_as_an_address_that_confirmed_something(tenant_alpha, tenant_beta, swim, in_tenant):
+    from booking_core.programmes.models import PlaceOffer
+    from booking_core.public_limits import email_has_confirmed
+    from booking_core.services.bookings import booking_create_group
+    from tests.factories import OPERATOR, client_details
+    from tests.programmes.factories import make_group, make_programme, one, person
+
+    def booked(email, **changes):
+        booking = booking_create_group(tenant=tenant_alpha, session=swim["session"], seats=1,
+                                       client=client_details(email=email), answers={}, actor=OPERATOR)
+        Booking.objects.filter(pk=booking.pk).update(**changes)
+
+    with in_tenant(tenant_alpha):
+        # given
+        booked("plain@example.com")  # booked, by staff or by anyone: proves nothing about the address
+        booked("coming@example.com", client_confirmed_at=timezone.now())  # "I am coming", from the emailed link
+        booked("came@example.com", status=Booking.Status.ATTENDED)
+        booked("offered@example.com", source=Booking.Source.WAITLIST)  # an offer taken by its emailed link
+        programme = make_programme()
+        group = make_group(programme)
+        signup = one(tenant_alpha, programme, who=person(email="placed@example.com"))
+        offer = PlaceOffer.objects.create(programme=programme, group=group, status=PlaceOffer.Status.ACCEPTED,
+                                          prepared_at=timezone.now())
+        signup.offer = offer
+        signup.save(update_fields=["offer"])
+        # then
+        assert not email_has_confirmed("plain@example.com")
+        assert not email_has_confirmed("nobody@example.com")
+        assert email_has_confirmed("Coming@Example.com")
+        assert email_has_confirmed("came@example.com")
+        assert email_has_confirmed("offered@example.com")
+        assert email_has_confirmed("placed@example.com")
+    # and on another tenant, the same address is new
+    with in_tenant(tenant_beta):
+        assert not email_has_confirmed("coming@example.com")
