@@ -138,6 +138,8 @@ def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Res
 
 
 class BookingCreateView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
                    responses={201: s.PublicBookingSerializer})
     def post(self, request):
@@ -180,6 +182,8 @@ class ManageBookingView(PublicView):
 
 
 class ManageCancelView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
                    request=s.CancelSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):
@@ -193,6 +197,8 @@ class ManageCancelView(PublicView):
 
 
 class ManageRescheduleView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
                    request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import ngettext
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,3 +37,26 @@ def exception_handler(exc, context):
     elif response is not None and isinstance(response.data, list):
         response.data = {"detail": "Invalid input.", "code": "invalid", "fields": {"non_field_errors": response.data}}
     return response
+
+
+_TOO_MANY_REQUESTS = {
+    "description": "Over an abuse limit (per client address, per email address): nothing was done; retry after "
+                   "`retry_after` seconds.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["detail", "code", "retry_after"],
+        "properties": {"detail": {"type": "string"}, "code": {"type": "string", "enum": ["throttled"]},
+                       "retry_after": {"type": "integer", "minimum": 1}},
+    }}},
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's, plus the 429 of the abuse limits on views that declare `rate_limited = True` (their
+    POST)."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and method.upper() == "POST" and getattr(self.view, "rate_limited", False):
+            operation["responses"]["429"] = _TOO_MANY_REQUESTS
+        return operation

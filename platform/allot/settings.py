@@ -271,7 +271,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API --------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "allot.api.AutoSchema",  # drf-spectacular's, with the abuse limits' 429
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -219,3 +219,19 @@ def test_what_counts_as_an_address_that_confirmed_something(tenant_alpha, tenant
     # and on another tenant, the same address is new
     with in_tenant(tenant_beta):
         assert not email_has_confirmed("coming@example.com")
+
+
+def test_the_api_description_documents_the_429_where_limits_apply(client_for, tenant_alpha):
+    schema = client_for(tenant_alpha).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    limited = {path for path, operations in schema["paths"].items()
+               if "429" in operations.get("post", {}).get("responses", {})}
+    assert limited == {
+        "/api/v1/bookings/", "/api/v1/bookings/manage/{token}/cancel/", "/api/v1/bookings/manage/{token}/reschedule/",
+        "/api/v1/waitlist/", "/api/v1/waitlist/{token}/leave/", "/api/v1/offers/{token}/accept/",
+        "/api/v1/offers/{token}/decline/", "/api/v1/programmes/{programme_id}/signups/",
+        "/api/v1/programmes/signups/{token}/withdraw/", "/api/v1/programmes/offers/{token}/accept/",
+        "/api/v1/programmes/offers/{token}/decline/",
+    }
+    too_many = schema["paths"]["/api/v1/bookings/"]["post"]["responses"]["429"]
+    assert set(too_many["content"]["application/json"]["schema"]["properties"]) == {"detail", "code", "retry_after"}
+    assert "Retry-After" in too_many["headers"]

@@ -39,6 +39,8 @@ class ProgrammeDetailView(PublicView):
 
 
 class SignUpCreateView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Sign one or more people up; in immediate mode they are placed or waitlisted at once",
                    request=s.ProgrammeSignUpCreateSerializer,
                    responses={201: s.ProgrammeSignUpStatusSerializer(many=True)})
@@ -67,6 +69,8 @@ class SignUpStatusView(PublicView):
 
 
 class SignUpWithdrawView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Withdraw a sign-up by its token (a freed place goes to the waitlist)", request=None,
                    responses=s.ProgrammeSignUpStatusSerializer)
     def post(self, request, token: str):
@@ -84,6 +88,8 @@ class OfferView(PublicView):
 
 
 class OfferAcceptView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Take the offered place (once; a second accept changes nothing)", request=None,
                    responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):
@@ -93,6 +99,8 @@ class OfferAcceptView(PublicView):
 
 
 class OfferDeclineView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Turn the offered place down; it goes to the next one waiting", request=None,
                    responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):

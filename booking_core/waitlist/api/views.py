@@ -64,6 +64,8 @@ def _join(data: dict, *, service: Service, actor: Actor, source: str, language: 
 
 
 class WaitlistJoinView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Join the waitlist of a full session, a date range or an appointment day",
                    request=s.JoinSerializer, responses={201: s.EntrySerializer})
     def post(self, request):
@@ -87,6 +89,8 @@ class WaitlistEntryView(PublicView):
 
 
 class WaitlistLeaveView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Leave the waitlist (an open offer is passed to the next candidate)", request=None,
                    responses=s.EntrySerializer)
     def post(self, request, token: str):
@@ -110,6 +114,8 @@ class OfferView(PublicView):
 
 
 class OfferAcceptView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
                    request=None, responses=PublicBookingSerializer)
     def post(self, request, token: str):
@@ -120,6 +126,8 @@ class OfferAcceptView(PublicView):
 
 
 class OfferDeclineView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
                    responses=s.OfferSerializer)
     def post(self, request, token: str):
