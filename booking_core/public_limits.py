@@ -3,7 +3,8 @@
 - Requests that create something and send a confirmation email (a booking, a waitlist entry, a programme
   sign-up) count per client address and per email address, every request, valid or not.
 - What such a request creates for an email address that has never confirmed anything is capped per hour:
-  counted when it was created, refused once the cap is reached (the request is still counted above).
+  counted when it was created, refused once the cap is reached (the request is still counted above). A burst
+  of concurrent requests may pass the check together; the per-address and per-email limits bound that.
 - The actions behind the links in emails (cancel, reschedule, accept, decline, leave, withdraw) count per
   client address.
 

@@ -195,7 +195,7 @@ LOGIN_REDIRECT_URL = "/"
 # Abuse limits on signing in, counted in Redis (allauth's rate limits, through the default cache) for every
 # host together. A rate is "<count>/<period>/<per>": period like 30s, m, 5m, h; per ip, key (the account's
 # email address; for the second factor, the account) or user. ALLOT_RATE_LIMITS_ENABLED=0 switches them off
-# (load tests from one address).
+# (load tests from one address), and the public abuse limits below too.
 ALLOT_RATE_LIMITS_ENABLED = env_bool("ALLOT_RATE_LIMITS_ENABLED", True)
 ALLOT_LOGIN_RATE_LIMIT = env_str("ALLOT_LOGIN_RATE_LIMIT", "30/m/ip")
 ALLOT_LOGIN_FAILED_RATE_LIMIT = env_str("ALLOT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key")
