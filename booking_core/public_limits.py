@@ -16,7 +16,15 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
-from allot.rate_limits import Counter, RateLimited, client_ip, enforce, hit, identity_of_email, limit, peek
+from allot.rate_limits import (
+    Counter,
+    RateLimited,
+    client_ip,
+    enforce,
+    hit,
+    hit_and_peek,
+    identity_of_email,
+)
 from booking_core.models import Booking, Client
 
 
@@ -35,32 +43,28 @@ def email_has_confirmed(email: str) -> bool:
 class CreationLimit:
     """The limits of one request that creates something for an email address.
 
-    `check(request)` before acting (raises RateLimited); `created()` once it was created.
+    `check(request)` before acting (raises RateLimited); `created()` once it was created. What an address
+    created in the hour is counted whatever the address; the database is asked whether it ever confirmed
+    anything only once that count reaches the cap (one Redis round trip per request otherwise).
     """
 
     def __init__(self, email: object):
         self.email = identity_of_email(email)
-        self._unconfirmed: bool | None = None
-
-    def _counts_as_unconfirmed(self) -> bool:
-        if self.email is None or limit("unconfirmed_email") is None:
-            return False
-        if self._unconfirmed is None:
-            self._unconfirmed = not email_has_confirmed(self.email)
-        return self._unconfirmed
 
     def check(self, request) -> None:
-        counters = [Counter("bookings_per_ip", client_ip(request))]
+        counted = [Counter("bookings_per_ip", client_ip(request))]
+        peeked = []
         if self.email is not None:
-            counters.append(Counter("bookings_per_email", self.email))
-        enforce(counters)
-        if self._counts_as_unconfirmed():
-            decision = peek(Counter("unconfirmed_email", self.email))
-            if not decision.allowed:
-                raise RateLimited(decision.retry_after)
+            counted.append(Counter("bookings_per_email", self.email))
+            peeked.append(Counter("unconfirmed_email", self.email))
+        decision, created_this_hour = hit_and_peek(counted, peeked)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+        if created_this_hour and not created_this_hour[0].allowed and not email_has_confirmed(self.email):
+            raise RateLimited(created_this_hour[0].retry_after)
 
     def created(self) -> None:
-        if self._counts_as_unconfirmed():
+        if self.email is not None:
             hit([Counter("unconfirmed_email", self.email)])
 
 

@@ -44,13 +44,19 @@ _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Replaced by tests to move time (Redis's own clock only expires the keys).
 _clock = time.time
 
-# INCR every key; a new key expires after its window. Returns the counts, in the order of the keys.
+# INCR the first ARGV[1] keys (a new key expires after its window, ARGV[1 + index]); only read the others.
+# Returns the counts, in the order of the keys.
 _HIT_SCRIPT = """
+local counted = tonumber(ARGV[1])
 local counts = {}
 for index, name in ipairs(KEYS) do
-  local count = redis.call('INCR', name)
-  if count == 1 then redis.call('EXPIRE', name, ARGV[index]) end
-  counts[index] = count
+  if index <= counted then
+    local count = redis.call('INCR', name)
+    if count == 1 then redis.call('EXPIRE', name, ARGV[1 + index]) end
+    counts[index] = count
+  else
+    counts[index] = tonumber(redis.call('GET', name) or '0')
+  end
 end
 return counts
 """
@@ -171,32 +177,43 @@ def _current_schema() -> str:
 
 def hit(counters: list[Counter], *, schema: str | None = None) -> Decision:
     """Count one request on every counter whose limit is on; refused if any is now over its count."""
+    return hit_and_peek(counters, [], schema=schema)[0]
+
+
+def hit_and_peek(counters: list[Counter], peeked: list[Counter], *,
+                 schema: str | None = None) -> tuple[Decision, list[Decision]]:
+    """hit() the counters and, in the same round trip, peek() at others (read, not counted)."""
     schema = schema or _current_schema()
     now = _clock()
     keys, expiries, checks = [], [], []
-    for counter in counters:
+    for counter in [*counters, *peeked]:
         rate = limit(counter.limit_name)
         if rate is None:
+            checks.append(None)
             continue
         index, remaining = _window(rate, now)
         keys.append(_key(schema, counter, rate, index))
         expiries.append(rate.seconds + 1)
         checks.append((rate, remaining))
-    if not keys:
-        return ALLOWED
-    counts = get_redis().eval(_HIT_SCRIPT, len(keys), *keys, *expiries)
-    over = [remaining for (rate, remaining), count in zip(checks, counts, strict=True) if int(count) > rate.count]
-    return Decision(allowed=False, retry_after=max(over)) if over else ALLOWED
+    counted = sum(check is not None for check in checks[:len(counters)])
+    counts = iter(get_redis().eval(_HIT_SCRIPT, len(keys), *keys, counted, *expiries[:counted]) if keys else [])
+    decisions = []
+    for position, check in enumerate(checks):
+        if check is None:
+            decisions.append(ALLOWED)
+            continue
+        rate, remaining = check
+        count = int(next(counts))
+        # a counted request is over when the count passes the limit; a peeked one, when one more would
+        over = count > rate.count if position < len(counters) else count >= rate.count
+        decisions.append(Decision(allowed=False, retry_after=remaining) if over else ALLOWED)
+    refused = [decision.retry_after for decision in decisions[:len(counters)] if not decision.allowed]
+    return (Decision(allowed=False, retry_after=max(refused)) if refused else ALLOWED), decisions[len(counters):]
 
 
 def peek(counter: Counter, *, schema: str | None = None) -> Decision:
     """Whether one more would still be allowed on this counter, without counting it."""
-    rate = limit(counter.limit_name)
-    if rate is None:
-        return ALLOWED
-    index, remaining = _window(rate, _clock())
-    count = int(get_redis().get(_key(schema or _current_schema(), counter, rate, index)) or 0)
-    return Decision(allowed=False, retry_after=remaining) if count >= rate.count else ALLOWED
+    return hit_and_peek([], [counter], schema=schema)[1][0]
 
 
 def enforce(counters: list[Counter], *, schema: str | None = None) -> None:

@@ -16,6 +16,7 @@ from allot.rate_limits import (
     RateLimited,
     enforce,
     hit,
+    hit_and_peek,
     identity_of_email,
     parse_rate,
     peek,
@@ -82,6 +83,18 @@ def test_peek_does_not_count(public_rate_limits):
     assert peek(counter, schema="alpha").allowed and peek(counter, schema="alpha").allowed
     hit([counter], schema="alpha")
     assert peek(counter, schema="alpha").retry_after == 3600
+
+
+def test_one_round_trip_counts_some_counters_and_reads_others(public_rate_limits):
+    public_rate_limits.set(bookings_per_ip="5/m", unconfirmed_email="2/h")
+    address, created = Counter("bookings_per_ip", "203.0.113.7"), Counter("unconfirmed_email", "ada@example.com")
+    hit([created], schema="alpha")
+    assert hit_and_peek([address], [created], schema="alpha") == (hit([], schema="alpha"), [peek(created,
+                                                                                                  schema="alpha")])
+    assert peek(created, schema="alpha").allowed  # read twice, still one created
+    hit([created], schema="alpha")
+    decision, [read] = hit_and_peek([address], [created], schema="alpha")
+    assert decision.allowed and (read.allowed, read.retry_after) == (False, 3600)
 
 
 def test_enforce_raises_with_the_wait(public_rate_limits):
