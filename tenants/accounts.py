@@ -105,7 +105,7 @@ _ACTION_OF_PAGE = {
     "account_reauthenticate": "reauthenticate",
     "account_change_password": "change_password",
     "account_email": "manage_email",
-    "organisation-signup": "signup",
+    "organisation-signup": "organisation_signup",
 }
 
 

@@ -18,6 +18,7 @@ from tenants.models import (
     schema_name_for_slug,
 )
 from tenants.slugs import SLUG_PROBLEM_MESSAGES, SlugProblem, slug_form_problem, slug_host, slug_normalise
+from tenants.template_schema import provisioning_lock
 
 
 class TenantError(ApplicationError):
@@ -69,13 +70,16 @@ def tenant_create(
         currency=currency,
         status=status,
     )
-    taken = SLUG_PROBLEM_MESSAGES[SlugProblem.TAKEN]
-    if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=slug_host(slug)).exists():
-        raise TenantError(taken, fields={"slug": [taken]}, code="slug_taken")
-    _full_clean(tenant)
     domain = Domain(domain=slug_host(slug), is_primary=True)
     try:
         with transaction.atomic():
+            # One provisioning at a time (see provisioning_lock); a sign-up that waited here for another with the
+            # same slug sees it taken below.
+            provisioning_lock()
+            taken = SLUG_PROBLEM_MESSAGES[SlugProblem.TAKEN]
+            if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=domain.domain).exists():
+                raise TenantError(taken, fields={"slug": [taken]}, code="slug_taken")
+            _full_clean(tenant)
             tenant.save(verbosity=0)
             domain.tenant = tenant
             domain.save()

@@ -214,7 +214,7 @@ ACCOUNT_RATE_LIMITS = {
     # every sign-in form sent, per address
     "login": ALLOT_LOGIN_RATE_LIMIT,
     # every organisation sign-up form sent, per address and per email address
-    "signup": ALLOT_SIGNUP_RATE_LIMIT,
+    "organisation_signup": ALLOT_SIGNUP_RATE_LIMIT,
     # failed passwords (and, keyed by account, wrong second-factor codes): per address and per account
     "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
 } if ALLOT_RATE_LIMITS_ENABLED else False

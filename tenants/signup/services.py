@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from tenants.models import Tenant
 from tenants.services import TenantError, tenant_create
 from tenants.signup.forms import EMAIL_TAKEN
+from tenants.template_schema import provisioning_lock
 
 
 class SignUpError(TenantError):
@@ -44,6 +45,9 @@ def organisation_sign_up(
     User = get_user_model()
     email = email.strip().lower()
     with transaction.atomic():
+        # Before the owner's row: the clone's foreign keys to accounts_user would otherwise deadlock with another
+        # sign-up's owner row (tenants.template_schema.provisioning_lock).
+        provisioning_lock()
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, password=password, full_name=owner_name.strip())
@@ -51,11 +55,18 @@ def organisation_sign_up(
             raise SignUpError(_("The organisation could not be saved."), fields={"email": [str(EMAIL_TAKEN)]},
                               code="email_taken") from error
         email_address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-        tenant = tenant_create(
-            slug=slug, display_name=organisation_name, owner=user, timezone=timezone,
-            default_language=default_language, contact_email=email, country=country, currency=currency,
-            status=Tenant.Status.TRIAL,
-        )
+        try:
+            tenant = tenant_create(
+                slug=slug, display_name=organisation_name, owner=user, timezone=timezone,
+                default_language=default_language, contact_email=email, country=country, currency=currency,
+                status=Tenant.Status.TRIAL,
+            )
+        except TenantError as error:
+            if error.code in ("slug_taken", "slug_just_taken"):
+                # The form found it free a moment ago: another sign-up has just committed it.
+                just_taken = _("This subdomain was just taken. Please choose another.")
+                raise SignUpError(just_taken, fields={"slug": [just_taken]}, code="slug_just_taken") from error
+            raise
         # allauth's confirmation, sent by the account adapter through the outbox (tenants.signup.emails).
         with translation.override(language):
             EmailConfirmationHMAC(email_address).send(signup=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
 from allauth.core.ratelimit import consume
-from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -35,13 +34,15 @@ def _private(response):
 def _over_the_limit(request) -> bool:
     """Counts this sign-up form against the limits per address and per email address (allauth's, in Redis)."""
     email = (request.POST.get("email") or "").strip().lower()
-    return not consume(request, action="signup", key=email)
+    return not consume(request, action="organisation_signup", key=email)
 
 
-def handoff_url(tenant, token: str) -> str:
-    """Where the new owner continues: their own host, same scheme and port as the sign-up."""
-    port = f":{settings.ALLOT_PUBLIC_PORT}" if settings.ALLOT_PUBLIC_PORT else ""
-    return f"{settings.ALLOT_PUBLIC_SCHEME}://{slug_host(tenant.slug)}{port}{HANDOFF_PATH}?token={token}"
+def handoff_url(request, tenant, token: str) -> str:
+    """Where the new owner continues: their own host, with the scheme and port the browser used for the sign-up
+    (the port as the browser sent it in Host, which a proxy in front does not change)."""
+    _host, separator, port = request.get_host().rpartition(":")
+    port = f":{port}" if separator and port.isdigit() else ""
+    return f"{request.scheme}://{slug_host(tenant.slug)}{port}{HANDOFF_PATH}?token={token}"
 
 
 @public_page
@@ -65,7 +66,7 @@ def organisation_signup(request):
             error = " ".join(unplaced) or None
         else:
             token = handoff_issue(user=signed_up.user, tenant=signed_up.tenant)
-            return redirect(handoff_url(signed_up.tenant, token))
+            return redirect(handoff_url(request, signed_up.tenant, token))
     return _private(render(request, "signup/signup.html", {"form": form, "error": error}, status=400))
 
 

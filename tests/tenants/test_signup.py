@@ -339,3 +339,8 @@ def test_sign_ups_are_limited_per_client_address(clock):
     # and another address is not affected
     assert root_client(REMOTE_ADDR="203.0.113.51").post(SIGNUP_URL, sign_up_data(
         slug="ab", email="new@example.net")).status_code == 400
+
+
+def test_the_owner_continues_on_the_port_the_browser_used():
+    response = Client(HTTP_HOST="localhost:8000").post(SIGNUP_URL, sign_up_data())
+    assert response["Location"].startswith("http://delta.localhost:8000/office/handoff/?token=")
