@@ -67,7 +67,11 @@ def organisation_signup(request):
         else:
             token = handoff_issue(user=signed_up.user, tenant=signed_up.tenant)
             return redirect(handoff_url(request, signed_up.tenant, token))
-    return _private(render(request, "signup/signup.html", {"form": form, "error": error}, status=400))
+    # A subdomain that passed says where the site will be, as the check did while it was typed.
+    checked_slug = form.cleaned_data.get("slug") if not form.has_error("slug") else None
+    return _private(render(request, "signup/signup.html", {
+        "form": form, "error": error, "slug_host": slug_host(checked_slug) if checked_slug else None,
+    }, status=400))
 
 
 @require_GET

@@ -164,12 +164,14 @@ def test_every_bad_field_is_refused_next_to_itself_and_nothing_is_created(field,
     # given
     before = counts()
     # when
-    response = root_client().post(SIGNUP_URL + "?lang=en", sign_up_data(**{field: value}))
+    response = root_client().post(SIGNUP_URL + "?lang=en", sign_up_data(**{"slug": "gamma", field: value}))
     # then: the form again, 400, the message on that field only
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert list(errors) == [field]
     assert any(error.startswith(message) for error in errors[field]), errors[field]
+    # and a subdomain that passed still says where the site would be
+    assert ("gamma.localhost is available." in response.content.decode()) == (field != "slug")
     html = response.content.decode()
     field_block = re.search(rf'<div class="field field--error">((?:(?!<div class="field).)*?id="id_{field}")',
                             html, re.S)
