@@ -11,7 +11,7 @@ errors on the form or inline row it came from, as a refused form is: nothing is 
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 
@@ -164,10 +164,15 @@ class ServiceWritesAdmin(ServiceRefusalsAsFormErrors):
     def save_formset(self, request, form, formset, change):
         inline = next(inline for inline in self.get_inline_instances(request, form.instance)
                       if inline.model is formset.model)
-        parent = self.model._default_manager.get(pk=formset.instance.pk)
         deleted = set(map(id, formset.deleted_forms)) if formset.can_delete else set()
         # What the admin's history message lists (ModelFormSet.save() would have set these).
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if not isinstance(inline, ServiceWritesInline):
+            # A read-only inline (a list shown on the page): nothing to save, and nothing may be.
+            if deleted or any(row.has_changed() for row in formset.forms):
+                raise ImproperlyConfigured(f"{type(inline).__name__} writes without a service")
+            return
+        parent = self.model._default_manager.get(pk=formset.instance.pk)
         for index, row in enumerate(formset.forms):
             try:
                 inline.save_row(request, parent, row, formset=formset, deleted=id(row) in deleted)

@@ -152,7 +152,8 @@ def test_a_client_edited_in_the_admin_is_audited(owner, tenant_alpha, in_tenant)
     assert response.status_code == 302
     with in_tenant(tenant_alpha):
         entry = AuditEntry.objects.latest("id")
-        assert (entry.action, entry.object_id, entry.actor_label) == ("client.updated", client.pk, "alpha_owner@example.com")
+        assert (entry.action, entry.object_id, entry.actor_label) == ("client.updated", client.pk,
+                                                                      "alpha_owner@example.com")
         assert entry.after["phone"] == "+36 1 234 5678"
 
 
