@@ -161,3 +161,40 @@ def test_hours_and_questions_are_read_only_on_their_own_admin_pages(owner):
     for model in ("workinghours", "availabilityoverride", "timeoff", "formfield"):
         assert owner.get(f"/admin/booking_core/{model}/").status_code == 200
         assert owner.get(f"/admin/booking_core/{model}/add/").status_code == 403
+
+
+def test_a_programme_question_with_a_key_already_used_is_refused_and_a_new_one_is_audited(owner, tenant_alpha,
+                                                                                          in_tenant):
+    from booking_core.programmes.models import Programme, ProgrammeFormField
+    from tests.programmes.factories import make_programme
+
+    # given a programme asking for "age"
+    with in_tenant(tenant_alpha):
+        programme = make_programme()
+        ProgrammeFormField.objects.create(programme=programme, key="age", field_type="number", label_en="Age")
+        audited_before = AuditEntry.objects.count()
+    url = f"/admin/programmes/programme/{programme.pk}/change/"
+    data = admin_form_data(owner.get(url))
+
+    # when a second "age" question is added, it is refused and nothing changes
+    refused = owner.post(url, inline_rows(data, "form_fields", [
+        {"key": "age", "field_type": "text", "label_en": "Age again", "position": "1", "choices": "[]"}]))
+    assert refused.status_code == 200
+    assert "errorlist" in refused.content.decode()
+    with in_tenant(tenant_alpha):
+        assert list(programme.form_fields.values_list("label_en", flat=True)) == ["Age"]
+        assert AuditEntry.objects.count() == audited_before
+
+    # when a choice question without choices is added, the model's rule refuses it on its row
+    refused = owner.post(url, inline_rows(data, "form_fields", [
+        {"key": "level", "field_type": "single_choice", "label_en": "Level", "position": "1", "choices": "[]"}]))
+    assert "A choice question needs at least one choice." in refused.content.decode()
+
+    # when a new question is added, it is saved by the service and audited
+    accepted = owner.post(url, inline_rows(data, "form_fields", [
+        {"key": "cap_size", "field_type": "text", "label_en": "Cap size", "position": "1", "choices": "[]"}]))
+    assert accepted.status_code == 302
+    with in_tenant(tenant_alpha):
+        # the page's other fields came back as they were shown, so they did not change
+        assert Programme.objects.get(pk=programme.pk).signup_opens_at == programme.signup_opens_at
+    assert _audit_actions(tenant_alpha, in_tenant)[-1] == "programme_form_field.created"

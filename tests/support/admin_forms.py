@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 
 def _field_value(bound_field):
     value = bound_field.value()
@@ -19,6 +23,12 @@ def _field_value(bound_field):
 def _form_data(form) -> dict:
     data = {}
     for bound_field in form:
+        raw = bound_field.value()
+        if isinstance(raw, dt.datetime):  # the admin's split date and time inputs, in the current time zone
+            local = timezone.localtime(raw) if timezone.is_aware(raw) else raw
+            data[f"{bound_field.html_name}_0"] = local.date().isoformat()
+            data[f"{bound_field.html_name}_1"] = local.strftime("%H:%M:%S")
+            continue
         value = _field_value(bound_field)
         if bound_field.field.widget.__class__.__name__ in ("CheckboxInput",) and not value:
             continue  # an unchecked box is not sent
@@ -34,6 +44,12 @@ def _form_data(form) -> dict:
 
 def admin_form_data(response) -> dict:
     """The POST data that submitting the admin add/change page in `response` unchanged would send."""
+    # The admin shows and reads times in the default time zone (it does not switch to the tenant's).
+    with timezone.override(timezone.get_default_timezone()):
+        return _page_data(response)
+
+
+def _page_data(response) -> dict:
     data = _form_data(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
