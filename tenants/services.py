@@ -160,6 +160,9 @@ def domain_update(*, domain: Domain, actor=None, **changes) -> Domain:
     if unknown:
         raise TenantError(_("These fields cannot be changed here."), fields={name: [_("Not editable.")]
                                                                             for name in unknown})
+    if domain.is_primary and changes.get("is_primary") is False:
+        raise TenantError(_("An organisation keeps a primary domain; make another domain primary instead."),
+                          fields={"is_primary": [_("Primary domain.")]})
     before = field_values(domain)
     if "domain" in changes:
         changes["domain"] = _domain_name(changes["domain"])

@@ -198,3 +198,33 @@ def test_a_programme_question_with_a_key_already_used_is_refused_and_a_new_one_i
         # the page's other fields came back as they were shown, so they did not change
         assert Programme.objects.get(pk=programme.pk).signup_opens_at == programme.signup_opens_at
     assert _audit_actions(tenant_alpha, in_tenant)[-1] == "programme_form_field.created"
+
+
+def test_capacity_changed_and_session_cancelled_in_the_admin_are_audited(owner, tenant_alpha, in_tenant):
+    # given a group session with room
+    with in_tenant(tenant_alpha):
+        session = make_session(capacity=3)
+    url = f"/admin/booking_core/session/{session.pk}/change/"
+    data = admin_form_data(owner.get(url))
+
+    # when its capacity is raised, then it is cancelled with the admin's action
+    data["capacity"] = "5"
+    assert owner.post(url, data).status_code == 302
+    owner.post("/admin/booking_core/session/", {"action": "cancel", "_selected_action": [session.pk]})
+
+    # then both went through the session services
+    with in_tenant(tenant_alpha):
+        session.refresh_from_db()
+        assert (session.capacity, session.is_cancelled) == (5, True)
+    assert _audit_actions(tenant_alpha, in_tenant)[-2:] == ["session.capacity_changed", "session.cancelled"]
+    assert owner.get(f"/admin/booking_core/session/{session.pk}/delete/").status_code == 403
+
+
+def test_an_api_key_made_in_the_tenant_admin_is_in_the_platform_audit_log(owner, tenant_alpha):
+    from tenants.models import PlatformAuditEntry
+
+    owner.post("/admin/tenants/apikey/add/", {"name": "Website widget", "role": "staff"})
+
+    entry = PlatformAuditEntry.objects.latest("id")
+    assert (entry.action, entry.tenant_id, entry.actor_label, entry.changes["name"]) == (
+        "api_key.created", tenant_alpha.pk, "alpha_owner@example.com", [None, "Website widget"])

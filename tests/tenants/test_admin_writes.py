@@ -148,3 +148,13 @@ def test_suspending_in_the_admin_is_audited_and_organisations_cannot_be_deleted(
 def test_the_platform_audit_log_is_read_only(staff):
     assert staff.get("/admin/tenants/platformauditentry/").status_code == 200
     assert staff.get("/admin/tenants/platformauditentry/add/").status_code == 403
+
+
+def test_the_primary_domain_cannot_be_unmarked_in_the_admin(staff, tenant_alpha):
+    primary = Domain.objects.get(tenant=tenant_alpha, is_primary=True)
+
+    response = staff.post(f"/admin/tenants/domain/{primary.pk}/change/", {"domain": primary.domain})
+
+    assert response.status_code == 200
+    assert "An organisation keeps a primary domain" in response.content.decode()
+    assert Domain.objects.get(pk=primary.pk).is_primary
