@@ -227,6 +227,9 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # bookings are made through the booking site or the API, with all their rules
 
+    def has_change_permission(self, request, obj=None):
+        return False  # shown read-only: bookings change through the actions below, which call the services
+
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead: history stays
 

@@ -228,3 +228,14 @@ def test_an_api_key_made_in_the_tenant_admin_is_in_the_platform_audit_log(owner,
     entry = PlatformAuditEntry.objects.latest("id")
     assert (entry.action, entry.tenant_id, entry.actor_label, entry.changes["name"]) == (
         "api_key.created", tenant_alpha.pk, "alpha_owner@example.com", [None, "Website widget"])
+
+
+def test_bookings_are_read_only_in_the_admin_and_change_through_its_actions(owner, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        booking = booking_create_group(tenant=tenant_alpha, session=make_session(capacity=3), seats=1,
+                                       client=client_details(), actor=OPERATOR)
+
+    assert owner.get(f"/admin/booking_core/booking/{booking.pk}/change/").status_code == 200  # shown
+    assert owner.post(f"/admin/booking_core/booking/{booking.pk}/change/", {"seats": "2"}).status_code == 403
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=booking.pk).seats == 1
