@@ -214,3 +214,28 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PlatformAuditEntry(models.Model):
+    """Who changed an organisation, a domain, a membership or an API key, and when: one row per change, never
+    edited. The tenants' own data is audited in each schema (booking_core's AuditEntry); this is the public
+    schema's log."""
+
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=100, help_text=_("Dotted name, e.g. domain.added"))
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+    object_label = models.CharField(max_length=300, blank=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True, db_index=True,
+                                       help_text=_("The organisation concerned (kept after it is deleted)."))
+    changes = models.JSONField(default=dict, blank=True, help_text=_("Field: [before, after]."))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="platform_audit_object")]
+        verbose_name_plural = "platform audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"

@@ -188,6 +188,7 @@ _WORLD_TABLES = {
     "tenants_membership": "tenants.Membership",
     "accounts_user": "accounts.User",
     "mfa_authenticator": "mfa.Authenticator",
+    "tenants_platformauditentry": "tenants.PlatformAuditEntry",
 }
 
 
