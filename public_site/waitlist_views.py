@@ -22,15 +22,14 @@ from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
-from booking_core.selectors.catalogue import service_get_for_clients
+from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (
     accepted_offer_of,
     bookable_range,
-    session_get_for_clients,
     start_times_by_day,
     waitlist_expected_position_for_day,
 )
-from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.sessions import availability_label, session_get_for_clients
 from booking_core.waitlist.selectors.entries import (
     entry_position,
     offer_get_by_token,
@@ -115,9 +114,7 @@ def _chosen_staff(request, service: Service) -> StaffMember | None:
     staff_id = form.cleaned_data.get("staff") if form.is_valid() else None
     if staff_id is None or not service.staff_choice_enabled:
         return None
-    staff = next((member for member in service.staff_members.all() if member.pk == staff_id), None)
-    if staff is None:
-        raise Http404("No such staff member.")
+    staff = staff_get_for_clients(service=service, staff_id=staff_id)
     return staff
 
 
