@@ -35,11 +35,6 @@ SIGNUP_NOTICES = {"signed_up", "withdrawn", "accepted"}
 OFFER_NOTICES = {"declined"}
 
 
-def allocation_pending(programme: Programme) -> bool:
-    """Before a batch run nobody has a place yet: groups show their size, not places left."""
-    return programme.is_batch and programme.allocated_at is None
-
-
 @public_page
 @cached_page()
 def programme_page(request, slug: str):
@@ -47,7 +42,6 @@ def programme_page(request, slug: str):
     programme = programme_get_for_clients_by_slug(slug=slug)
     return render(request, "public_site/programmes/programme.html", {
         "programme": programme, "groups": programme.live_groups, "window": programme_signup_window(programme),
-        "allocation_pending": allocation_pending(programme),
     })
 
 

@@ -63,7 +63,7 @@ def _holds_open_offer(signup: SignUp) -> bool:
 def offers_fill_freed_places(*, tenant, programme: Programme, group: ProgrammeGroup, decisions: Decisions,
                              freed_reason: str) -> list[PlaceOffer]:
     """Offer the locked group's free places to the waitlist (programme and group locked by the caller)."""
-    if group.is_cancelled or (programme.is_batch and programme.allocated_at is None):
+    if group.is_cancelled or programme.awaits_batch_allocation:
         return []  # before a batch run nobody waits yet: the run itself hands out the places
     now = decisions.now
     offers = []
