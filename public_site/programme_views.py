@@ -138,12 +138,11 @@ def _offer(request, token: str) -> tuple[PlaceOffer, list[SignUp]]:
 
 
 def _offer_page(request, offer: PlaceOffer, participants: list[SignUp], *, status: int = 200, **extra):
-    is_open = offer.status == PlaceOffer.Status.SENT and offer.expires_at > timezone.now()
+    now = timezone.now()
     return render(request, "public_site/programmes/offer.html", {
         "offer": offer, "programme": offer.programme, "group": offer.group, "participants": participants,
-        "sessions": programme_sessions_of_group(group_id=offer.group_id), "is_open": is_open,
-        "is_expired": offer.status == PlaceOffer.Status.EXPIRED or (
-            offer.status == PlaceOffer.Status.SENT and not is_open),
+        "sessions": programme_sessions_of_group(group_id=offer.group_id), "is_open": offer.awaits_answer(now),
+        "is_expired": offer.has_expired(now),
         **extra,
     }, status=status)
 

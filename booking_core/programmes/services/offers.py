@@ -177,7 +177,7 @@ def place_offer_decline(*, tenant, offer: PlaceOffer, now: dt.datetime | None = 
 def _require_answerable(offer: PlaceOffer, now: dt.datetime) -> None:
     if offer.status != PlaceOffer.Status.SENT:
         raise OfferClosedError(_("This offer is no longer open."), extra={"status": offer.status})
-    if offer.expires_at <= now:
+    if not offer.awaits_answer(now):
         raise OfferClosedError(_("This offer has expired."), extra={"status": PlaceOffer.Status.EXPIRED})
 
 

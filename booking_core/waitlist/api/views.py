@@ -108,24 +108,17 @@ class WaitlistLeaveView(PublicView):
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
 
 
-def _sent_offer(token: str) -> Offer:
-    offer = offer_get_by_token(token=token)
-    if offer.status == Offer.Status.PREPARED:
-        raise WaitlistNotFoundError("No offer with this link.")  # not released yet: it does not exist for the client
-    return offer
-
-
 class OfferView(PublicView):
     @extend_schema(summary="An offer: what is held for the client and until when", responses=s.OfferSerializer)
     def get(self, request, token: str):
-        return Response(s.OfferSerializer(_sent_offer(token)).data)
+        return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 
 
 class OfferAcceptView(PublicView):
     @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
                    request=None, responses=PublicBookingSerializer)
     def post(self, request, token: str):
-        booking = offer_services.offer_accept(offer=_sent_offer(token))
+        booking = offer_services.offer_accept(offer=offer_get_by_token(token=token))
         return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
                                                 context={"tenant": self.tenant}).data)
 
@@ -134,7 +127,7 @@ class OfferDeclineView(PublicView):
     @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
                    responses=s.OfferSerializer)
     def post(self, request, token: str):
-        offer_services.offer_decline(offer=_sent_offer(token))
+        offer_services.offer_decline(offer=offer_get_by_token(token=token))
         return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 
 

@@ -205,7 +205,7 @@ def _answer(offer: Offer, now: dt.datetime, answer) -> tuple[object, bool]:
         offer = offer_lock(offer.pk)
         if offer.status != Offer.Status.SENT:
             return offer, False
-        if offer.expires_at <= now:
+        if not offer.awaits_answer(now):
             _expire(offer, now)
             return offer, True
         return answer(offer, session), False
