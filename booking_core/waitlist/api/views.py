@@ -30,6 +30,7 @@ from booking_core.waitlist.selectors.entries import (
     offer_get_by_token,
     offer_get_for_operator,
     offers_for_operator,
+    offers_prepared_for_operator,
     waitlist_entries_for_operator,
     waitlist_entry_get_by_token,
     waitlist_entry_get_for_operator,
@@ -275,18 +276,14 @@ class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         serializer = s.ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        prepared = Offer.objects.filter(status=Offer.Status.PREPARED).order_by("prepared_at", "pk")
         if data["all"]:
-            if data.get("service"):
-                prepared = prepared.filter(service_id=data["service"])
-            if data.get("session"):
-                prepared = prepared.filter(session_id=data["session"])
+            prepared = offers_prepared_for_operator(service_id=data.get("service"), session_id=data.get("session"))
         elif data["offers"]:
-            known = set(Offer.objects.filter(pk__in=data["offers"]).values_list("pk", flat=True))
+            known = set(offers_for_operator().filter(pk__in=data["offers"]).values_list("pk", flat=True))
             if known != set(data["offers"]):
                 raise WaitlistNotFoundError(_("No such offer: %(ids)s.") % {
                     "ids": ", ".join(str(pk) for pk in sorted(set(data["offers"]) - known))})
-            prepared = prepared.filter(pk__in=data["offers"])
+            prepared = offers_prepared_for_operator(offer_ids=data["offers"])
         else:
             raise BookingError(_("Name the offers to release, or ask for all."), fields={"offers": [_("Required.")]})
         released, refused = offer_services.offers_release(offers=list(prepared), actor=self.actor,

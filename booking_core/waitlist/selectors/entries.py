@@ -211,3 +211,16 @@ def offers_for_operator(*, status: str | None = None, service_id: int | None = N
     if session_id:
         offers = offers.filter(session_id=session_id)
     return offers.order_by("-prepared_at", "-id")
+
+
+def offers_prepared_for_operator(*, service_id: int | None = None, session_id: int | None = None,
+                                 offer_ids: list[int] | None = None) -> QuerySet[Offer]:
+    """Prepared offers waiting for staff to release them, oldest first (of a service, a session, or by id)."""
+    offers = _offers().filter(status=Offer.Status.PREPARED)
+    if service_id:
+        offers = offers.filter(service_id=service_id)
+    if session_id:
+        offers = offers.filter(session_id=session_id)
+    if offer_ids is not None:
+        offers = offers.filter(pk__in=offer_ids)
+    return offers.order_by("prepared_at", "pk")
