@@ -126,9 +126,9 @@ def _join_page(request, target: JoinTarget):
         return _join_form(request, target, form)
     client = form.client()
     try:
-        entry = waitlist_join(service=target.service, client=client, seats=form.seats(), answers=form.answers(),
-                              language=language, source=WaitlistEntry.Source.WEB, actor=Actor.client(client.email),
-                              **target.join_kwargs())
+        entry = waitlist_join(tenant=request.tenant, service=target.service, client=client, seats=form.seats(),
+                              answers=form.answers(), language=language, source=WaitlistEntry.Source.WEB,
+                              actor=Actor.client(client.email), **target.join_kwargs())
     except ApplicationError as error:
         if error.code in ("already_waitlisted", "seats_available"):
             # Not a mistake in the form: a double submit, or seats that freed up meanwhile.

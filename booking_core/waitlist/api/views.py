@@ -60,7 +60,7 @@ def _join(data: dict, *, service: Service, actor: Actor, source: str, language: 
             staff = _for_field(lambda: staff_get_for_operator(staff_id=data["staff"]), "staff",
                                _("No such staff member for this service."), _("Unknown."))
     return waitlist_services.waitlist_join(
-        service=service, session=session, date_from=data.get("date_from") or data.get("date"),
+        tenant=connection.tenant, service=service, session=session, date_from=data.get("date_from") or data.get("date"),
         date_to=data.get("date_to") or data.get("date"), staff=staff, seats=data["seats"],
         client=ClientDetails(**data["client"]), answers=data["answers"], language=language, source=source,
         campaign_code=data.get("campaign_code", ""), priority=priority, priority_reason=priority_reason,
@@ -201,8 +201,8 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
         if data.get("staff") is not None:
             staff_get_for_operator(staff_id=data["staff"])
         offer = offer_services.offer_create_by_operator(
-            entry=entry, session=session, starts_at=data.get("starts_at"), staff_id=data.get("staff"),
-            send=data["send"], actor=self.actor)
+            tenant=connection.tenant, entry=entry, session=session, starts_at=data.get("starts_at"),
+            staff_id=data.get("staff"), send=data["send"], actor=self.actor)
         return Response(s.OperatorOfferSerializer(offer_get_for_operator(offer_id=offer.pk)).data,
                         status=status.HTTP_201_CREATED)
 
