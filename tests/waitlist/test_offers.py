@@ -209,7 +209,7 @@ def test_skipping_gives_the_seat_to_the_next_and_the_skipped_one_keeps_waiting(a
     first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
     # when
-    offer_skip(offer=Offer.objects.get(entry=first), actor=OPERATOR)
+    offer_skip(tenant=alpha, offer=Offer.objects.get(entry=first), actor=OPERATOR)
     # then
     assert WaitlistEntry.objects.get(pk=first.pk).status == "waiting"
     assert Offer.objects.get(entry=second).status == "prepared"

@@ -298,7 +298,8 @@ class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         """Pass over this candidate: the next one gets the place; the skipped one keeps waiting."""
-        return self._offer(offer_services.offer_skip(offer=self.get_object(), actor=self.actor))
+        return self._offer(offer_services.offer_skip(tenant=connection.tenant, offer=self.get_object(),
+                                                     actor=self.actor))
 
     @extend_schema(request=None, responses=s.OperatorOfferSerializer)
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,9 +74,12 @@ def offers_release(*, offers, actor: Actor, now: dt.datetime | None = None) -> t
     return released, refused
 
 
-def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) -> Offer:
+def offer_skip(*, offer: Offer, actor: Actor, tenant=None, now: dt.datetime | None = None) -> Offer:
     """Pass over this candidate for this place: the next one gets an offer. The skipped candidate keeps
     waiting with their position, and is a candidate again for the next place that frees up."""
+    # TODO(issue 12): make `tenant` required once the Django admin's skip action passes it (the admin is being
+    # routed through the services separately); until then the admin's call falls back to the request's tenant.
+    tenant = tenant or connection.tenant
     now = now or timezone.now()
     with transaction.atomic():
         offer_place_lock(offer)
@@ -86,11 +89,12 @@ def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) ->
         offer_close(offer, Offer.Status.SKIPPED, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
                     action="offer.skipped")
         if offer.session_id:
-            offers_prepare_for_session(session_id=offer.session_id, freed_at=offer.freed_at,
+            offers_prepare_for_session(tenant=tenant, session_id=offer.session_id, freed_at=offer.freed_at,
                                        exclude_entry_ids=[offer.entry_id], now=now)
         else:
-            offers_prepare_for_slot(service_id=offer.service_id, staff_id=offer.staff_id, starts_at=offer.starts_at,
-                                    freed_at=offer.freed_at, exclude_entry_ids=[offer.entry_id], now=now)
+            offers_prepare_for_slot(tenant=tenant, service_id=offer.service_id, staff_id=offer.staff_id,
+                                    starts_at=offer.starts_at, freed_at=offer.freed_at,
+                                    exclude_entry_ids=[offer.entry_id], now=now)
     return offer
 
 
