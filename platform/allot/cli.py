@@ -155,26 +155,82 @@ def command_mailcatcher(args) -> int:
 # --- everything together ------------------------------------------------------------------------------
 
 
-class Supervisor:
-    """Starts the platform's processes, stops all of them when one dies or on Ctrl-C / SIGTERM."""
+class CrashPolicy:
+    """When a supervised process exits on its own: restart it after a growing pause, or give up.
 
-    def __init__(self, env: dict):
+    Each crash of a process doubles its pause (first `base_delay`, at most `max_delay`), counted over the
+    crashes of that process within the last `window` seconds; the `max_crashes`-th crash within `window`
+    seconds means the process cannot stay up (a bad configuration, a database that is gone), and then
+    `allot up` stops everything rather than restarting it forever.
+    """
+
+    def __init__(self, *, max_crashes: int = 5, window: float = 60.0, base_delay: float = 0.5,
+                 max_delay: float = 10.0):
+        self.max_crashes = max_crashes
+        self.window = window
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.crashes: dict[str, list[float]] = {}
+
+    def crashed(self, name: str, now: float) -> float | None:
+        """Record a crash of `name` at `now`; the pause before restarting it, or None to give up."""
+        recent = [at for at in self.crashes.get(name, []) if now - at < self.window] + [now]
+        self.crashes[name] = recent
+        if len(recent) >= self.max_crashes:
+            return None
+        return min(self.max_delay, self.base_delay * 2 ** (len(recent) - 1))
+
+    def recent(self, name: str) -> int:
+        return len(self.crashes.get(name, []))
+
+
+class Supervisor:
+    """Starts the platform's processes and keeps them running: a process that exits on its own is started
+    again after a pause (CrashPolicy) while the others keep serving; after too many crashes in a short time,
+    or on Ctrl-C / SIGTERM, it stops all of them."""
+
+    def __init__(self, env: dict, policy: CrashPolicy | None = None, *, log=None, clock=time.monotonic):
         self.env = env
+        self.policy = policy or CrashPolicy()
+        self.clock = clock
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.children: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restart_at: dict[str, float] = {}
+        self.gave_up: str | None = None
         self.stopping = False
 
     def start(self, name: str, argv: list[str]) -> None:
         # A session of their own: Ctrl-C reaches only us, and we stop the children in order.
+        self.commands[name] = argv
         self.children[name] = subprocess.Popen(argv, env=self.env, cwd=CHECKOUT_DIR, start_new_session=True)
+        print(f"allot: started {name} (pid {self.children[name].pid})", flush=True)
 
-    def first_exited(self) -> str | None:
-        for name, process in self.children.items():
-            if process.poll() is not None:
-                return name
-        return None
+    def check(self) -> bool:
+        """Handle exited processes and due restarts; False once the supervisor has given up."""
+        now = self.clock()
+        for name, process in list(self.children.items()):
+            if name in self.restart_at or process.poll() is None:
+                continue
+            delay = self.policy.crashed(name, now)
+            if delay is None:
+                self.gave_up = (f"the {name} process exited (code {process.returncode}) "
+                                f"{self.policy.max_crashes} times within {self.policy.window:.0f} s; giving up")
+                self.log(f"allot: {self.gave_up}, stopping everything.")
+                return False
+            self.log(f"allot: the {name} process exited (code {process.returncode}); restarting it in "
+                     f"{delay:.1f} s (crash {self.policy.recent(name)} of {self.policy.max_crashes} "
+                     f"allowed within {self.policy.window:.0f} s)")
+            self.restart_at[name] = now + delay
+        for name, due in list(self.restart_at.items()):
+            if now >= due:
+                del self.restart_at[name]
+                self.start(name, self.commands[name])
+        return True
 
     def stop_all(self, timeout: float = 15.0) -> None:
         self.stopping = True
+        self.restart_at.clear()
         for process in self.children.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -191,7 +247,7 @@ class Supervisor:
 def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if supervisor.first_exited():
+        if not supervisor.check():
             return False
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -249,13 +305,13 @@ def command_up(args) -> int:
             print(summary.rstrip(), flush=True)
             print(f"\nMail sent by the platform lands in {mail_folder} (one .eml file per message).")
             print("Press Ctrl-C to stop everything.", flush=True)
+        # A crashed worker, scheduler, mail catcher (or web server) is restarted with a growing pause while
+        # the rest keep serving; only repeated crashes in a short time stop everything.
         while received["signal"] is None:
-            crashed = supervisor.first_exited()
-            if crashed:
-                print(f"allot: the {crashed} process exited; stopping everything.", file=sys.stderr, flush=True)
+            if not supervisor.check():
                 exit_code = 1
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
     except subprocess.CalledProcessError as error:
         print(f"allot: start-up step failed: {error}", file=sys.stderr)
         exit_code = 1
