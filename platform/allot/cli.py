@@ -63,7 +63,15 @@ def command_web(args) -> int:
     ]
     if args.access_log:
         argv += ["--access-logfile", "-"]
-    os.execve(sys.executable, argv, _child_environment())
+    argv += ["--config", "python:allot.gunicorn_conf"]
+    env = _child_environment()
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several gunicorn processes serve: prometheus-client adds up their metrics from files in this folder.
+        # A fresh one per start, so the counters of a previous run do not carry over.
+        import tempfile
+
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="allot-metrics-")
+    os.execve(sys.executable, argv, env)
 
 
 def command_worker(args) -> int:

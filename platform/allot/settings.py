@@ -86,6 +86,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     # Probes reach pods by IP, which is no tenant's host: answer them before tenant resolution.
     "allot.health.HealthCheckMiddleware",
+    # /metrics on every host (loopback / cluster addresses or a bearer token), and request latency by route.
+    "allot.metrics.MetricsMiddleware",
     # Before tenant resolution, so that its own pages (unknown host, suspended tenant) carry the headers too.
     "allot.security_headers.ContentSecurityPolicyMiddleware",
     "allot.security_headers.PermissionsPolicyMiddleware",
@@ -380,6 +382,14 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Metrics (Prometheus, /metrics on every host) ------------------------------------------------------
+
+ALLOT_METRICS_ENABLED = env_bool("ALLOT_METRICS_ENABLED", True)
+# With a token, `Authorization: Bearer <token>` reads the metrics from anywhere.
+ALLOT_METRICS_TOKEN = env_str("ALLOT_METRICS_TOKEN")
+# Requests from loopback or private (cluster) addresses that no proxy forwarded read them without a token.
+ALLOT_METRICS_ALLOW_PRIVATE = env_bool("ALLOT_METRICS_ALLOW_PRIVATE", True)
 
 # --- Errors (Sentry) --------------------------------------------------------------------------------
 
