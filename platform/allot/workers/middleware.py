@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from dramatiq.middleware import SkipMessage
 
+from allot.logging import current_request_id
 from tenants.resolution import tenant_for_schema
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class TenantMiddleware(dramatiq.Middleware):
         message.options.setdefault(TENANT_OPTION, connection.schema_name)
 
     def before_process_message(self, broker, message):
+        # Every log line about this message carries its id (in place of a request id) and its tenant.
+        current_request_id.set(message.message_id)
         schema_name = message.options.get(TENANT_OPTION)
         if not schema_name:
             message.fail()
@@ -50,9 +53,11 @@ class TenantMiddleware(dramatiq.Middleware):
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         connection.set_schema_to_public()
+        current_request_id.set("-")
 
     def after_skip_message(self, broker, message):
         connection.set_schema_to_public()
+        current_request_id.set("-")
 
 
 class DatabaseConnectionMiddleware(dramatiq.Middleware):
