@@ -8,6 +8,7 @@
     allot seed          demo tenants and records (idempotent)
     allot services      start / stop / status of the embedded PostgreSQL and Redis
     allot ping-workers  send a message per tenant through the worker pool and report where it ran
+    allot healthcheck   worker|scheduler: is the process's heartbeat recent (the chart's exec probes)
     allot mailcatcher   a local SMTP server that writes every message it receives to a folder
 """
 
@@ -151,6 +152,14 @@ def command_ping_workers(args) -> int:
         print(f"{reply['schema']}: ran in schema {reply['database_schema']}")
     print(f"{len(replies)}/{len(tenants)} tenants answered in {elapsed_ms:.0f} ms")
     return 0 if len(replies) == len(tenants) else 1
+
+
+def command_healthcheck(args) -> int:
+    from allot import heartbeat
+
+    healthy, message = heartbeat.check(args.process, max_age=args.max_age)
+    print(message, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
 
 
 def command_mailcatcher(args) -> int:
@@ -384,6 +393,12 @@ def build_parser() -> argparse.ArgumentParser:
     ping = commands.add_parser("ping-workers", help="check that workers run each tenant's messages")
     ping.add_argument("--timeout", type=float, default=15.0)
     ping.set_defaults(handler=command_ping_workers)
+
+    health = commands.add_parser("healthcheck", help="exit 0 when the process's heartbeat is recent (exec probes)")
+    health.add_argument("process", choices=["worker", "scheduler"])
+    health.add_argument("--max-age", type=float, default=float(os.environ.get("ALLOT_HEARTBEAT_MAX_AGE") or 60),
+                        help="seconds a heartbeat stays fresh (default 60)")
+    health.set_defaults(handler=command_healthcheck)
 
     mail = commands.add_parser("mailcatcher", help="local SMTP server writing messages to a folder")
     mail.add_argument("--host", default="127.0.0.1")

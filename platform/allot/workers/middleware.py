@@ -70,3 +70,27 @@ class DatabaseConnectionMiddleware(dramatiq.Middleware):
         close_old_connections()
 
     after_skip_message = after_process_message
+
+
+class HeartbeatMiddleware(dramatiq.Middleware):
+    """Each worker process beats `allot-worker.heartbeat` while all its worker threads and consumers are alive
+    and Redis answers; the chart's exec probe (`allot healthcheck worker`) restarts a pod whose beat stops."""
+
+    def __init__(self):
+        self.beating = None
+
+    def after_worker_boot(self, broker, worker):
+        from allot.heartbeat import Beating
+
+        def healthy() -> bool:
+            threads = list(worker.workers) + list(worker.consumers.values())
+            if not threads or not all(thread.is_alive() for thread in threads):
+                return False
+            broker.client.ping()
+            return True
+
+        self.beating = Beating("worker", healthy).start()
+
+    def before_worker_shutdown(self, broker, worker):
+        if self.beating is not None:
+            self.beating.stop.set()
