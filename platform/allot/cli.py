@@ -163,7 +163,12 @@ def command_healthcheck(args) -> int:
 
 
 def command_mailcatcher(args) -> int:
-    from allot.mailcatcher import serve
+    try:
+        from allot.mailcatcher import serve
+    except ModuleNotFoundError as error:
+        print(f"allot: the mail catcher is a development tool and needs aiosmtpd ({error}); "
+              "install the development extras: pip install -e '.[dev]' (make install does)", file=sys.stderr)
+        return 2
 
     serve(host=args.host, port=args.port, folder=Path(args.folder))
     return 0
