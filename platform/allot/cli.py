@@ -8,6 +8,8 @@
     allot seed          demo tenants and records (idempotent)
     allot services      start / stop / status of the embedded PostgreSQL and Redis
     allot ping-workers  send a message per tenant through the worker pool and report where it ran
+    allot createsuperuser  a platform staff user (--email, password typed or from --password-env)
+    allot tenant create    a tenant with its subdomain and owner (--slug, --name, --owner-email)
     allot healthcheck   worker|scheduler: is the process's heartbeat recent (the chart's exec probes)
     allot mailcatcher   a local SMTP server that writes every message it receives to a folder
 """
@@ -152,6 +154,90 @@ def command_ping_workers(args) -> int:
         print(f"{reply['schema']}: ran in schema {reply['database_schema']}")
     print(f"{len(replies)}/{len(tenants)} tenants answered in {elapsed_ms:.0f} ms")
     return 0 if len(replies) == len(tenants) else 1
+
+
+def _password_from(args, what: str) -> str | None:
+    """The password in the environment variable named by --password-env, else typed twice at a terminal,
+    else None."""
+    import getpass
+
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise SystemExit(f"allot: the environment variable {args.password_env} is empty or not set")
+        return value
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for {what}: ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("allot: the two passwords differ; nothing was changed")
+        return first
+    return None
+
+
+def _refused(error) -> int:
+    print(f"allot: {error.message}", file=sys.stderr)
+    for field, messages in error.fields.items():
+        for message in messages:
+            print(f"  {field}: {message}", file=sys.stderr)
+    return 1
+
+
+def command_createsuperuser(args) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from allot.accounts.services import user_create_verified
+    from allot.errors import ApplicationError
+
+    password = _password_from(args, args.email)
+    if password is None:
+        print("allot: no password: pass --password-env VARIABLE, or run this in a terminal to type it",
+              file=sys.stderr)
+        return 2
+    try:
+        user = user_create_verified(email=args.email, password=password, is_staff=True)
+    except ApplicationError as error:
+        return _refused(error)
+    port = f":{settings.ALLOT_PUBLIC_PORT}" if settings.ALLOT_PUBLIC_PORT else ""
+    print(f"Created platform staff user {user.email}. Sign in at "
+          f"{settings.ALLOT_PUBLIC_SCHEME}://{settings.ALLOT_ROOT_DOMAIN}{port}/admin/ "
+          "(you will be asked to set up an authenticator app first).")
+    return 0
+
+
+def command_tenant_create(args) -> int:
+    _setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from allot.accounts.services import user_create_verified
+    from allot.errors import ApplicationError
+    from tenants.links import tenant_url
+    from tenants.services import tenant_create
+
+    owner = get_user_model().objects.filter(email=args.owner_email.strip().lower()).first()
+    password = None
+    if owner is None and args.password_env:
+        password = _password_from(args, args.owner_email)
+    try:
+        with transaction.atomic():
+            if owner is None:
+                owner = user_create_verified(email=args.owner_email, password=password)
+                created_owner = True
+            else:
+                created_owner = False
+            tenant = tenant_create(slug=args.slug, display_name=args.name, owner=owner, timezone=args.timezone,
+                                   default_language=args.language, contact_email=args.contact_email or "")
+    except ApplicationError as error:
+        return _refused(error)
+    print(f"Created tenant {tenant.slug} ({tenant.display_name}), schema {tenant.schema_name}: "
+          f"{tenant_url(tenant, '/')}")
+    print(f"Owner: {owner.email}" + (" (new user)" if created_owner else " (existing user)"))
+    print(f"Back office: {tenant_url(tenant, '/admin/')}")
+    if created_owner and password is None:
+        print(f"The owner has no password yet: they set one with \"Forgot password?\" at "
+              f"{tenant_url(tenant, '/accounts/password/reset/')}")
+    return 0
 
 
 def command_healthcheck(args) -> int:
@@ -398,6 +484,27 @@ def build_parser() -> argparse.ArgumentParser:
     ping = commands.add_parser("ping-workers", help="check that workers run each tenant's messages")
     ping.add_argument("--timeout", type=float, default=15.0)
     ping.set_defaults(handler=command_ping_workers)
+
+    superuser = commands.add_parser("createsuperuser", help="create a platform staff user (the first one, say)")
+    superuser.add_argument("--email", required=True)
+    superuser.add_argument("--password-env", metavar="VARIABLE",
+                           help="read the password from this environment variable (otherwise it is typed)")
+    superuser.set_defaults(handler=command_createsuperuser)
+
+    tenant = commands.add_parser("tenant", help="manage tenants (organisations)")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    tenant_new = tenant_commands.add_parser("create", help="create a tenant, its subdomain and its owner")
+    tenant_new.add_argument("--slug", required=True, help="subdomain: <slug>.<ALLOT_ROOT_DOMAIN>")
+    tenant_new.add_argument("--name", required=True, help="display name")
+    tenant_new.add_argument("--owner-email", required=True,
+                            help="owner; an existing user, or a new one with a verified address")
+    tenant_new.add_argument("--password-env", metavar="VARIABLE",
+                            help="a new owner's password from this environment variable (otherwise they have none "
+                                 "until they use \"Forgot password?\")")
+    tenant_new.add_argument("--timezone", default="Europe/Budapest")
+    tenant_new.add_argument("--language", default="en", choices=["en", "hu", "de"])
+    tenant_new.add_argument("--contact-email", default="")
+    tenant_new.set_defaults(handler=command_tenant_create)
 
     health = commands.add_parser("healthcheck", help="exit 0 when the process's heartbeat is recent (exec probes)")
     health.add_argument("process", choices=["worker", "scheduler"])
