@@ -201,6 +201,12 @@ def test_killing_the_worker_twice_during_a_burst_loses_no_request_and_no_confirm
             time.sleep(1)
         arrived = _recipients(folder)
         assert expected - set(arrived) == set()
+        # and: /metrics adds up the bookings every gunicorn process counted (multiprocess mode)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Host": f"{host}:{port}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            metrics = response.read().decode()
+        assert f'allot_bookings_total{{kind="group"}} {float(total)}' in metrics
+        assert 'route="api-booking-create"' in metrics
         # and: the crashes were logged, and `allot up` is still running
         output = log_path.read_text()
         assert output.count("allot: the worker process exited") == 2
