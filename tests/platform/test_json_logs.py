@@ -97,3 +97,20 @@ def test_an_unknown_log_format_is_a_configuration_error():
                             env=child_environment(LOG_FORMAT="xml"), cwd=CHECKOUT_DIR, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0 and "LOG_FORMAT must be plain or json" in result.stderr
+
+
+def test_gunicorns_own_lines_are_json_too_with_log_format_json():
+    # given gunicorn's settings module loaded with LOG_FORMAT=json, in a fresh interpreter
+    code = ("import logging, logging.config; from gunicorn.glogging import CONFIG_DEFAULTS; "
+            "import allot.gunicorn_conf as conf; config = dict(CONFIG_DEFAULTS); config.update(conf.logconfig_dict); "
+            "logging.config.dictConfig(config); logging.getLogger('gunicorn.error').info('Booting worker with pid: 7')")
+    result = subprocess.run([sys.executable, "-c", code], env=child_environment(LOG_FORMAT="json"),
+                            cwd=CHECKOUT_DIR, capture_output=True, text=True, timeout=60)
+    # then gunicorn merges it as it does (CONFIG_DEFAULTS updated) and its lines come out as JSON
+    [line] = [json.loads(line) for line in result.stderr.splitlines()]
+    assert (line["logger"], line["message"]) == ("gunicorn.error", "Booting worker with pid: 7")
+    # and without it gunicorn keeps its own format
+    plain = subprocess.run([sys.executable, "-c", "import allot.gunicorn_conf as c; print(c.logconfig_dict)"],
+                           env=child_environment(LOG_FORMAT="plain"), cwd=CHECKOUT_DIR, capture_output=True,
+                           text=True, timeout=60)
+    assert plain.stdout.strip() == "{}"
