@@ -316,6 +316,8 @@ class Supervisor:
 
     def check(self) -> bool:
         """Handle exited processes and due restarts; False once the supervisor has given up."""
+        if self.gave_up:
+            return False
         now = self.clock()
         for name, process in list(self.children.items()):
             if name in self.restart_at or process.poll() is None:

@@ -71,6 +71,7 @@ def test_the_supervisor_restarts_a_crashing_process_keeps_the_others_and_gives_u
             "allot: the worker process exited (code 3); restarting it in 0.1 s (crash 1 of 3 allowed within 60 s)",
             "allot: the worker process exited (code 3); restarting it in 0.1 s (crash 2 of 3 allowed within 60 s)",
         ]
+        assert supervisor.check() is False and len([line for line in lines if "giving up" in line]) == 1
         # and: the web was never touched until the supervisor gave up
         assert supervisor.children["web"] is web and web.poll() is None
     finally:
