@@ -220,3 +220,38 @@ def test_killing_the_worker_twice_during_a_burst_loses_no_request_and_no_confirm
         except subprocess.TimeoutExpired:
             up.kill()
             up.wait()
+
+
+@pytest.mark.slow
+def test_allot_up_gives_up_with_a_clear_message_when_a_process_keeps_crashing(committed_db, tmp_path):
+    # given: the mail catcher's port is taken, so the mail catcher dies at every start
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        mail_port = taken.getsockname()[1]
+        port = _free_port()
+        env = child_environment(ALLOT_DATA_DIR=str(tmp_path / "data"))
+        env.pop("EMAIL_URL")
+        log_path = tmp_path / "up.log"
+        with open(log_path, "w") as log:
+            up = subprocess.Popen(
+                [sys.executable, "-m", "allot.cli", "up", "--no-seed", "--port", str(port), "--mail-port",
+                 str(mail_port), "--web-workers", "1"],
+                cwd=CHECKOUT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        try:
+            # when: it keeps restarting it
+            code = up.wait(240)
+        finally:
+            if up.poll() is None:
+                up.kill()
+                up.wait()
+    # then: four restarts with growing pauses, then everything stops with a clear message and exit code 1
+    output = log_path.read_text()
+    assert code == 1, output[-3000:]
+    pauses = [line.split("restarting it in ")[1].split(" s")[0] for line in output.splitlines()
+              if line.startswith("allot: the mail process exited") and "restarting" in line]
+    assert pauses == ["0.5", "1.0", "2.0", "4.0"]
+    assert "the mail process exited (code 1) 5 times within 60 s; giving up, stopping everything." in output
+    assert output.count("allot: started worker") == 1  # the others were never restarted
+    assert "allot: stopped." in output
