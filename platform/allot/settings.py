@@ -84,8 +84,12 @@ AUTH_USER_MODEL = "accounts.User"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id (X-Request-ID in and out).
+    "allot.logging.RequestIdMiddleware",
     # Probes reach pods by IP, which is no tenant's host: answer them before tenant resolution.
     "allot.health.HealthCheckMiddleware",
+    # /metrics on every host (loopback / cluster addresses or a bearer token), and request latency by route.
+    "allot.metrics.MetricsMiddleware",
     # Before tenant resolution, so that its own pages (unknown host, suspended tenant) carry the headers too.
     "allot.security_headers.ContentSecurityPolicyMiddleware",
     "allot.security_headers.PermissionsPolicyMiddleware",
@@ -366,22 +370,28 @@ SILENCED_SYSTEM_CHECKS = [
 # --- Logging (every line carries the tenant schema) -------------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# plain: one readable line; json: one JSON object per line (time, level, logger, message, tenant, request_id).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "tenant": {"()": "allot.logging.TenantSchemaFilter"},
+        "request_id": {"()": "allot.logging.RequestIdFilter"},
         "secret_links": {"()": "allot.logging.SecretLinkFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "allot.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["tenant", "secret_links"],
-            "formatter": "plain",
+            "filters": ["tenant", "request_id", "secret_links"],
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -390,6 +400,14 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Metrics (Prometheus, /metrics on every host) ------------------------------------------------------
+
+ALLOT_METRICS_ENABLED = env_bool("ALLOT_METRICS_ENABLED", True)
+# With a token, `Authorization: Bearer <token>` reads the metrics from anywhere.
+ALLOT_METRICS_TOKEN = env_str("ALLOT_METRICS_TOKEN")
+# Requests from loopback or private (cluster) addresses that no proxy forwarded read them without a token.
+ALLOT_METRICS_ALLOW_PRIVATE = env_bool("ALLOT_METRICS_ALLOW_PRIVATE", True)
 
 # --- Errors (Sentry) --------------------------------------------------------------------------------
 
