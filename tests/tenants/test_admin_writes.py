@@ -158,3 +158,13 @@ def test_the_primary_domain_cannot_be_unmarked_in_the_admin(staff, tenant_alpha)
     assert response.status_code == 200
     assert "An organisation keeps a primary domain" in response.content.decode()
     assert Domain.objects.get(pk=primary.pk).is_primary
+
+
+def test_the_last_owner_cannot_be_made_staff_in_the_admin(staff, tenant_alpha, user):
+    owner = Membership.objects.get(tenant=tenant_alpha, user=user("alpha_owner"))
+
+    response = staff.post(f"/admin/tenants/membership/{owner.pk}/change/", {"role": "staff"})
+
+    assert response.status_code == 200
+    assert "An organisation keeps at least one owner." in response.content.decode()
+    assert Membership.objects.get(pk=owner.pk).role == "owner"
