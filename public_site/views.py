@@ -51,11 +51,6 @@ def landing(request):
 
 
 @public_page
-def organisation_signup(request):
-    return render(request, "public_site/signup_soon.html")
-
-
-@public_page
 @cached_page()
 def tenant_home(request):
     services = services_for_clients()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -15,12 +14,13 @@ from tenants import resolution
 from tenants.audit import field_values, platform_audit_record
 from tenants.logos import logo_prepare
 from tenants.models import (
-    RESERVED_SLUGS,
     Domain,
     Membership,
     Tenant,
     schema_name_for_slug,
 )
+from tenants.slugs import SLUG_PROBLEM_MESSAGES, SlugProblem, slug_form_problem, slug_host, slug_normalise
+from tenants.template_schema import provisioning_lock
 
 
 class TenantError(ApplicationError):
@@ -45,12 +45,20 @@ def tenant_create(
     primary_colour: str = "#2457d6",
     button_style: str = Tenant.ButtonStyle.ROUNDED,
     contact_email: str = "",
+    country: str = "",
+    currency: str = "EUR",
+    status: str = Tenant.Status.ACTIVE,
     actor=None,
 ) -> Tenant:
-    """Provision an organisation: its schema (cloned from the template), its subdomain and its owner."""
-    slug = (slug or "").strip().lower()
-    if slug in RESERVED_SLUGS:
-        raise TenantError(_("This address is reserved."), fields={"slug": [_("This address is reserved.")]})
+    """Provision an organisation: its schema (cloned from the template), its subdomain and its owner.
+
+    Refuses a slug that tenants.slugs calls invalid, reserved or taken (TenantError with code `slug_taken` when
+    another sign-up took it a moment ago); a refusal leaves nothing behind."""
+    slug = slug_normalise(slug)
+    problem = slug_form_problem(slug)
+    if problem is not None:
+        message = SLUG_PROBLEM_MESSAGES[problem]
+        raise TenantError(message, fields={"slug": [message]}, code=f"slug_{problem.value}")
     tenant = Tenant(
         schema_name=schema_name_for_slug(slug),
         slug=slug,
@@ -61,13 +69,20 @@ def tenant_create(
         primary_colour=primary_colour,
         button_style=button_style,
         contact_email=contact_email or owner.email,
+        country=country,
+        currency=currency,
+        status=status,
     )
-    _full_clean(tenant)
-    domain = Domain(domain=f"{slug}.{settings.ALLOT_ROOT_DOMAIN}", is_primary=True)
-    if Domain.objects.filter(domain=domain.domain).exists():
-        raise TenantError(_("This address is taken."), fields={"slug": [_("This address is taken.")]})
+    domain = Domain(domain=slug_host(slug), is_primary=True)
     try:
         with transaction.atomic():
+            # One provisioning at a time (see provisioning_lock); a sign-up that waited here for another with the
+            # same slug sees it taken below.
+            provisioning_lock()
+            taken = SLUG_PROBLEM_MESSAGES[SlugProblem.TAKEN]
+            if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=domain.domain).exists():
+                raise TenantError(taken, fields={"slug": [taken]}, code="slug_taken")
+            _full_clean(tenant)
             tenant.save(verbosity=0)
             domain.tenant = tenant
             domain.save()
@@ -76,8 +91,10 @@ def tenant_create(
                 platform_audit_record(actor=actor, action=f"{record._meta.model_name}.created", obj=record,
                                       tenant_id=tenant.pk, after=field_values(record))
     except IntegrityError as error:
-        # Two sign-ups raced for the same slug; the loser gets the same answer as above.
-        raise TenantError(_("This address is taken."), fields={"slug": [_("This address is taken.")]}) from error
+        # Two sign-ups raced for the same slug: the unique slug, schema and domain let exactly one commit; the
+        # other waited for it on the unique index and lands here with nothing of its own left.
+        just_taken = _("This subdomain was just taken. Please choose another.")
+        raise TenantError(just_taken, fields={"slug": [just_taken]}, code="slug_just_taken") from error
     return tenant
 
 

@@ -202,9 +202,19 @@ for _name, _rates in [("ALLOT_LOGIN_RATE_LIMIT", ALLOT_LOGIN_RATE_LIMIT),
                       ("ALLOT_LOGIN_FAILED_RATE_LIMIT", ALLOT_LOGIN_FAILED_RATE_LIMIT)]:
     if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key|user))?", rate.strip()) for rate in _rates.split(",")):
         raise ImproperlyConfigured(f"{_name}={_rates!r} is not a rate like 30/m/ip or 10/m/ip,5/5m/key.")
+# Organisation sign-ups (/signup/ forms sent, valid or not) per address and per email address.
+ALLOT_SIGNUP_RATE_LIMIT = env_str("ALLOT_SIGNUP_RATE_LIMIT", "20/h/ip,5/h/key")
+if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key))?", rate.strip())
+           for rate in ALLOT_SIGNUP_RATE_LIMIT.split(",")):
+    raise ImproperlyConfigured(
+        f"ALLOT_SIGNUP_RATE_LIMIT={ALLOT_SIGNUP_RATE_LIMIT!r} is not a rate like 20/h/ip,5/h/key.")
+# How long the one-time token that signs a new owner in on their own host stays valid.
+ALLOT_SIGNUP_HANDOFF_SECONDS = env_int("ALLOT_SIGNUP_HANDOFF_SECONDS", 60)
 ACCOUNT_RATE_LIMITS = {
     # every sign-in form sent, per address
     "login": ALLOT_LOGIN_RATE_LIMIT,
+    # every organisation sign-up form sent, per address and per email address
+    "organisation_signup": ALLOT_SIGNUP_RATE_LIMIT,
     # failed passwords (and, keyed by account, wrong second-factor codes): per address and per account
     "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
 } if ALLOT_RATE_LIMITS_ENABLED else False

@@ -55,9 +55,12 @@ def test_an_unknown_job_is_refused_and_nothing_runs(tenant_alpha, in_tenant):
     assert not JobRun.objects.exists()
 
 
-def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alpha, tenant_beta, monkeypatch):
-    # given one tenant suspended
+@pytest.mark.parametrize("alpha_status", ["active", "trial"])
+def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alpha, tenant_beta, monkeypatch,
+                                                                     alpha_status):
+    # given one tenant suspended (and the other active, or on trial after signing itself up: served the same)
     Tenant.objects.filter(pk=tenant_beta.pk).update(status=Tenant.Status.SUSPENDED)
+    Tenant.objects.filter(pk=tenant_alpha.pk).update(status=alpha_status)
     sent = []
     monkeypatch.setattr(tasks.run_tenant_job, "send", lambda job: sent.append((connection.schema_name, job)))
     # when the platform's minutely job fans out

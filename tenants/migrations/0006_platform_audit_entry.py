@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0004_tenant_waitlist_auto_send'),
+        ('tenants', '0005_signup_trial_country_currency'),
     ]
 
     operations = [
