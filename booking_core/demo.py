@@ -113,7 +113,7 @@ def _workshop(tenant) -> None:
     bookings = [booking_create_group(tenant=tenant, session=full, seats=seats, client=details, actor=DEMO,
                                      language=tenant.default_language)
                 for details, seats in zip(CLIENTS, [2, 2, 1, 1], strict=False)]
-    entries = [waitlist_join(service=service, session=full, seats=seats, client=details, actor=DEMO,
+    entries = [waitlist_join(tenant=tenant, service=service, session=full, seats=seats, client=details, actor=DEMO,
                              language=tenant.default_language)
                for details, seats in WAITING]
     waitlist_entry_set_priority(entry=entries[2], priority=5, reason="Missed last month's workshop", actor=DEMO)

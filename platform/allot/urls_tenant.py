@@ -5,14 +5,11 @@ from django.conf.urls.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from booking_core.backoffice import views as office_views
 from tenants.admin_site import tenant_admin_site
-from tenants.signup import views as signup_views
 
 urlpatterns = [
     path("", include("public_site.urls")),
-    path("office/handoff/", signup_views.handoff, name="office-handoff"),
-    path("office/", office_views.office_home, name="office-home"),
+    path("office/", include("booking_core.backoffice.urls")),
     path("admin/", tenant_admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("booking_core.api.urls")),

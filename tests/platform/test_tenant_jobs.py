@@ -8,7 +8,7 @@ from allot.jobs.models import JobRun
 from allot.jobs.registry import tenant_job_register, tenant_jobs
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
-from booking_core.waitlist.services.offers import offers_expire_due
+from booking_core.waitlist.jobs import waitlist_offers_expire
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_the_apps_register_exactly_their_per_tenant_jobs():
     # then the registry holds their jobs, by name, in the order of INSTALLED_APPS
     assert tenant_jobs() == {
         "bookings.reminders": reminders_dispatch,
-        "waitlist.offers_expire": offers_expire_due,
+        "waitlist.offers_expire": waitlist_offers_expire,
         "programmes.tick": programmes_tick,
     }
 
