@@ -207,10 +207,22 @@ def membership_add(*, tenant: Tenant, user, role: str = Membership.Role.STAFF, a
     with transaction.atomic():
         existing = Membership.objects.select_for_update().filter(user=user, tenant=tenant).first()
         before = field_values(existing) if existing else None
+        if existing is not None and existing.role == role:
+            return existing  # nothing changes, nothing to record
+        if existing is not None and existing.role == Membership.Role.OWNER:
+            _keep_an_owner(existing)
         membership, created = Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
         platform_audit_record(actor=actor, action="membership.added" if created else "membership.updated",
                               obj=membership, tenant_id=tenant.pk, before=before, after=field_values(membership))
     return membership
+
+
+def _keep_an_owner(membership: Membership) -> None:
+    """Refuse to take the owner role from the organisation's last owner (call it in the transaction)."""
+    owners = Membership.objects.select_for_update().filter(tenant_id=membership.tenant_id, role=Membership.Role.OWNER)
+    if [owner.pk for owner in owners] == [membership.pk]:
+        raise TenantError(_("An organisation keeps at least one owner."), fields={"role": [_("Last owner.")]},
+                          code="protected")
 
 
 def membership_update(*, membership: Membership, role: str, actor=None) -> Membership:
@@ -221,11 +233,8 @@ def membership_update(*, membership: Membership, role: str, actor=None) -> Membe
 def membership_remove(*, membership: Membership, actor=None) -> None:
     """Take a user's access to an organisation away; the last owner stays (an organisation needs one)."""
     with transaction.atomic():
-        owners = Membership.objects.select_for_update().filter(tenant_id=membership.tenant_id,
-                                                               role=Membership.Role.OWNER)
-        if membership.role == Membership.Role.OWNER and [owner.pk for owner in owners] == [membership.pk]:
-            raise TenantError(_("An organisation keeps at least one owner."), fields={"role": [_("Last owner.")]},
-                              code="protected")
+        if membership.role == Membership.Role.OWNER:
+            _keep_an_owner(membership)
         platform_audit_record(actor=actor, action="membership.removed", obj=membership,
                               tenant_id=membership.tenant_id, before=field_values(membership))
         membership.delete()

@@ -158,3 +158,30 @@ def test_the_primary_domain_cannot_be_unmarked_in_the_admin(staff, tenant_alpha)
     assert response.status_code == 200
     assert "An organisation keeps a primary domain" in response.content.decode()
     assert Domain.objects.get(pk=primary.pk).is_primary
+
+
+def test_the_last_owner_cannot_be_made_staff_in_the_admin(staff, tenant_alpha, user):
+    owner = Membership.objects.get(tenant=tenant_alpha, user=user("alpha_owner"))
+
+    response = staff.post(f"/admin/tenants/membership/{owner.pk}/change/", {"role": "staff"})
+
+    assert response.status_code == 200
+    assert "An organisation keeps at least one owner." in response.content.decode()
+    assert Membership.objects.get(pk=owner.pk).role == "owner"
+
+
+def test_deleting_domains_from_the_list_goes_through_the_service(staff, tenant_alpha):
+    # given Alpha's primary domain and a second one
+    from tenants.services import domain_add
+
+    primary = Domain.objects.get(tenant=tenant_alpha, is_primary=True)
+    extra = domain_add(tenant=tenant_alpha, domain="extra.alpha.example")
+
+    # when both are deleted with the list's "delete selected" action
+    response = staff.post("/admin/tenants/domain/", {"action": "delete_selected", "post": "yes",
+                                                      "_selected_action": [primary.pk, extra.pk]}, follow=True)
+
+    # then the extra one is gone (audited), the primary one stays with the service's reason
+    assert "The primary domain cannot be removed" in response.content.decode()
+    assert list(Domain.objects.filter(pk__in=[primary.pk, extra.pk])) == [primary]
+    assert (_latest_audit().action, _latest_audit().object_id) == ("domain.removed", extra.pk)
