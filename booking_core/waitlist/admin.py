@@ -144,7 +144,8 @@ class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Skip these candidates (the next one gets the place)")
     def skip(self, request, queryset):
-        _each(self, request, queryset, lambda offer: offer_services.offer_skip(offer=offer, actor=_actor(request)),
+        _each(self, request, queryset,
+              lambda offer: offer_services.offer_skip(tenant=request.tenant, offer=offer, actor=_actor(request)),
               "candidates skipped")
 
     @admin.action(description="Withdraw (the place returns to general sale)")

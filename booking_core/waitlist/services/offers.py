@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,12 +74,9 @@ def offers_release(*, offers, actor: Actor, now: dt.datetime | None = None) -> t
     return released, refused
 
 
-def offer_skip(*, offer: Offer, actor: Actor, tenant=None, now: dt.datetime | None = None) -> Offer:
+def offer_skip(*, offer: Offer, actor: Actor, tenant, now: dt.datetime | None = None) -> Offer:
     """Pass over this candidate for this place: the next one gets an offer. The skipped candidate keeps
     waiting with their position, and is a candidate again for the next place that frees up."""
-    # TODO(issue 12): make `tenant` required once the Django admin's skip action passes it (the admin is being
-    # routed through the services separately); until then the admin's call falls back to the request's tenant.
-    tenant = tenant or connection.tenant
     now = now or timezone.now()
     with transaction.atomic():
         offer_place_lock(offer)
