@@ -13,7 +13,9 @@ Every counter is per tenant (the schema of the request). allot.rate_limits does 
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from allot.rate_limits import (
@@ -27,17 +29,28 @@ from allot.rate_limits import (
 )
 from booking_core.models import Booking, Client
 
+# Other proofs, from the apps built on the core (programmes: a place offer taken by its link), registered in
+# their AppConfig.ready(): each gets the lower-cased address and says whether it confirmed something there.
+_CONFIRMATION_CHECKS: list[Callable[[str], bool]] = []
+
+
+def confirmation_check_register(check: Callable[[str], bool]) -> None:
+    if check not in _CONFIRMATION_CHECKS:
+        _CONFIRMATION_CHECKS.append(check)
+
+
+def clients_with_email(email: str) -> QuerySet[Client]:
+    # Lower(email) = the lower-cased address: the unique index on Lower(email) finds the client.
+    return Client.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
+
 
 def email_has_confirmed(email: str) -> bool:
     """Has this address proved it reads its mail here: said "I am coming", came, or took an offer by its link?"""
-    from booking_core.programmes.models import SignUp
-
-    # Lower(email) = the lower-cased address: the unique index on Lower(email) finds the client.
-    clients = Client.objects.alias(email_lower=Lower("email")).filter(email_lower=email.strip().lower())
     bookings = Booking.objects.filter(client=OuterRef("pk")).filter(
         Q(client_confirmed_at__isnull=False) | Q(status=Booking.Status.ATTENDED) | Q(source=Booking.Source.WAITLIST))
-    signups = SignUp.objects.filter(client=OuterRef("pk"), offer__status="accepted")
-    return clients.filter(Exists(bookings) | Exists(signups)).exists()
+    if clients_with_email(email).filter(Exists(bookings)).exists():
+        return True
+    return any(check(email.strip().lower()) for check in _CONFIRMATION_CHECKS)
 
 
 class CreationLimit:
