@@ -120,6 +120,19 @@ def test_a_tenants_page_shows_domains_members_bookings_and_emails(staff_client, 
     assert f"{sent} sent, 0 failed (retrying), 0 dead, 0 waiting" in page
 
 
+def test_the_list_and_a_tenants_page_take_a_fixed_number_of_queries(staff_client, tenant_alpha,
+                                                                   django_assert_max_num_queries):
+    # given: a client whose session and authenticator are already looked up once
+    client = staff_client()
+    client.get("/console/")
+    # then: session, user, authenticator, count, page of tenants, their primary domains (and the like)
+    with django_assert_max_num_queries(10):
+        assert client.get("/console/", {"q": "a"}).status_code == 200
+    # memberships, domains, outbox counts, bookings count (in the tenant's schema), job runs, audit entries
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/console/tenants/{tenant_alpha.pk}/").status_code == 200
+
+
 def test_the_page_of_an_unknown_or_platform_schema_is_a_404(staff_client):
     client = staff_client()
     public = Tenant.objects.get(schema_name=settings.PUBLIC_SCHEMA_NAME)
@@ -195,7 +208,8 @@ def test_an_empty_reason_is_refused_next_to_the_field_and_nothing_changes(staff_
     assert response.status_code == 400
     page = response.content.decode()
     assert "Say why: the reason is kept in the platform" in page
-    assert 'id="id_suspend-reason_error"' in page or "errorlist" in page
+    assert ('<ul class="errorlist" id="id_suspend-reason_error"><li>Say why: the reason is kept in the platform'
+            in page)
     tenant_alpha.refresh_from_db()
     assert tenant_alpha.status == Tenant.Status.ACTIVE
     assert PlatformAuditEntry.objects.count() == entries_before
@@ -291,3 +305,13 @@ def test_the_health_page_and_its_retry_are_404_for_tenant_owners(client_for, use
     client = signed_in(client_for(None), user("alpha_owner"), settings.PUBLIC_SCHEMA_NAME)
     assert client.get("/console/health/").status_code == 404
     assert client.post(f"/console/tenants/{tenant_alpha.pk}/outbox/retry-dead/").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["/console/", "/console/audit/", "/console/health/", "tenant"])
+def test_console_pages_keep_the_strict_content_security_policy(staff_client, tenant_alpha, page):
+    from tests.public_site.test_security_headers import assert_strict_page
+
+    path = f"/console/tenants/{tenant_alpha.pk}/" if page == "tenant" else page
+    response = staff_client().get(path)
+    assert response.status_code == 200
+    assert_strict_page(response)
