@@ -315,3 +315,26 @@ def test_console_pages_keep_the_strict_content_security_policy(staff_client, ten
     response = staff_client().get(path)
     assert response.status_code == 200
     assert_strict_page(response)
+
+
+def test_the_back_office_of_a_suspended_organisation_tells_its_members_why_and_nobody_else(
+        staff_client, member_client, client_for, user, tenant_alpha):
+    from tenants.services import tenant_suspend
+
+    # given: alpha suspended, its owner signed in on alpha's host
+    owner = member_client(tenant_alpha, "alpha_owner")
+    tenant_suspend(tenant=tenant_alpha, reason="Unpaid invoices since March", actor=user("platform_staff"))
+    # when
+    members_view = owner.get("/office/")
+    admin_view = owner.get("/admin/")
+    visitors_office = client_for(tenant_alpha).get("/office/")
+    booking_site = owner.get("/")
+    # then: 503 everywhere; the reason only in the back office, only for members
+    assert [r.status_code for r in (members_view, admin_view, visitors_office, booking_site)] == [503] * 4
+    assert "Unpaid invoices since March" in members_view.content.decode()
+    assert "Unpaid invoices since March" in admin_view.content.decode()
+    assert "Unpaid invoices since March" not in visitors_office.content.decode()
+    assert "Unpaid invoices since March" not in booking_site.content.decode()
+    # and a member of another organisation carrying a session bound to beta learns nothing either
+    beta_owner = signed_in(client_for(tenant_alpha), user("beta_owner"), "t_beta")
+    assert "Unpaid invoices since March" not in beta_owner.get("/office/").content.decode()
