@@ -192,6 +192,27 @@ def tenant_outbox_retry_dead(*, tenant: Tenant, actor=None) -> int:
     return retried
 
 
+def tenant_owner_verification_resend(*, tenant: Tenant, actor=None) -> list[str]:
+    """Send the "confirm your email address" message again to the organisation's owners whose address is not
+    confirmed (through the outbox, after commit; audited); returns the addresses. Refused when there is none."""
+    from allauth.account.models import EmailAddress
+
+    from tenants.signup.emails import email_confirmation_queue
+
+    with transaction.atomic():
+        addresses = list(EmailAddress.objects.filter(
+            user__memberships__tenant=tenant, user__memberships__role=Membership.Role.OWNER, verified=False,
+        ).order_by("email"))
+        if not addresses:
+            raise TenantError(_("The owner's email address is already confirmed."), code="owner_verified")
+        for address in addresses:
+            email_confirmation_queue(email_address=address, signup=False, language=tenant.default_language)
+        emails = [address.email for address in addresses]
+        platform_audit_record(actor=actor, action="owner.verification_resent", obj=tenant, tenant_id=tenant.pk,
+                              after={"emails": emails})
+    return emails
+
+
 def _copy_status(tenant: Tenant, locked: Tenant) -> Tenant:
     for name in ("status", "suspension_reason", "status_before_suspension", "updated_at"):
         setattr(tenant, name, getattr(locked, name))

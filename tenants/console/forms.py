@@ -35,6 +35,7 @@ class AuditFilterForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
-                             required=False, help_text=_("Kept in the platform's audit log; a suspension's reason is also shown to the "
-                                         "organisation's members in their back office."))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
+        help_text=_("Kept in the platform's audit log; a suspension's reason is also shown to the organisation's "
+                    "members in their back office."))

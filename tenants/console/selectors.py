@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
@@ -57,6 +58,7 @@ class TenantOverview:
     domains: list
     memberships: list
     owners: list
+    unverified_owner_emails: list
     bookings_this_month: int
     emails_this_month: dict
     recent_job_runs: list
@@ -70,6 +72,9 @@ def console_tenant_overview(*, tenant: Tenant, now: dt.datetime | None = None) -
     now = now or timezone.now()
     started = month_start(now, tenant.zone)
     memberships = list(Membership.objects.filter(tenant=tenant).select_related("user").order_by("role", "user__email"))
+    owner_ids = [membership.user_id for membership in memberships if membership.role == Membership.Role.OWNER]
+    unverified = list(EmailAddress.objects.filter(user_id__in=owner_ids, verified=False).order_by("email")
+                      .values_list("email", flat=True))
     emails = OutboxMessage.objects.filter(tenant_schema=tenant.schema_name, created_at__gte=started).aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in OutboxMessage.Status.values})
     return TenantOverview(
@@ -77,6 +82,7 @@ def console_tenant_overview(*, tenant: Tenant, now: dt.datetime | None = None) -
         domains=list(Domain.objects.filter(tenant=tenant).order_by("-is_primary", "domain")),
         memberships=memberships,
         owners=[membership.user for membership in memberships if membership.role == Membership.Role.OWNER],
+        unverified_owner_emails=unverified,
         bookings_this_month=_bookings_made_since(tenant=tenant, since=started),
         emails_this_month=emails,
         recent_job_runs=list(JobRun.objects.filter(tenant_schema=tenant.schema_name).order_by("-started_at")[:10]),

@@ -11,6 +11,8 @@ urlpatterns = [
     path("tenants/<int:tenant_id>/", views.tenant_detail, name="tenant-detail"),
     path("tenants/<int:tenant_id>/suspend/", views.tenant_suspend_view, name="tenant-suspend"),
     path("tenants/<int:tenant_id>/resume/", views.tenant_resume_view, name="tenant-resume"),
+    path("tenants/<int:tenant_id>/resend-verification/", views.owner_verification_resend_view,
+         name="owner-verification-resend"),
     path("audit/", views.audit_log, name="audit-log"),
     path("health/", views.health, name="health"),
     path("tenants/<int:tenant_id>/outbox/retry-dead/", views.outbox_retry_dead_view, name="outbox-retry-dead"),

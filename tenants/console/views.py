@@ -15,7 +15,12 @@ from tenants.console import selectors
 from tenants.console.access import console_page
 from tenants.console.forms import AuditFilterForm, ReasonForm, TenantFilterForm
 from tenants.models import Tenant
-from tenants.services import tenant_outbox_retry_dead, tenant_resume, tenant_suspend
+from tenants.services import (
+    tenant_outbox_retry_dead,
+    tenant_owner_verification_resend,
+    tenant_resume,
+    tenant_suspend,
+)
 
 PAGE_SIZE = 50
 
@@ -127,3 +132,16 @@ def outbox_retry_dead_view(request, tenant_id: int):
                                        "%(count)d dead messages of %(name)s are queued again.", retried)
                      % {"count": retried, "name": tenant.display_name})
     return redirect("console:health")
+
+
+@require_POST
+@console_page
+def owner_verification_resend_view(request, tenant_id: int):
+    tenant = selectors.console_tenant_get(tenant_id=tenant_id)
+    try:
+        emails = tenant_owner_verification_resend(tenant=tenant, actor=request.user)
+    except ApplicationError as refusal:
+        return _tenant_page(request, tenant, error=str(refusal.message), status=400)
+    messages.success(request, _("The confirmation message is on its way to %(emails)s.")
+                     % {"emails": ", ".join(emails)})
+    return redirect("console:tenant-detail", tenant_id=tenant.pk)

@@ -338,3 +338,39 @@ def test_the_back_office_of_a_suspended_organisation_tells_its_members_why_and_n
     # and a member of another organisation carrying a session bound to beta learns nothing either
     beta_owner = signed_in(client_for(tenant_alpha), user("beta_owner"), "t_beta")
     assert "Unpaid invoices since March" not in beta_owner.get("/office/").content.decode()
+
+
+# --- the owner's email confirmation ---------------------------------------------------------------------------
+
+
+def test_staff_resend_an_unconfirmed_owners_confirmation_through_the_outbox(staff_client, tenant_alpha, user):
+    # given: alpha's owner has not confirmed their address
+    from allauth.account.models import EmailAddress
+
+    from allot.outbox.models import OutboxMessage
+
+    EmailAddress.objects.filter(email="alpha_owner@example.com").update(verified=False)
+    client = staff_client()
+    page = client.get(f"/console/tenants/{tenant_alpha.pk}/").content.decode()
+    assert "alpha_owner@example.com (not confirmed)" in page
+    # when
+    response = client.post(f"/console/tenants/{tenant_alpha.pk}/resend-verification/")
+    # then
+    assert response.status_code == 302
+    queued = OutboxMessage.objects.filter(event_type="account.email_confirmation",
+                                          recipient="alpha_owner@example.com")
+    assert queued.count() == 1 and queued.get().language == "en"
+    entry = PlatformAuditEntry.objects.get(action="owner.verification_resent")
+    assert (entry.tenant_id, entry.actor_label) == (tenant_alpha.pk, "platform_staff@example.com")
+
+
+def test_resending_to_a_confirmed_owner_is_refused_and_sends_nothing(staff_client, tenant_alpha):
+    from allot.outbox.models import OutboxMessage
+
+    # when
+    response = staff_client().post(f"/console/tenants/{tenant_alpha.pk}/resend-verification/")
+    # then
+    assert response.status_code == 400
+    assert "The owner&#x27;s email address is already confirmed." in response.content.decode()
+    assert not OutboxMessage.objects.filter(event_type="account.email_confirmation").exists()
+    assert not PlatformAuditEntry.objects.filter(action="owner.verification_resent").exists()
