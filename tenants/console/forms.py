@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
@@ -39,3 +42,21 @@ class ReasonForm(forms.Form):
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False,
         help_text=_("Kept in the platform's audit log; a suspension's reason is also shown to the organisation's "
                     "members in their back office."))
+
+
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class DomainAddForm(forms.Form):
+    domain = forms.CharField(label=_("Custom domain"), max_length=253, help_text=_("For example booking.example.com."))
+    is_primary = forms.BooleanField(label=_("Make it the primary domain"), required=False)
+
+    def clean_domain(self):
+        domain = self.cleaned_data["domain"].strip().lower().rstrip(".")
+        if not _HOST_NAME.match(domain):
+            raise forms.ValidationError(_("Enter a host name such as booking.example.com."))
+        root = settings.ALLOT_ROOT_DOMAIN.lower()
+        if domain == root or domain.endswith(f".{root}"):
+            # Subdomains of the platform are organisations' addresses, given out by sign-up only.
+            raise forms.ValidationError(_("Names under %(root)s are not custom domains.") % {"root": root})
+        return domain

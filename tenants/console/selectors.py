@@ -46,6 +46,11 @@ def console_tenant_get(*, tenant_id: int) -> Tenant:
     return get_object_or_404(Tenant.objects.customers(), pk=tenant_id)
 
 
+def console_domain_get(*, tenant: Tenant, domain_id: int) -> Domain:
+    """One of this organisation's domains; another organisation's domain id is a 404."""
+    return get_object_or_404(Domain, pk=domain_id, tenant=tenant)
+
+
 def month_start(now: dt.datetime, zone) -> dt.datetime:
     """The first instant of `now`'s month in the given zone."""
     local = timezone.localtime(now, zone)

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from allot.errors import ApplicationError
 from tenants.console import selectors
 from tenants.console.access import console_page
-from tenants.console.forms import AuditFilterForm, ReasonForm, TenantFilterForm
+from tenants.console.forms import AuditFilterForm, DomainAddForm, ReasonForm, TenantFilterForm
 from tenants.models import Tenant
 from tenants.services import (
+    domain_add,
+    domain_remove,
     tenant_outbox_retry_dead,
     tenant_owner_verification_resend,
     tenant_resume,
@@ -50,12 +52,14 @@ def tenant_list(request):
     })
 
 
-def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None, error=None, status=200):
+def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None, domain_form=None, error=None,
+                 status=200):
     overview = selectors.console_tenant_overview(tenant=tenant)
     return render(request, "console/tenant_detail.html", {
         "overview": overview, "organisation": tenant,  # not "tenant": the base template reads that as the site's
         "suspend_form": suspend_form or ReasonForm(prefix="suspend"),
         "resume_form": resume_form or ReasonForm(prefix="resume"),
+        "domain_form": domain_form or DomainAddForm(prefix="domain"),
         "serving": tenant.is_active, "error": error,
     }, status=status)
 
@@ -66,6 +70,15 @@ def tenant_detail(request, tenant_id: int):
     return _tenant_page(request, selectors.console_tenant_get(tenant_id=tenant_id))
 
 
+def _place_refusal(form, refusal: ApplicationError) -> None:
+    """A service's refusal next to the fields it names; the rest above the form."""
+    for name, field_messages in refusal.fields.items():
+        for message in field_messages:
+            form.add_error(name if name in form.fields else None, message)
+    if not refusal.fields:
+        form.add_error(None, str(refusal.message))
+
+
 def _status_change(request, tenant_id: int, *, prefix: str, service, done_message: str):
     tenant = selectors.console_tenant_get(tenant_id=tenant_id)
     form = ReasonForm(request.POST, prefix=prefix)
@@ -74,10 +87,9 @@ def _status_change(request, tenant_id: int, *, prefix: str, service, done_messag
         try:
             service(tenant=tenant, reason=form.cleaned_data["reason"], actor=request.user)
         except ApplicationError as refusal:
-            for name, field_messages in refusal.fields.items():
-                for message in field_messages:
-                    form.add_error(name if name in form.fields else None, message)
-            if not refusal.fields:
+            if refusal.fields:
+                _place_refusal(form, refusal)
+            else:
                 error = str(refusal.message)  # e.g. already suspended: the page shows the current state
         else:
             messages.success(request, done_message)
@@ -144,4 +156,36 @@ def owner_verification_resend_view(request, tenant_id: int):
         return _tenant_page(request, tenant, error=str(refusal.message), status=400)
     messages.success(request, _("The confirmation message is on its way to %(emails)s.")
                      % {"emails": ", ".join(emails)})
+    return redirect("console:tenant-detail", tenant_id=tenant.pk)
+
+
+@require_POST
+@console_page
+def domain_add_view(request, tenant_id: int):
+    tenant = selectors.console_tenant_get(tenant_id=tenant_id)
+    form = DomainAddForm(request.POST, prefix="domain")
+    if form.is_valid():
+        try:
+            domain_add(tenant=tenant, domain=form.cleaned_data["domain"], is_primary=form.cleaned_data["is_primary"],
+                       actor=request.user)
+        except ApplicationError as refusal:
+            _place_refusal(form, refusal)
+        else:
+            messages.success(request, _("The domain %(domain)s now serves this organisation.")
+                             % {"domain": form.cleaned_data["domain"]})
+            return redirect("console:tenant-detail", tenant_id=tenant.pk)
+    return _tenant_page(request, tenant, domain_form=form, status=400)
+
+
+@require_POST
+@console_page
+def domain_remove_view(request, tenant_id: int, domain_id: int):
+    tenant = selectors.console_tenant_get(tenant_id=tenant_id)
+    domain = selectors.console_domain_get(tenant=tenant, domain_id=domain_id)
+    try:
+        domain_remove(domain=domain, actor=request.user)
+    except ApplicationError as refusal:
+        return _tenant_page(request, tenant, error=str(refusal.message), status=400)
+    messages.success(request, _("The domain %(domain)s no longer serves this organisation.")
+                     % {"domain": domain.domain})
     return redirect("console:tenant-detail", tenant_id=tenant.pk)

@@ -374,3 +374,76 @@ def test_resending_to_a_confirmed_owner_is_refused_and_sends_nothing(staff_clien
     assert "The owner&#x27;s email address is already confirmed." in response.content.decode()
     assert not OutboxMessage.objects.filter(event_type="account.email_confirmation").exists()
     assert not PlatformAuditEntry.objects.filter(action="owner.verification_resent").exists()
+
+
+# --- custom domains -------------------------------------------------------------------------------------------
+
+
+def test_staff_add_and_remove_a_custom_domain_which_then_serves_the_booking_site(staff_client, tenant_alpha):
+    from django.test import Client
+
+    from tenants.models import Domain
+
+    # given
+    console = staff_client()
+    # when
+    added = console.post(f"/console/tenants/{tenant_alpha.pk}/domains/",
+                         {"domain-domain": "Booking.Alpha-Studio.example."})
+    # then
+    assert added.status_code == 302
+    domain = Domain.objects.get(domain="booking.alpha-studio.example")
+    assert domain.tenant_id == tenant_alpha.pk and not domain.is_primary
+    assert Client(HTTP_HOST="booking.alpha-studio.example").get("/").status_code == 200
+    assert PlatformAuditEntry.objects.filter(action="domain.added", object_id=domain.pk,
+                                             actor_label="platform_staff@example.com").exists()
+    # when
+    removed = console.post(f"/console/tenants/{tenant_alpha.pk}/domains/{domain.pk}/remove/")
+    # then
+    assert removed.status_code == 302
+    assert not Domain.objects.filter(pk=domain.pk).exists()
+    assert Client(HTTP_HOST="booking.alpha-studio.example").get("/").status_code == 404
+
+
+@pytest.mark.parametrize(("domain", "message"), [
+    ("not a domain", "Enter a host name such as booking.example.com."),
+    ("gamma.localhost", "Names under localhost are not custom domains."),
+    ("beta.localhost", "Names under localhost are not custom domains."),
+])
+def test_a_bad_or_platform_domain_is_refused_next_to_the_field(staff_client, tenant_alpha, domain, message):
+    from tenants.models import Domain
+
+    # given
+    domains_before = list(Domain.objects.order_by("pk").values_list("pk", "domain", "tenant_id"))
+    # when
+    response = staff_client().post(f"/console/tenants/{tenant_alpha.pk}/domains/", {"domain-domain": domain})
+    # then
+    assert response.status_code == 400
+    assert f'<ul class="errorlist" id="id_domain-domain_error"><li>{message}' in response.content.decode()
+    assert list(Domain.objects.order_by("pk").values_list("pk", "domain", "tenant_id")) == domains_before
+
+
+def test_another_organisations_custom_domain_is_taken(staff_client, tenant_alpha, tenant_beta):
+    from tenants.models import Domain
+    from tenants.services import domain_add
+
+    domain_add(tenant=tenant_beta, domain="booking.beta.example")
+    response = staff_client().post(f"/console/tenants/{tenant_alpha.pk}/domains/",
+                                   {"domain-domain": "booking.beta.example"})
+    assert response.status_code == 400
+    assert '<ul class="errorlist" id="id_domain-domain_error"><li>This domain is taken.' in response.content.decode()
+    assert Domain.objects.get(domain="booking.beta.example").tenant_id == tenant_beta.pk
+
+
+def test_the_primary_domain_and_another_organisations_domain_cannot_be_removed(staff_client, tenant_alpha,
+                                                                               tenant_beta):
+    from tenants.models import Domain
+
+    client = staff_client()
+    primary = Domain.objects.get(tenant=tenant_alpha, is_primary=True)
+    betas = Domain.objects.get(tenant=tenant_beta, is_primary=True)
+    refused = client.post(f"/console/tenants/{tenant_alpha.pk}/domains/{primary.pk}/remove/")
+    cross_tenant = client.post(f"/console/tenants/{tenant_alpha.pk}/domains/{betas.pk}/remove/")
+    assert refused.status_code == 400
+    assert "The primary domain cannot be removed" in refused.content.decode()
+    assert cross_tenant.status_code == 404
+    assert Domain.objects.filter(pk__in=[primary.pk, betas.pk]).count() == 2
