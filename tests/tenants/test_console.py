@@ -430,7 +430,8 @@ def test_another_organisations_custom_domain_is_taken(staff_client, tenant_alpha
     response = staff_client().post(f"/console/tenants/{tenant_alpha.pk}/domains/",
                                    {"domain-domain": "booking.beta.example"})
     assert response.status_code == 400
-    assert '<ul class="errorlist" id="id_domain-domain_error"><li>This domain is taken.' in response.content.decode()
+    assert ('<ul class="errorlist" id="id_domain-domain_error"><li>Domain with this Domain already exists.'
+            in response.content.decode())
     assert Domain.objects.get(domain="booking.beta.example").tenant_id == tenant_beta.pk
 
 
