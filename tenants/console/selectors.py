@@ -141,5 +141,30 @@ def console_outbox_by_tenant() -> list[OutboxRow]:
 
 
 def console_failed_job_runs(*, limit: int = 25) -> list[JobRun]:
-    return list(JobRun.objects.filter(status=JobRun.Status.FAILED).order_by("-started_at")[:limit])
+    return list(JobRun.objects.filter(status=JobRun.Status.FAILED).order_by("-pk")[:limit])
 
+
+
+@dataclass(frozen=True)
+class Heartbeats:
+    scheduler_leader: str | None  # host:pid of the scheduler holding the lease, None when none does
+    scheduler_lease_seconds: float | None
+    last_job_run_finished_at: dt.datetime | None  # the worker pool's latest finished run
+
+
+def console_heartbeats() -> Heartbeats:
+    """Signs of life: the scheduler's lease in Redis (renewed every second) and the last job run a worker
+    finished. There is no per-worker heartbeat yet."""
+    import redis
+
+    from allot.jobs.scheduler import scheduler_leader
+
+    try:
+        leader = scheduler_leader()
+    except redis.RedisError:
+        leader = None
+    # Newest by primary key (its index, read backwards) rather than by start time, which has no index of its own.
+    last = JobRun.objects.exclude(finished_at=None).order_by("-pk").values_list("finished_at", flat=True)
+    return Heartbeats(scheduler_leader=leader[0] if leader else None,
+                      scheduler_lease_seconds=leader[1] if leader else None,
+                      last_job_run_finished_at=last.first())

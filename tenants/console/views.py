@@ -132,6 +132,7 @@ def health(request):
     return render(request, "console/health.html", {
         "outbox_rows": selectors.console_outbox_by_tenant(),
         "failed_runs": selectors.console_failed_job_runs(),
+        "heartbeats": selectors.console_heartbeats(),
     })
 
 

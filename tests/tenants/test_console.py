@@ -448,3 +448,26 @@ def test_the_primary_domain_and_another_organisations_domain_cannot_be_removed(s
     assert "The primary domain cannot be removed" in refused.content.decode()
     assert cross_tenant.status_code == 404
     assert Domain.objects.filter(pk__in=[primary.pk, betas.pk]).count() == 2
+
+
+def test_the_health_page_shows_the_schedulers_lease_and_the_last_finished_job_run(staff_client):
+    from django.utils import timezone
+
+    from allot.jobs.models import JobRun
+    from allot.jobs.scheduler import Leadership
+
+    # given: no scheduler
+    client = staff_client()
+    assert "no scheduler holds the lease" in client.get("/console/health/").content.decode()
+    # when: a scheduler takes the lease and a run finishes
+    leadership = Leadership()
+    assert leadership.acquire_or_renew()
+    now = timezone.now()
+    JobRun.objects.create(job_name="reminders", started_at=now, finished_at=now, status=JobRun.Status.SUCCEEDED)
+    try:
+        page = client.get("/console/health/").content.decode()
+    finally:
+        leadership.release()
+    # then
+    assert f"running: {leadership.identity} holds the lease" in page
+    assert f'<dd id="last-job-run">{timezone.localtime(now):%Y-%m-%d %H:%M:%S}' in page
