@@ -46,6 +46,26 @@ def test_platform_staff_without_an_authenticator_are_sent_to_set_one_up(client_f
     assert client.session["_allot_after_mfa_setup"] == "/console/audit/"
 
 
+def test_staff_who_set_up_their_authenticator_are_led_back_to_the_console(client_for, user, monkeypatch):
+    from tests.support.sign_in import FrozenClock, forget_sign_in_limits, password_step
+
+    # given: staff without an authenticator sign in with their password and open the console
+    forget_sign_in_limits()
+    clock = FrozenClock(monkeypatch)
+    client = client_for(None)
+    assert password_step(client, "platform_staff@example.com", next_url="/console/audit/").status_code == 302
+    assert client.get("/console/audit/")["Location"] == TOTP_ACTIVATION_URL
+    # when: they confirm their password and set up the authenticator
+    client.post(f"/accounts/reauthenticate/?next={TOTP_ACTIVATION_URL}", {"password": "correct-horse-battery"})
+    assert client.get(TOTP_ACTIVATION_URL).status_code == 200
+    activated = client.post(TOTP_ACTIVATION_URL, {"code": clock.totp_code(client.session["mfa.totp.secret"])})
+    # then: the recovery codes page leads back to the console, which is open now
+    codes_page = client.get(activated["Location"]).content.decode()
+    assert '<a class="button" href="/console/audit/">Continue</a>' in codes_page
+    assert client.get("/console/audit/").status_code == 200
+    forget_sign_in_limits()
+
+
 def test_platform_staff_with_an_authenticator_enter(staff_client):
     # when
     response = staff_client().get("/console/")
