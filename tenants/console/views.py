@@ -37,8 +37,8 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-@require_GET
 @console_page
+@require_GET
 def tenant_list(request):
     form = TenantFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -64,8 +64,8 @@ def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None
     }, status=status)
 
 
-@require_GET
 @console_page
+@require_GET
 def tenant_detail(request, tenant_id: int):
     return _tenant_page(request, selectors.console_tenant_get(tenant_id=tenant_id))
 
@@ -97,22 +97,22 @@ def _status_change(request, tenant_id: int, *, prefix: str, service, done_messag
     return _tenant_page(request, tenant, status=400, error=error, **{f"{prefix}_form": form})
 
 
-@require_POST
 @console_page
+@require_POST
 def tenant_suspend_view(request, tenant_id: int):
     return _status_change(request, tenant_id, prefix="suspend", service=tenant_suspend,
                           done_message=_("The organisation is suspended: its sites answer “temporarily unavailable”."))
 
 
-@require_POST
 @console_page
+@require_POST
 def tenant_resume_view(request, tenant_id: int):
     return _status_change(request, tenant_id, prefix="resume", service=tenant_resume,
                           done_message=_("The organisation is back online."))
 
 
-@require_GET
 @console_page
+@require_GET
 def audit_log(request):
     form = AuditFilterForm(request.GET or None, tenant_choices=selectors.console_tenant_choices())
     if form.is_bound and not form.is_valid():
@@ -126,8 +126,8 @@ def audit_log(request):
     })
 
 
-@require_GET
 @console_page
+@require_GET
 def health(request):
     return render(request, "console/health.html", {
         "outbox_rows": selectors.console_outbox_by_tenant(),
@@ -136,8 +136,8 @@ def health(request):
     })
 
 
-@require_POST
 @console_page
+@require_POST
 def outbox_retry_dead_view(request, tenant_id: int):
     tenant = selectors.console_tenant_get(tenant_id=tenant_id)
     retried = tenant_outbox_retry_dead(tenant=tenant, actor=request.user)
@@ -147,8 +147,8 @@ def outbox_retry_dead_view(request, tenant_id: int):
     return redirect("console:health")
 
 
-@require_POST
 @console_page
+@require_POST
 def owner_verification_resend_view(request, tenant_id: int):
     tenant = selectors.console_tenant_get(tenant_id=tenant_id)
     try:
@@ -160,8 +160,8 @@ def owner_verification_resend_view(request, tenant_id: int):
     return redirect("console:tenant-detail", tenant_id=tenant.pk)
 
 
-@require_POST
 @console_page
+@require_POST
 def domain_add_view(request, tenant_id: int):
     tenant = selectors.console_tenant_get(tenant_id=tenant_id)
     form = DomainAddForm(request.POST, prefix="domain")
@@ -178,8 +178,8 @@ def domain_add_view(request, tenant_id: int):
     return _tenant_page(request, tenant, domain_form=form, status=400)
 
 
-@require_POST
 @console_page
+@require_POST
 def domain_remove_view(request, tenant_id: int, domain_id: int):
     tenant = selectors.console_tenant_get(tenant_id=tenant_id)
     domain = selectors.console_domain_get(tenant=tenant, domain_id=domain_id)

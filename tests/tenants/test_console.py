@@ -491,3 +491,9 @@ def test_the_health_page_shows_the_schedulers_lease_and_the_last_finished_job_ru
     # then
     assert f"running: {leadership.identity} holds the lease" in page
     assert f'<dd id="last-job-run">{timezone.localtime(now):%Y-%m-%d %H:%M:%S}' in page
+
+
+def test_a_wrong_method_is_a_404_for_outsiders_too_so_the_console_stays_hidden(client_for, user, tenant_alpha):
+    outsider = signed_in(client_for(None), user("outsider"), settings.PUBLIC_SCHEMA_NAME)
+    assert outsider.get(f"/console/tenants/{tenant_alpha.pk}/suspend/").status_code == 404
+    assert outsider.post("/console/").status_code == 404
