@@ -1,0 +1,45 @@
+"""The back office's forms: they only check the input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from booking_core.models import Booking
+
+ORDER_CHOICES = [
+    ("-start", _("Latest start first")),
+    ("start", _("Earliest start first")),
+    ("-created", _("Newest booked first")),
+]
+
+
+class BookingFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    service = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    q = forms.CharField(label=_("Client (name or email)"), required=False, max_length=200)
+    order = forms.ChoiceField(label=_("Order"), required=False, choices=ORDER_CHOICES)
+
+    def __init__(self, *args, services=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", _("All services"))] + [(s.pk, str(s)) for s in services]
+        self.fields["status"].choices = [("", _("Any status"))] + list(Booking.Status.choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (the client sees it)"), required=False, max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.TypedChoiceField(choices=[("1", _("Attended")), ("0", _("No-show"))],
+                                      coerce=lambda value: value == "1")

@@ -1,0 +1,335 @@
+"""The back office through HTTP: members only, the bookings list with its filters and CSV export, a booking's
+page with its actions, and today's page in the tenant's zone. Another tenant's ids are 404s."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from allot.outbox.models import OutboxMessage
+from booking_core.models import AuditEntry, Booking, Offer, Service
+from booking_core.services.bookings import booking_create_group, booking_create_individual
+from tests.conftest import real_queries
+from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
+from tests.waitlist.helpers import fill, join
+
+pytestmark = pytest.mark.django_db
+
+BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
+# A Wednesday morning in Budapest; the clock stands still here for every test of this file.
+NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=BUDAPEST)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 6, day, hour, minute, tzinfo=BUDAPEST)
+
+
+@pytest.fixture
+def scene(tenant_alpha, in_tenant):
+    """Alpha's bookings: a massage today at 22:00 Budapest (20:00 UTC), yoga sessions today at 18:00 and on
+    the 12th, and a massage on the 15th booked by a client whose name looks like a spreadsheet formula."""
+    with in_tenant(tenant_alpha):
+        massage = make_service(Service.Kind.INDIVIDUAL, name_en="Massage", cancellation_cutoff_minutes=60)
+        anna = make_staff(massage, name="Anna", hours=((8, 23),))
+        yoga = make_service(name_en="Yoga")
+        today_session = make_session(yoga, capacity=2, starts_at=at(10, 18), location="Room 1")
+        later_session = make_session(yoga, capacity=5, starts_at=at(12, 18), location="Room 2")
+        today_massage = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=anna, starts_at=at(10, 22), language="en",
+            client=client_details("Kiss Dóra", "dora@example.hu"), actor=OPERATOR)
+        later_massage = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=anna, starts_at=at(15, 10), language="en",
+            client=client_details("=HYPERLINK(\"http://x\")", "-evil@example.com"), actor=OPERATOR)
+        yoga_today = booking_create_group(tenant=tenant_alpha, session=today_session, seats=1,
+                                          client=client_details("Nagy Péter", "peter@example.com"), actor=OPERATOR)
+        yoga_later = booking_create_group(tenant=tenant_alpha, session=later_session, seats=2,
+                                          client=client_details("Szabó Éva", "eva@example.com"), actor=OPERATOR)
+    connection.set_schema_to_public()
+    return {"massage": massage, "yoga": yoga, "today_session": today_session, "today_massage": today_massage,
+            "later_massage": later_massage, "yoga_today": yoga_today, "yoga_later": yoga_later}
+
+
+@pytest.fixture
+def owner(member_client, tenant_alpha):
+    return member_client(tenant_alpha, "alpha_owner")
+
+
+def ids_in(response) -> list[int]:
+    return [booking.pk for booking in response.context["page"].object_list]
+
+
+# --- access -------------------------------------------------------------------------------------------------
+
+PAGES = ["/office/", "/office/today/", "/office/bookings/", "/office/bookings.csv"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client_for, tenant_alpha, path):
+    response = client_for(tenant_alpha).get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_signed_in_person_who_is_not_a_member_is_refused(client_for, tenant_alpha, user, path):
+    from tests.conftest import signed_in
+
+    outsider = signed_in(client_for(tenant_alpha), user("outsider"), tenant_alpha.schema_name)
+    assert outsider.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_member_of_another_organisation_gets_nothing_here(member_client, client_for, tenant_alpha, tenant_beta,
+                                                           user, path):
+    from tests.conftest import signed_in
+
+    # given: beta's owner, signed in on beta; and the same person with a session on alpha's host
+    on_beta = member_client(tenant_beta, "beta_owner")
+    assert on_beta.get(path).status_code == 200
+    on_alpha = signed_in(client_for(tenant_alpha), user("beta_owner"), tenant_alpha.schema_name)
+    # then: alpha's back office does not exist for them
+    refused = on_alpha.get(path)
+    assert refused.status_code == 404
+    assert 'href="/office/today/"' not in refused.content.decode()
+
+
+@pytest.mark.parametrize("name", ["alpha_owner", "alpha_staff"])
+def test_members_see_the_layout_with_the_organisation_the_nav_and_sign_out(member_client, tenant_alpha, name):
+    html = member_client(tenant_alpha, name).get("/office/").content.decode()
+    assert "Alpha Studio" in html
+    assert 'href="/office/today/"' in html and 'href="/office/bookings/"' in html
+    assert 'action="/accounts/logout/"' in html and "csrfmiddlewaretoken" in html
+    assert " style=" not in html and "<script>" not in html
+
+
+def test_back_office_pages_stay_out_of_caches(owner):
+    assert "no-store" in owner.get("/office/bookings/")["Cache-Control"]
+
+
+# --- the bookings list --------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_every_booking_latest_start_first(owner, scene):
+    response = owner.get("/office/bookings/")
+    assert response.status_code == 200
+    s = scene
+    assert ids_in(response) == [s["later_massage"].pk, s["yoga_later"].pk, s["today_massage"].pk,
+                                s["yoga_today"].pk]
+    assert ids_in(owner.get("/office/bookings/", {"order": "start"}))[0] == s["yoga_today"].pk
+
+
+def test_the_date_range_is_in_the_tenants_zone_and_inclusive(owner, scene):
+    # 22:00 Budapest on the 10th is 20:00 UTC; the 10th alone in Budapest catches it and the 18:00 session
+    only_10th = owner.get("/office/bookings/", {"date_from": "2026-06-10", "date_to": "2026-06-10"})
+    assert sorted(ids_in(only_10th)) == sorted([scene["today_massage"].pk, scene["yoga_today"].pk])
+    from_11th = owner.get("/office/bookings/", {"date_from": "2026-06-11"})
+    assert sorted(ids_in(from_11th)) == sorted([scene["later_massage"].pk, scene["yoga_later"].pk])
+
+
+def test_filters_by_service_status_and_client(owner, scene):
+    yoga = owner.get("/office/bookings/", {"service": scene["yoga"].pk})
+    assert sorted(ids_in(yoga)) == sorted([scene["yoga_today"].pk, scene["yoga_later"].pk])
+    assert ids_in(owner.get("/office/bookings/", {"q": "dóra"})) == [scene["today_massage"].pk]
+    assert ids_in(owner.get("/office/bookings/", {"q": "EVA@example"})) == [scene["yoga_later"].pk]
+    assert ids_in(owner.get("/office/bookings/", {"status": "cancelled"})) == []
+
+
+def test_bad_filters_are_refused_next_to_the_field(owner, scene):
+    response = owner.get("/office/bookings/", {"date_from": "2026-06-12", "date_to": "2026-06-01",
+                                               "status": "sleeping"})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert set(form.errors) == {"date_to", "status"}
+    assert "field--error" in response.content.decode()
+    assert owner.get("/office/bookings/", {"date_from": "yesterday"}).status_code == 400
+
+
+def test_the_list_is_paginated_with_the_filters_kept(owner, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        session = make_session(make_service(name_en="Big class"), capacity=200, starts_at=at(20, 10))
+        fill(tenant_alpha, session, [1] * 60)
+    connection.set_schema_to_public()
+    first = owner.get("/office/bookings/", {"q": "example.com"})
+    assert len(ids_in(first)) == 50 and first.context["page"].paginator.count == 60
+    assert "q=example.com&amp;page=2" in first.content.decode()
+    second = owner.get("/office/bookings/", {"q": "example.com", "page": 2})
+    assert len(ids_in(second)) == 10 and not set(ids_in(first)) & set(ids_in(second))
+
+
+def test_the_list_costs_the_same_queries_for_5_or_50_bookings(owner, tenant_alpha, in_tenant,
+                                                               django_assert_max_num_queries):
+    # given: 5 bookings
+    with in_tenant(tenant_alpha):
+        session = make_session(make_service(name_en="Big class"), capacity=200, starts_at=at(20, 10))
+        fill(tenant_alpha, session, [1] * 5)
+    connection.set_schema_to_public()
+    owner.get("/office/bookings/")  # warm caches (catalogue, session)
+    # then: the session, the user, the membership, the services, the count and the page (a `SET search_path`
+    # may come on top)
+    with django_assert_max_num_queries(7) as few:
+        owner.get("/office/bookings/")
+    # and with 50 bookings on the page, no more
+    with in_tenant(tenant_alpha):
+        fill(tenant_alpha, session, [1] * 45)
+    connection.set_schema_to_public()
+    with django_assert_max_num_queries(7) as many:
+        response = owner.get("/office/bookings/")
+    assert len(ids_in(response)) == 50
+    assert len(real_queries(many)) == len(real_queries(few)) == 6
+
+
+# --- CSV export ---------------------------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_csv_has_a_header_and_the_filtered_rows_with_local_times(owner, scene):
+    rows = read_csv(owner.get("/office/bookings.csv", {"service": scene["massage"].pk, "order": "start"}))
+    assert rows[0][:3] == ["Booking", "Starts", "Ends"]
+    assert [row[0] for row in rows[1:]] == [str(scene["today_massage"].pk), str(scene["later_massage"].pk)]
+    assert rows[1][1] == "2026-06-10 22:00" and rows[1][5] == "Kiss Dóra"
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(owner, scene):
+    rows = read_csv(owner.get("/office/bookings.csv", {"q": "evil"}))
+    (row,) = rows[1:]
+    assert row[5] == "'=HYPERLINK(\"http://x\")"
+    assert row[6] == "'-evil@example.com"
+    assert row[7] == "'+36 30 123 4567"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in rows for cell in line)
+
+
+def test_a_csv_with_bad_filters_is_refused(owner, scene):
+    assert owner.get("/office/bookings.csv", {"status": "sleeping"}).status_code == 400
+
+
+# --- a booking's page and its actions -------------------------------------------------------------------------
+
+
+def test_a_bookings_page_shows_the_client_answers_and_history(owner, scene):
+    html = owner.get(f"/office/bookings/{scene['today_massage'].pk}/").content.decode()
+    assert "Kiss Dóra" in html and "dora@example.hu" in html and "Massage" in html
+    assert "2026-06-10 22:00" in html  # in Budapest
+    assert "booking.created" in html and "tests" in html  # the history: created by the test's operator
+    pk = scene["today_massage"].pk
+    assert f'action="/office/bookings/{pk}/cancel/"' in html
+
+
+def test_another_tenants_booking_id_is_a_404(member_client, tenant_alpha, tenant_beta, in_tenant, scene):
+    # given: a booking on beta
+    with in_tenant(tenant_beta):
+        service = make_service(name_en="Schwimmen")
+        session = make_session(service, capacity=3, starts_at=at(11, 10))
+        beta_booking = booking_create_group(tenant=tenant_beta, session=session, seats=1,
+                                            client=client_details("Beta Client"), actor=OPERATOR)
+    connection.set_schema_to_public()
+    owner = member_client(tenant_alpha, "alpha_owner")
+    # then: its id on alpha's host (where no booking has it, or another one does) never shows beta's
+    unknown = max(beta_booking.pk, scene["yoga_later"].pk) + 1000
+    assert owner.get(f"/office/bookings/{unknown}/").status_code == 404
+    assert owner.post(f"/office/bookings/{unknown}/cancel/", {"reason": "x"}).status_code == 404
+    response = owner.get(f"/office/bookings/{beta_booking.pk}/")
+    assert response.status_code == 404 or "Beta Client" not in response.content.decode()
+    # and beta's owner sees it on beta
+    assert "Beta Client" in member_client(tenant_beta, "beta_owner").get(
+        f"/office/bookings/{beta_booking.pk}/").content.decode()
+
+
+def test_cancelling_goes_through_the_service_emails_the_client_and_offers_the_seat(
+        owner, tenant_alpha, in_tenant):
+    # given: a full session with a client waiting (offers wait for release)
+    with in_tenant(tenant_alpha):
+        service = make_service(name_en="Swimming", offer_auto_send=Service.OfferRelease.OFF)
+        session = make_session(service, capacity=2, starts_at=at(12, 10))
+        booking, _other = fill(tenant_alpha, session, [1, 1])
+        waiting = join(tenant_alpha, session, seats=1)
+    connection.set_schema_to_public()
+    # when
+    response = owner.post(f"/office/bookings/{booking.pk}/cancel/", {"reason": "The pool is closed"}, follow=True)
+    # then
+    assert "The booking is cancelled" in response.content.decode()
+    with in_tenant(tenant_alpha):
+        booking.refresh_from_db()
+        assert (booking.status, booking.cancellation_reason, booking.cancelled_by) == (
+            "cancelled", "The pool is closed", "operator")
+        assert OutboxMessage.objects.filter(subject_ref=f"booking:{booking.pk}",
+                                            event_type="booking.cancelled").exists()
+        assert Offer.objects.filter(entry=waiting).exists()
+        entry = AuditEntry.objects.get(object_type="booking", object_id=booking.pk, action="booking.cancelled")
+        assert entry.actor_label == "alpha_owner@example.com"
+
+
+def test_a_refused_cancellation_is_a_message_and_changes_nothing(owner, scene, tenant_alpha, in_tenant):
+    booking = scene["yoga_later"]
+    # without a reason (the client sees it, so operators must give one)
+    response = owner.post(f"/office/bookings/{booking.pk}/cancel/", {"reason": ""}, follow=True)
+    assert "Give a reason for the cancellation" in response.content.decode()
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=booking.pk).status == "confirmed"
+
+
+def test_actions_need_post_and_csrf(client_for, tenant_alpha, user, scene):
+    from django.test import Client
+
+    from tests.conftest import host_of, signed_in
+
+    strict = signed_in(Client(HTTP_HOST=host_of(tenant_alpha), enforce_csrf_checks=True), user("alpha_owner"),
+                       tenant_alpha.schema_name)
+    booking = scene["yoga_later"]
+    assert strict.get(f"/office/bookings/{booking.pk}/cancel/").status_code == 405
+    assert strict.post(f"/office/bookings/{booking.pk}/cancel/", {"reason": "x"}).status_code == 403
+
+
+def test_attendance_is_recorded_once_the_booking_has_started_and_refused_before(owner, scene, tenant_alpha,
+                                                                                 in_tenant):
+    future = scene["yoga_later"]
+    refused = owner.post(f"/office/bookings/{future.pk}/attendance/", {"attended": "1"}, follow=True)
+    assert "once the booking has started" in refused.content.decode()
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=future.pk).status == "confirmed"
+    # when the session has started (18:30 on the 10th)
+    started = scene["yoga_today"]
+    with time_machine.travel(at(10, 18, 30), tick=False):
+        page = owner.get(f"/office/bookings/{started.pk}/").content.decode()
+        assert "Mark no-show" in page
+        done = owner.post(f"/office/bookings/{started.pk}/attendance/", {"attended": "0"}, follow=True)
+    assert "Marked as a no-show." in done.content.decode()
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=started.pk).status == "no_show"
+
+
+# --- today ----------------------------------------------------------------------------------------------------
+
+
+def test_today_shows_todays_appointments_and_sessions_in_the_tenants_zone(owner, scene):
+    response = owner.get("/office/today/")
+    assert response.status_code == 200
+    assert [b.pk for b in response.context["appointments"]] == [scene["today_massage"].pk]
+    assert [s.pk for s in response.context["sessions"]] == [scene["today_session"].pk]
+    assert [b.pk for b in response.context["group_bookings"]] == [scene["yoga_today"].pk]
+    html = response.content.decode()
+    assert "22:00" in html and "1 of 2" in html and "Room 1" in html
+
+
+def test_today_follows_the_local_date_not_utc(owner, scene):
+    # 00:30 on the 11th in Budapest is still the 10th in UTC: the 10th's bookings are no longer today's
+    with time_machine.travel(at(11, 0, 30), tick=False):
+        response = owner.get("/office/today/")
+    assert response.context["appointments"] == [] and response.context["sessions"] == []
+    assert response.context["today"] == dt.date(2026, 6, 11)
