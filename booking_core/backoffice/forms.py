@@ -18,13 +18,17 @@ class BookingFilterForm(forms.Form):
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     service = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
+    staff = forms.TypedChoiceField(label=_("Staff"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label=_("Status"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
     q = forms.CharField(label=_("Client (name or email)"), required=False, max_length=200)
     order = forms.ChoiceField(label=_("Order"), required=False, choices=ORDER_CHOICES)
 
-    def __init__(self, *args, services=(), **kwargs):
+    def __init__(self, *args, services=(), staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = [("", _("All services"))] + [(s.pk, str(s)) for s in services]
+        self.fields["staff"].choices = [("", _("Everyone"))] + [(member.pk, member.name) for member in staff]
+        self.fields["source"].choices = [("", _("Any source"))] + list(Booking.Source.choices)
         self.fields["status"].choices = [("", _("Any status"))] + list(Booking.Status.choices)
 
     def clean(self):

@@ -25,9 +25,10 @@ from booking_core.backoffice.forms import AttendanceForm, BookingFilterForm, Can
 from booking_core.selectors.bookings import (
     booking_get_for_operator,
     booking_history_for_operator,
+    booking_notifications_for_operator,
     bookings_for_operator,
 )
-from booking_core.selectors.catalogue import services_for_clients, services_for_operator
+from booking_core.selectors.catalogue import services_for_clients, services_for_operator, staff_for_operator
 from booking_core.selectors.sessions import sessions_for_operator
 from booking_core.services import bookings as booking_services
 from public_site.pages import public_page, tenant_zone
@@ -102,8 +103,7 @@ def office_today(request):
 
 def _filtered_bookings(request):
     """(form, queryset or None): the bookings the list's filters select; None when the filters are invalid."""
-    services = services_for_operator()
-    form = BookingFilterForm(request.GET or None, services=services)
+    form = BookingFilterForm(request.GET or None, services=services_for_operator(), staff=staff_for_operator())
     if request.GET and not form.is_valid():
         return form, None
     data = form.cleaned_data if request.GET else {}
@@ -111,7 +111,8 @@ def _filtered_bookings(request):
     starts_from = _local_day_bounds(data["date_from"], zone)[0] if data.get("date_from") else None
     starts_until = _local_day_bounds(data["date_to"], zone)[1] if data.get("date_to") else None
     return form, bookings_for_operator(
-        status=data.get("status") or None, service_id=data.get("service"), client_query=data.get("q"),
+        status=data.get("status") or None, service_id=data.get("service"), staff_id=data.get("staff"),
+        source=data.get("source") or None, client_query=data.get("q"),
         starts_from=starts_from, starts_until=starts_until, order=data.get("order") or "-start",
     )
 
@@ -150,6 +151,7 @@ def booking_detail(request, booking_id: int):
     return render(request, "backoffice/booking_detail.html", {
         "tenant": request.tenant, "nav": "bookings", "booking": booking,
         "history": list(booking_history_for_operator(booking_id=booking.pk)),
+        "notifications": list(booking_notifications_for_operator(booking_id=booking.pk)),
         "cancel_form": CancelForm(),
         "can_record_attendance": booking.status in {"confirmed", "attended", "no_show"}
         and booking.starts_at <= timezone.now(),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
+from allot.outbox.models import OutboxMessage
 from booking_core.errors import BookingNotFoundError
 from booking_core.models import AuditEntry, Booking
 
@@ -45,6 +47,7 @@ def bookings_for_operator(
     staff_id: int | None = None,
     client_email: str | None = None,
     client_query: str | None = None,
+    source: str | None = None,
     starts_from: dt.datetime | None = None,
     starts_until: dt.datetime | None = None,
     order: str = "start",
@@ -61,6 +64,8 @@ def bookings_for_operator(
         bookings = bookings.filter(staff_id=staff_id)
     if client_email:
         bookings = bookings.filter(client__email__iexact=client_email.strip())
+    if source:
+        bookings = bookings.filter(source=source)
     if client_query and client_query.strip():
         text = client_query.strip()
         bookings = bookings.filter(Q(client__name__icontains=text) | Q(client__email__icontains=text))
@@ -74,3 +79,10 @@ def bookings_for_operator(
 def booking_history_for_operator(*, booking_id: int) -> QuerySet[AuditEntry]:
     """What happened to a booking (its audit entries), oldest first."""
     return AuditEntry.objects.filter(object_type="booking", object_id=booking_id).order_by("created_at", "id")
+
+
+def booking_notifications_for_operator(*, booking_id: int) -> QuerySet[OutboxMessage]:
+    """The messages about a booking this tenant sent or will send (the outbox rows), oldest first."""
+    return OutboxMessage.objects.filter(
+        tenant_schema=connection.schema_name, subject_ref=f"booking:{booking_id}",
+    ).order_by("created_at", "id")

@@ -110,6 +110,11 @@ def services_for_operator() -> list[Service]:
     return list(Service.objects.order_by("position", "id"))
 
 
+def staff_for_operator() -> list[StaffMember]:
+    """Every staff member of this tenant (inactive ones included), by name, for staff."""
+    return list(StaffMember.objects.order_by("name", "id"))
+
+
 def staff_get_for_operator(*, staff_id) -> StaffMember:
     """Any staff member of this tenant (inactive ones included) for staff; an unknown id is a 404."""
     try:

@@ -144,6 +144,11 @@ def test_filters_by_service_status_and_client(owner, scene):
     assert ids_in(owner.get("/office/bookings/", {"q": "dóra"})) == [scene["today_massage"].pk]
     assert ids_in(owner.get("/office/bookings/", {"q": "EVA@example"})) == [scene["yoga_later"].pk]
     assert ids_in(owner.get("/office/bookings/", {"status": "cancelled"})) == []
+    anna = scene["today_massage"].staff_id
+    assert ids_in(owner.get("/office/bookings/", {"staff": anna, "order": "start"})) == [
+        scene["today_massage"].pk, scene["later_massage"].pk]
+    assert ids_in(owner.get("/office/bookings/", {"source": "waitlist"})) == []
+    assert len(ids_in(owner.get("/office/bookings/", {"source": "web"}))) == 4  # the factories' default
 
 
 def test_bad_filters_are_refused_next_to_the_field(owner, scene):
@@ -176,18 +181,18 @@ def test_the_list_costs_the_same_queries_for_5_or_50_bookings(owner, tenant_alph
         fill(tenant_alpha, session, [1] * 5)
     connection.set_schema_to_public()
     owner.get("/office/bookings/")  # warm caches (catalogue, session)
-    # then: the session, the user, the membership, the services, the count and the page (a `SET search_path`
-    # may come on top)
-    with django_assert_max_num_queries(7) as few:
+    # then: the session, the user, the membership, the services and staff (filter choices), the count and the
+    # page (a `SET search_path` may come on top)
+    with django_assert_max_num_queries(8) as few:
         owner.get("/office/bookings/")
     # and with 50 bookings on the page, no more
     with in_tenant(tenant_alpha):
         fill(tenant_alpha, session, [1] * 45)
     connection.set_schema_to_public()
-    with django_assert_max_num_queries(7) as many:
+    with django_assert_max_num_queries(8) as many:
         response = owner.get("/office/bookings/")
     assert len(ids_in(response)) == 50
-    assert len(real_queries(many)) == len(real_queries(few)) == 6
+    assert len(real_queries(many)) == len(real_queries(few)) == 7
 
 
 # --- CSV export ---------------------------------------------------------------------------------------------
@@ -273,6 +278,11 @@ def test_cancelling_goes_through_the_service_emails_the_client_and_offers_the_se
         assert Offer.objects.filter(entry=waiting).exists()
         entry = AuditEntry.objects.get(object_type="booking", object_id=booking.pk, action="booking.cancelled")
         assert entry.actor_label == "alpha_owner@example.com"
+    # and the booking's page shows the cancellation and the message waiting to be sent
+    page = owner.get(f"/office/bookings/{booking.pk}/")
+    assert "booking.cancelled" in page.content.decode() and "The pool is closed" in page.content.decode()
+    sent = [(m.event_type, m.recipient) for m in page.context["notifications"]]
+    assert ("booking.cancelled", booking.client.email) in sent
 
 
 def test_a_refused_cancellation_is_a_message_and_changes_nothing(owner, scene, tenant_alpha, in_tenant):
