@@ -9,6 +9,7 @@ urlpatterns = [
     path("handoff/", signup_views.handoff, name="office-handoff"),
     path("", office_views.office_home, name="office-home"),
     path("today/", office_views.office_today, name="office-today"),
+    path("offers/<int:offer_id>/release/", office_views.office_offer_release, name="office-offer-release"),
     path("bookings/", office_views.bookings_list, name="office-bookings"),
     path("bookings.csv", office_views.bookings_csv, name="office-bookings-csv"),
     path("bookings/<int:booking_id>/", office_views.booking_detail, name="office-booking"),

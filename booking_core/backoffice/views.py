@@ -27,14 +27,18 @@ from booking_core.selectors.bookings import (
     booking_history_for_operator,
     booking_notifications_for_operator,
     bookings_for_operator,
+    dead_notifications_count_for_operator,
 )
 from booking_core.selectors.catalogue import services_for_clients, services_for_operator, staff_for_operator
 from booking_core.selectors.sessions import sessions_for_operator
 from booking_core.services import bookings as booking_services
+from booking_core.waitlist.selectors.entries import offer_get_for_operator, offers_prepared_for_operator
+from booking_core.waitlist.services.offers import offer_release
 from public_site.pages import public_page, tenant_zone
 from tenants.permissions import membership_role
 
 PAGE_SIZE = 50
+TODAY_OFFERS = 50
 
 
 def office_page(view):
@@ -95,7 +99,23 @@ def office_today(request):
         "appointments": [booking for booking in bookings if not booking.session_id],
         "group_bookings": [booking for booking in bookings if booking.session_id],
         "sessions": sessions,
+        "prepared_offers": list(offers_prepared_for_operator()[:TODAY_OFFERS]),
+        "dead_notifications": dead_notifications_count_for_operator(),
     })
+
+
+@office_page
+@require_POST
+def office_offer_release(request, offer_id: int):
+    """Send a prepared waitlist offer to its candidate (Today lists the offers waiting for this)."""
+    offer = offer_get_for_operator(offer_id=offer_id)
+    try:
+        offer_release(offer=offer, actor=_actor(request))
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The offer is on its way to %(name)s.") % {"name": offer.entry.client.name})
+    return redirect("office-today")
 
 
 # --- bookings ---------------------------------------------------------------------------------------------

@@ -86,3 +86,9 @@ def booking_notifications_for_operator(*, booking_id: int) -> QuerySet[OutboxMes
     return OutboxMessage.objects.filter(
         tenant_schema=connection.schema_name, subject_ref=f"booking:{booking_id}",
     ).order_by("created_at", "id")
+
+
+def dead_notifications_count_for_operator() -> int:
+    """How many of this tenant's messages ran out of attempts and wait for someone to decide."""
+    return OutboxMessage.objects.filter(tenant_schema=connection.schema_name,
+                                        status=OutboxMessage.Status.DEAD).count()

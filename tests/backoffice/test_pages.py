@@ -343,3 +343,47 @@ def test_today_follows_the_local_date_not_utc(owner, scene):
         response = owner.get("/office/today/")
     assert response.context["appointments"] == [] and response.context["sessions"] == []
     assert response.context["today"] == dt.date(2026, 6, 11)
+
+
+def test_cancelling_from_a_full_session_then_releasing_the_prepared_offer_from_today(
+        owner, member_client, tenant_alpha, tenant_beta, in_tenant):
+    # given: a full session, a client waiting, offers wait for an operator
+    with in_tenant(tenant_alpha):
+        service = make_service(name_en="Swimming", offer_auto_send=Service.OfferRelease.OFF)
+        session = make_session(service, capacity=1, starts_at=at(10, 19))
+        (booking,) = fill(tenant_alpha, session, [1])
+        waiting = join(tenant_alpha, session, seats=1)
+    connection.set_schema_to_public()
+    # when: the booking is cancelled from its page
+    owner.post(f"/office/bookings/{booking.pk}/cancel/", {"reason": "Ill"})
+    # then: today lists the prepared offer with a release button
+    today = owner.get("/office/today/")
+    (offer,) = today.context["prepared_offers"]
+    assert offer.entry_id == waiting.pk
+    assert f'action="/office/offers/{offer.pk}/release/"' in today.content.decode()
+    # and another organisation's back office knows no such offer
+    assert member_client(tenant_beta, "beta_owner").post(f"/office/offers/{offer.pk}/release/").status_code == 404
+    # when: released
+    released = owner.post(f"/office/offers/{offer.pk}/release/", follow=True)
+    assert "The offer is on its way to" in released.content.decode()
+    assert released.context["prepared_offers"] == []
+    with in_tenant(tenant_alpha):
+        assert Offer.objects.get(pk=offer.pk).status == "sent"
+        assert OutboxMessage.objects.filter(recipient=waiting.client.email, event_type="waitlist.offer").count() == 1
+    # and a second click changes nothing
+    assert owner.post(f"/office/offers/{offer.pk}/release/", follow=True).status_code == 200
+    with in_tenant(tenant_alpha):
+        assert Offer.objects.get(pk=offer.pk).status == "sent"
+        assert OutboxMessage.objects.filter(recipient=waiting.client.email, event_type="waitlist.offer").count() == 1
+
+
+def test_today_warns_about_messages_that_could_not_be_sent(owner, scene, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        OutboxMessage.objects.filter(subject_ref=f"booking:{scene['today_massage'].pk}").update(status="dead")
+        dead = OutboxMessage.objects.filter(status="dead", tenant_schema=tenant_alpha.schema_name).count()
+    connection.set_schema_to_public()
+    assert dead >= 1
+    response = owner.get("/office/today/")
+    assert response.context["dead_notifications"] == dead
+    assert "could not be sent" in response.content.decode()
+    assert owner.get("/admin/outbox/outboxmessage/?status__exact=dead").status_code == 200
