@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,3 +49,13 @@ class CancelForm(forms.Form):
 class AttendanceForm(forms.Form):
     attended = forms.TypedChoiceField(choices=[("1", _("Attended")), ("0", _("No-show"))],
                                       coerce=lambda value: value == "1")
+
+
+class RescheduleForm(forms.Form):
+    """A new local date and time for an appointment (in the organisation's zone)."""
+
+    date = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("New time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+
+    def starts_at(self, zone) -> dt.datetime:
+        return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=zone)

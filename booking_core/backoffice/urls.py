@@ -16,5 +16,7 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", office_views.booking_cancel, name="office-booking-cancel"),
     path("bookings/<int:booking_id>/attendance/", office_views.booking_attendance,
          name="office-booking-attendance"),
+    path("bookings/<int:booking_id>/reschedule/", office_views.booking_reschedule,
+         name="office-booking-reschedule"),
     path("bookings/<int:booking_id>/confirm/", office_views.booking_confirm, name="office-booking-confirm"),
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.exports import bookings_csv_rows
-from booking_core.backoffice.forms import AttendanceForm, BookingFilterForm, CancelForm
+from booking_core.backoffice.forms import AttendanceForm, BookingFilterForm, CancelForm, RescheduleForm
 from booking_core.selectors.bookings import (
     booking_get_for_operator,
     booking_history_for_operator,
@@ -173,6 +173,8 @@ def booking_detail(request, booking_id: int):
         "history": list(booking_history_for_operator(booking_id=booking.pk)),
         "notifications": list(booking_notifications_for_operator(booking_id=booking.pk)),
         "cancel_form": CancelForm(),
+        "reschedule_form": RescheduleForm(initial={"date": timezone.localtime(booking.starts_at).date(),
+                                                   "time": timezone.localtime(booking.starts_at).time()}),
         "can_record_attendance": booking.status in {"confirmed", "attended", "no_show"}
         and booking.starts_at <= timezone.now(),
     })
@@ -231,5 +233,22 @@ def booking_confirm(request, booking_id: int):
     def act(booking):
         booking_services.booking_confirm(booking=booking, actor=_actor(request))
         return _("The booking is confirmed; the client is told by email.")
+
+    return _booking_action(request, booking_id, act)
+
+
+@office_page
+@require_POST
+def booking_reschedule(request, booking_id: int):
+    form = RescheduleForm(request.POST)
+    zone = tenant_zone(request.tenant)
+
+    def act(booking):
+        if not form.is_valid():
+            raise ApplicationError(_("Give the new date and time."))
+        moved = booking_services.booking_reschedule(tenant=request.tenant, booking=booking,
+                                                    starts_at=form.starts_at(zone), actor=_actor(request))
+        when = moved.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        return _("The booking is moved to %(when)s; the client is told by email.") % {"when": when}
 
     return _booking_action(request, booking_id, act)

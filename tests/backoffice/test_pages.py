@@ -387,3 +387,28 @@ def test_today_warns_about_messages_that_could_not_be_sent(owner, scene, tenant_
     assert response.context["dead_notifications"] == dead
     assert "could not be sent" in response.content.decode()
     assert owner.get("/admin/outbox/outboxmessage/?status__exact=dead").status_code == 200
+
+
+def test_an_appointment_is_moved_to_a_free_local_time_and_refused_onto_a_taken_one(owner, scene, tenant_alpha,
+                                                                                    in_tenant):
+    booking = scene["later_massage"]  # the 15th at 10:00 with Anna
+    page = owner.get(f"/office/bookings/{booking.pk}/").content.decode()
+    assert f'action="/office/bookings/{booking.pk}/reschedule/"' in page and 'value="2026-06-15"' in page
+    # when: moved to 14:30 local
+    moved = owner.post(f"/office/bookings/{booking.pk}/reschedule/", {"date": "2026-06-15", "time": "14:30"},
+                       follow=True)
+    assert "The booking is moved to 2026-06-15 14:30" in moved.content.decode()
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=booking.pk).starts_at == at(15, 14, 30)
+        assert OutboxMessage.objects.filter(subject_ref=f"booking:{booking.pk}",
+                                            event_type="booking.rescheduled").count() == 1
+    connection.set_schema_to_public()
+    # when: onto today's 22:00, which Anna already has
+    refused = owner.post(f"/office/bookings/{booking.pk}/reschedule/", {"date": "2026-06-10", "time": "22:00"},
+                         follow=True)
+    assert "no longer available" in refused.content.decode()
+    # and nonsense input
+    bad = owner.post(f"/office/bookings/{booking.pk}/reschedule/", {"date": "soon", "time": ""}, follow=True)
+    assert "Give the new date and time." in bad.content.decode()
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=booking.pk).starts_at == at(15, 14, 30)
