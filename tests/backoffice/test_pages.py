@@ -16,7 +16,7 @@ from allot.outbox.models import OutboxMessage
 from booking_core.models import AuditEntry, Booking, Offer, Service
 from booking_core.services.bookings import booking_create_group, booking_create_individual
 from tests.conftest import real_queries
-from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
+from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
@@ -412,3 +412,40 @@ def test_an_appointment_is_moved_to_a_free_local_time_and_refused_onto_a_taken_o
     assert "Give the new date and time." in bad.content.decode()
     with in_tenant(tenant_alpha):
         assert Booking.objects.get(pk=booking.pk).starts_at == at(15, 14, 30)
+
+
+def test_a_bookings_page_shows_the_answers_to_the_booking_form(owner, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        service = make_service(Service.Kind.INDIVIDUAL, name_en="Physio")
+        make_question(service, "injury", label_en="Which injury?")
+        make_question(service, "first_visit", field_type="checkbox", label_en="First visit")
+        staff = make_staff(service, name="Béla")
+        booking = booking_create_individual(
+            tenant=tenant_alpha, service=service, staff=staff, starts_at=at(16, 9), language="en",
+            client=client_details("Kovács Ili", "ili@example.com"), answers={"injury": "Knee", "first_visit": True},
+            actor=OPERATOR)
+    connection.set_schema_to_public()
+    html = owner.get(f"/office/bookings/{booking.pk}/").content.decode()
+    assert "<dt>Which injury?</dt><dd>Knee</dd>" in html
+    assert "<dt>First visit</dt><dd>Yes</dd>" in html
+
+
+def test_the_csv_is_streamed(owner, scene):
+    response = owner.get("/office/bookings.csv")
+    assert response.streaming
+    assert len(read_csv(response)) == 1 + 4
+
+
+def test_today_costs_a_fixed_number_of_queries(owner, scene, tenant_alpha, in_tenant, django_assert_max_num_queries):
+    owner.get("/office/today/")
+    with django_assert_max_num_queries(9) as few:
+        owner.get("/office/today/")
+    # given: ten more bookings today
+    with in_tenant(tenant_alpha):
+        session = make_session(make_service(name_en="Big class"), capacity=50, starts_at=at(10, 20))
+        fill(tenant_alpha, session, [1] * 10)
+    connection.set_schema_to_public()
+    with django_assert_max_num_queries(9) as many:
+        response = owner.get("/office/today/")
+    assert len(response.context["group_bookings"]) == 11
+    assert len(real_queries(many)) == len(real_queries(few))
