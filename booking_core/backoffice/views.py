@@ -95,7 +95,7 @@ def office_today(request):
     bookings = list(bookings_for_operator(starts_from=start, starts_until=end, order="start"))
     sessions = list(sessions_for_operator(starts_from=start, starts_until=end))
     return render(request, "backoffice/today.html", {
-        "tenant": request.tenant, "nav": "today", "today": today,
+        "tenant": request.tenant, "nav": "today", "today": today, "now": timezone.now(),
         "appointments": [booking for booking in bookings if not booking.session_id],
         "group_bookings": [booking for booking in bookings if booking.session_id],
         "sessions": sessions,
@@ -194,6 +194,8 @@ def _booking_action(request, booking_id: int, act) -> object:
                 messages.error(request, problem)
     else:
         messages.success(request, message)
+    if request.POST.get("back") == "today":
+        return redirect("office-today")
     return redirect("office-booking", booking_id=booking.pk)
 
 

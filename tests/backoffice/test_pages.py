@@ -449,3 +449,16 @@ def test_today_costs_a_fixed_number_of_queries(owner, scene, tenant_alpha, in_te
         response = owner.get("/office/today/")
     assert len(response.context["group_bookings"]) == 11
     assert len(real_queries(many)) == len(real_queries(few))
+
+
+def test_arrivals_are_recorded_from_today_once_the_booking_has_started(owner, scene, tenant_alpha, in_tenant):
+    started = scene["yoga_today"]  # 18:00 today
+    # before it starts: no buttons
+    assert f'action="/office/bookings/{started.pk}/attendance/"' not in owner.get("/office/today/").content.decode()
+    with time_machine.travel(at(10, 18, 10), tick=False):
+        today = owner.get("/office/today/").content.decode()
+        assert f'action="/office/bookings/{started.pk}/attendance/"' in today
+        response = owner.post(f"/office/bookings/{started.pk}/attendance/", {"attended": "1", "back": "today"})
+    assert response.status_code == 302 and response["Location"] == "/office/today/"
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=started.pk).status == "attended"
