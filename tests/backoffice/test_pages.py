@@ -462,3 +462,11 @@ def test_arrivals_are_recorded_from_today_once_the_booking_has_started(owner, sc
     assert response.status_code == 302 and response["Location"] == "/office/today/"
     with in_tenant(tenant_alpha):
         assert Booking.objects.get(pk=started.pk).status == "attended"
+
+
+def test_every_back_office_page_keeps_the_strict_content_security_policy(owner, scene):
+    from tests.public_site.test_security_headers import assert_strict_page
+
+    for path in ["/office/", "/office/today/", "/office/bookings/", f"/office/bookings/{scene['today_massage'].pk}/",
+                 "/office/bookings/?status=sleeping"]:
+        assert_strict_page(owner.get(path))
