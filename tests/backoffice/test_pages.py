@@ -16,7 +16,7 @@ from allot.outbox.models import OutboxMessage
 from booking_core.models import AuditEntry, Booking, Offer, Service
 from booking_core.services.bookings import booking_create_group, booking_create_individual
 from tests.conftest import real_queries
-from tests.factories import OPERATOR, client_details, make_question, make_service, make_session, make_staff
+from tests.factories import OPERATOR, client_details, make_client, make_question, make_service, make_session, make_staff
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
@@ -470,3 +470,24 @@ def test_every_back_office_page_keeps_the_strict_content_security_policy(owner, 
     for path in ["/office/", "/office/today/", "/office/bookings/", f"/office/bookings/{scene['today_massage'].pk}/",
                  "/office/bookings/?status=sleeping"]:
         assert_strict_page(owner.get(path))
+
+
+def test_a_csv_of_10000_bookings_is_streamed_in_a_few_queries(owner, tenant_alpha, in_tenant,
+                                                              django_assert_max_num_queries):
+    # given: 10,000 bookings (set straight in the database: the scene, not the code under test)
+    with in_tenant(tenant_alpha):
+        service = make_service(name_en="Big class")
+        session = make_session(service, capacity=10_000, starts_at=at(20, 10))
+        client = make_client("many@example.com")
+        Booking.objects.bulk_create([
+            Booking(service=service, session=session, client=client, starts_at=session.starts_at,
+                    ends_at=session.ends_at, manage_token=f"bulk-{number}")
+            for number in range(10_000)
+        ], batch_size=2000)
+    connection.set_schema_to_public()
+    # when
+    with django_assert_max_num_queries(12):
+        response = owner.get("/office/bookings.csv", {"service": service.pk})
+        lines = sum(1 for _line in response.streaming_content)
+    # then: a header and every booking, read in chunks rather than all at once
+    assert response.streaming and lines == 1 + 10_000
