@@ -106,7 +106,8 @@ class TenantAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["display_name", "slug", "schema_name", "status", "timezone", "default_language", "created_at"]
     list_filter = ["status", "default_language"]
     search_fields = ["display_name", "slug", "schema_name"]
-    readonly_fields = ["schema_name", "created_at", "updated_at"]
+    # The suspension's reason is written by tenant_suspend / tenant_resume (the console), with the status.
+    readonly_fields = ["schema_name", "suspension_reason", "status_before_suspension", "created_at", "updated_at"]
     inlines = [DomainInline, MembershipInline]
     actions = ["suspend", "reactivate"]
 

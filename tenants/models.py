@@ -70,6 +70,10 @@ class Tenant(TenantMixin):
     slug = models.CharField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_slug])
     display_name = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # Set by tenant_suspend (platform staff say why), cleared by tenant_resume, which returns the organisation
+    # to the status it had before (active or trial).
+    suspension_reason = models.TextField(blank=True)
+    status_before_suspension = models.CharField(max_length=20, choices=Status.choices, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/Budapest", validators=[validate_timezone])
     default_language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
     country = models.CharField(max_length=2, blank=True, validators=[country_code_validator],

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError
+from allot.outbox.services import outbox_retry_dead
 from tenants import resolution
 from tenants.audit import field_values, platform_audit_record
 from tenants.logos import logo_prepare
@@ -134,6 +135,88 @@ def tenant_set_status(*, tenant: Tenant, status: str, actor=None) -> Tenant:
     if status not in Tenant.Status.values:
         raise TenantError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
     return tenant_update(tenant=tenant, actor=actor, status=status)
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        message = _("Say why: the reason is kept in the platform's audit log.")
+        raise TenantError(message, fields={"reason": [message]}, code="reason_required")
+    return reason
+
+
+def tenant_suspend(*, tenant: Tenant, reason: str, actor=None) -> Tenant:
+    """Take an organisation's sites offline (the booking site answers 503; the data stays), saying why."""
+    reason = _required_reason(reason)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.status not in Tenant.SERVING_STATUSES:
+            raise TenantError(_("This organisation is already suspended."), code="already_suspended")
+        fields = ["status", "suspension_reason", "status_before_suspension"]
+        before = field_values(locked, fields)
+        locked.status_before_suspension = locked.status
+        locked.status = Tenant.Status.SUSPENDED
+        locked.suspension_reason = reason
+        locked.save(update_fields=[*fields, "updated_at"])
+        platform_audit_record(actor=actor, action="tenant.suspended", obj=locked, tenant_id=locked.pk, before=before,
+                              after=field_values(locked, fields))
+        resolution.forget_after_commit()
+    return _copy_status(tenant, locked)
+
+
+def tenant_resume(*, tenant: Tenant, reason: str, actor=None) -> Tenant:
+    """Bring a suspended organisation's sites back, in the status it had before (active or trial), saying why."""
+    reason = _required_reason(reason)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.status != Tenant.Status.SUSPENDED:
+            raise TenantError(_("This organisation is not suspended."), code="not_suspended")
+        fields = ["status", "suspension_reason", "status_before_suspension"]
+        before = field_values(locked, fields)
+        locked.status = locked.status_before_suspension or Tenant.Status.ACTIVE
+        locked.suspension_reason = ""
+        locked.status_before_suspension = ""
+        locked.save(update_fields=[*fields, "updated_at"])
+        platform_audit_record(actor=actor, action="tenant.resumed", obj=locked, tenant_id=locked.pk, before=before,
+                              after={**field_values(locked, fields), "resume_reason": reason})
+        resolution.forget_after_commit()
+    return _copy_status(tenant, locked)
+
+
+def tenant_outbox_retry_dead(*, tenant: Tenant, actor=None) -> int:
+    """Platform staff send an organisation's dead messages again (audited); returns how many."""
+    with transaction.atomic():
+        retried = outbox_retry_dead(tenant_schema=tenant.schema_name)
+        platform_audit_record(actor=actor, action="outbox.dead_retried", obj=tenant, tenant_id=tenant.pk,
+                              after={"messages_retried": retried})
+    return retried
+
+
+def tenant_owner_verification_resend(*, tenant: Tenant, actor=None) -> list[str]:
+    """Send the "confirm your email address" message again to the organisation's owners whose address is not
+    confirmed (through the outbox, after commit; audited); returns the addresses. Refused when there is none."""
+    from allauth.account.models import EmailAddress
+
+    from tenants.signup.emails import email_confirmation_queue
+
+    with transaction.atomic():
+        addresses = list(EmailAddress.objects.filter(
+            user__memberships__tenant=tenant, user__memberships__role=Membership.Role.OWNER, verified=False,
+        ).order_by("email"))
+        if not addresses:
+            raise TenantError(_("The owner's email address is already confirmed."), code="owner_verified")
+        for address in addresses:
+            email_confirmation_queue(email_address=address, signup=False, language=tenant.default_language)
+        emails = [address.email for address in addresses]
+        platform_audit_record(actor=actor, action="owner.verification_resent", obj=tenant, tenant_id=tenant.pk,
+                              after={"emails": emails})
+    return emails
+
+
+def _copy_status(tenant: Tenant, locked: Tenant) -> Tenant:
+    for name in ("status", "suspension_reason", "status_before_suspension", "updated_at"):
+        setattr(tenant, name, getattr(locked, name))
+    return tenant
 
 
 def _domain_name(value: str) -> str:

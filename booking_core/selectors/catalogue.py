@@ -105,6 +105,16 @@ def service_get_for_operator(*, service_id) -> Service:
     return service
 
 
+def services_for_operator() -> list[Service]:
+    """Every service of this tenant (inactive ones included), in the catalogue's order, for staff."""
+    return list(Service.objects.order_by("position", "id"))
+
+
+def staff_for_operator() -> list[StaffMember]:
+    """Every staff member of this tenant (inactive ones included), by name, for staff."""
+    return list(StaffMember.objects.order_by("name", "id"))
+
+
 def staff_get_for_operator(*, staff_id) -> StaffMember:
     """Any staff member of this tenant (inactive ones included) for staff; an unknown id is a 404."""
     try:

@@ -63,3 +63,12 @@ def session_get_for_operator(*, session_id) -> Session:
     if session is None:
         raise BookingNotFoundError("No such session.")
     return session
+
+
+def sessions_for_operator(*, starts_from: dt.datetime, starts_until: dt.datetime) -> QuerySet[Session]:
+    """Every session of this tenant starting in [starts_from, starts_until) (cancelled ones included)."""
+    return (
+        Session.objects.filter(starts_at__gte=starts_from, starts_at__lt=starts_until)
+        .select_related("service")
+        .order_by("starts_at", "id")
+    )

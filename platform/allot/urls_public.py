@@ -1,4 +1,4 @@
-"""The root domain: landing page, organisation sign-up, platform staff admin, accounts."""
+"""The root domain: landing page, organisation sign-up, platform staff admin and console, accounts."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -12,6 +12,7 @@ urlpatterns = [
     path("signup/subdomain-check/", signup_views.subdomain_check, name="organisation-signup-subdomain-check"),
     path("robots.txt", site_views.robots_txt, name="robots-txt"),
     path("admin/", admin.site.urls),
+    path("console/", include("tenants.console.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

@@ -293,9 +293,9 @@ def test_the_back_office_home_is_for_members_only(tenant_alpha, user, client_for
     # anonymous: to the sign-in page
     anonymous = client_for(tenant_alpha).get("/office/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/?next=/office/")
-    # a member of another organisation, even with a session bound to this host: to the sign-in page
+    # a member of another organisation, even with a session bound to this host: no back office here
     outsider = signed_in(client_for(tenant_alpha), user("beta_owner"), tenant_alpha.schema_name)
-    assert outsider.get("/office/").status_code == 302
+    assert outsider.get("/office/").status_code == 404
     # a member
     response = member_client(tenant_alpha, "alpha_staff").get("/office/")
     assert response.status_code == 200 and "Alpha Studio" in response.content.decode()

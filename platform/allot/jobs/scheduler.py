@@ -49,6 +49,20 @@ class Leadership:
             self.redis.delete(self.key)
 
 
+def scheduler_leader(name: str = "scheduler") -> tuple[str, float] | None:
+    """Who holds the scheduler's lease now and for how many more seconds, or None: a leader renews it every tick,
+    so a held lease is the scheduler's heartbeat."""
+    client = get_redis()
+    lease_key = key("scheduler", name, "leader")
+    pipeline = client.pipeline()
+    pipeline.get(lease_key)
+    pipeline.pttl(lease_key)
+    identity, remaining_ms = pipeline.execute()
+    if identity is None or remaining_ms is None or remaining_ms < 0:
+        return None
+    return identity.decode() if isinstance(identity, bytes) else identity, remaining_ms / 1000
+
+
 def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) -> None:
     from allot.jobs.schedule import periodic_jobs
 
