@@ -263,6 +263,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON with a depth limit; no NUL characters in JSON or form bodies (allot/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "allot.api_parsers.BoundedJSONParser",
+        "allot.api_parsers.NulFreeFormParser",
+        "allot.api_parsers.NulFreeMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "allot.api.exception_handler",

@@ -228,3 +228,69 @@ def test_an_operator_filter_at_a_repeated_local_time_is_400(api_key_client, tena
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["from"]
 
+
+# --- deeply nested JSON ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/bookings/", "/api/v1/waitlist/", "/api/v1/operator/services/"])
+def test_deeply_nested_json_is_400_on_any_json_endpoint(client_for, api_key_client, tenant_alpha, catalogue,
+                                                        in_tenant, path):
+    # given a 4 KB body of 2,000 nested lists
+    body = "[" * 2000 + "]" * 2000
+    client = api_key_client(tenant_alpha) if "operator" in path else client_for(tenant_alpha)
+    # when
+    response = post_json(client, path, body)
+    # then
+    assert response.status_code == 400
+    assert response.json()["detail"] == "JSON nested too deeply (at most 32 levels)."
+    assert live_bookings(tenant_alpha, in_tenant) == 0
+
+
+def test_json_nested_a_little_too_deep_for_the_parser_limit_is_400_too(client_for, tenant_alpha, catalogue):
+    answers = {"notes": "x"}
+    for _level in range(40):
+        answers = {"notes": answers}
+    response = post_json(client_for(tenant_alpha), "/api/v1/bookings/", group_booking(catalogue, answers=answers))
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON nested too deeply")
+
+
+# --- NUL characters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides", [
+    {"answers": {"notes": "a\u0000b"}},
+    {"answers": {"no\u0000tes": "ab"}},
+    {"client": {"name": "Kiss\u0000 Dóra", "email": "dora@example.hu"}},
+    {"idempotency_key": "k\u0000"},
+])
+def test_a_nul_character_anywhere_in_a_booking_is_400_and_books_nothing(client_for, tenant_alpha, catalogue,
+                                                                        in_tenant, overrides):
+    response = post_json(client_for(tenant_alpha), "/api/v1/bookings/", group_booking(catalogue, **overrides))
+    assert response.status_code == 400
+    assert "NUL" in json.dumps(response.json())
+    assert live_bookings(tenant_alpha, in_tenant) == 0
+
+
+def test_a_nul_character_in_a_form_encoded_body_is_400(api_key_client, tenant_alpha, catalogue, in_tenant):
+    response = api_key_client(tenant_alpha).post("/api/v1/operator/services/",
+                                                 {"slug": "nul", "name_en": "a\u0000b", "kind": "group"})
+    assert response.status_code == 400
+    with in_tenant(tenant_alpha):
+        assert not Service.objects.filter(slug="nul").exists()
+
+
+def test_answers_with_a_nul_character_are_refused_by_the_service_itself(tenant_alpha, catalogue, in_tenant):
+    from booking_core.errors import BookingError
+    from booking_core.services.answers import answers_validate
+
+    with in_tenant(tenant_alpha), pytest.raises(BookingError) as refused:
+        answers_validate(service=catalogue["swim"], answers={"notes": "a\x00b"}, language="en")
+    assert list(refused.value.fields) == ["notes"]
+
+
+@pytest.mark.parametrize("query", ["client_email=a%00b", "client_email=%00"])
+def test_a_nul_character_in_an_operator_filter_is_400(api_key_client, tenant_alpha, catalogue, query):
+    response = api_key_client(tenant_alpha).get(f"/api/v1/operator/bookings/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["client_email"]
