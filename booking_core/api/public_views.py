@@ -13,16 +13,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
 from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
-from booking_core.models import Booking, Session, StaffMember
+from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
-from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
-from booking_core.selectors.sessions import sessions_upcoming
+from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients, staff_get_for_clients
+from booking_core.selectors.sessions import session_get_for_clients, sessions_upcoming
 from booking_core.services.bookings import (
     ClientDetails,
     booking_cancel,
@@ -124,6 +125,27 @@ def client_language(requested: str | None, tenant) -> str:
     return tenant.default_language
 
 
+def chosen_session(service: Service, session_id, *, error: type[ApplicationError]) -> Session:
+    """The session a client picked, as the booking site fetches it (upcoming, within the horizon, not
+    cancelled); anything else is a 400 on the `session` field."""
+    try:
+        return session_get_for_clients(service=service, session_id=session_id)
+    except NotFoundError:
+        raise error(_("Pick an upcoming session of this service."),
+                    fields={"session": [_("Unknown session.")]}) from None
+
+
+def chosen_staff(service: Service, staff_id, *, error: type[ApplicationError]) -> StaffMember | None:
+    """The staff member a client picked (None when none was), as the booking site fetches it; anything else
+    is a 400 on the `staff` field."""
+    if staff_id is None:
+        return None
+    try:
+        return staff_get_for_clients(service=service, staff_id=staff_id)
+    except NotFoundError:
+        raise error(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]}) from None
+
+
 def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
     data = s.PublicBookingSerializer(booking, context={"tenant": tenant}).data
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -146,19 +168,12 @@ class BookingCreateView(PublicView):
             "actor": Actor.client(client.email),
         }
         if service.is_group:
-            session = Session.objects.filter(pk=data.get("session"), service=service).first()
-            if session is None:
-                raise BookingError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
-            session.service = service  # already loaded, with its form
+            session = chosen_session(service, data.get("session"), error=BookingError)
             booking = booking_create_group(session=session, seats=data["seats"], **common)
         else:
             if "starts_at" not in data:
                 raise BookingError(_("Pick a time."), fields={"starts_at": [_("Required.")]})
-            staff = None
-            if data.get("staff") is not None:
-                staff = service.staff_members.filter(pk=data["staff"], is_active=True).first()
-                if staff is None:
-                    raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+            staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
         return _booking_response(booking, self.tenant, created=True)
 

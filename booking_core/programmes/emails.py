@@ -115,7 +115,7 @@ def _offer(row: OutboxMessage) -> PlaceOffer | None:
     if row.event_type not in (notifications.OFFER, notifications.OFFER_SCHEDULE_CHANGED):
         return None
     offer = PlaceOffer.objects.select_related("group").filter(pk=row.payload.get("offer_id")).first()
-    if offer is None or offer.status != PlaceOffer.Status.SENT or offer.expires_at <= timezone.now():
+    if offer is None or not offer.awaits_answer(timezone.now()):
         raise NoLongerRelevant("the offer is no longer open")
     return offer
 

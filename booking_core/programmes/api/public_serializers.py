@@ -33,18 +33,12 @@ class PublicProgrammeGroupSerializer(serializers.Serializer):
     def get_name(self, group: ProgrammeGroup) -> str:
         return group.label()
 
-    def _undecided(self, group: ProgrammeGroup) -> bool:
-        programme = self.context["programme"]
-        return programme.is_batch and programme.allocated_at is None
-
     def get_places_free(self, group: ProgrammeGroup) -> int | None:
-        return None if self._undecided(group) else group.places_free
+        return None if group.availability_for_clients == "allocated_at_close" else group.places_free
 
     @extend_schema_field(serializers.ChoiceField(choices=["open", "full", "allocated_at_close"]))
     def get_state(self, group: ProgrammeGroup) -> str:
-        if self._undecided(group):
-            return "allocated_at_close"
-        return "open" if group.places_free else "full"
+        return group.availability_for_clients
 
     @extend_schema_field(PublicProgrammeSessionSerializer(many=True))
     def get_sessions(self, group: ProgrammeGroup) -> list[dict]:

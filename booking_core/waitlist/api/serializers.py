@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from booking_core.api.fields import NAIVE_TIME_RULE, BoundedDateField, TenantDateTimeField, count_field, id_field
@@ -48,11 +47,11 @@ class OfferSummarySerializer(serializers.Serializer):
 
 
 class EntrySerializer(serializers.Serializer):
-    """An entry as its client sees it (by token)."""
+    """An entry as its client sees it (by token): reads what `waitlist_entry_get_by_token` set, no queries."""
 
     token = serializers.CharField()
     status = serializers.CharField()
-    position = serializers.SerializerMethodField()
+    position = serializers.IntegerField(source="queue_position", allow_null=True)
     service = serializers.IntegerField(source="service_id")
     service_name = serializers.SerializerMethodField()
     target_kind = serializers.CharField()
@@ -63,24 +62,11 @@ class EntrySerializer(serializers.Serializer):
     seats_wanted = serializers.IntegerField()
     language = serializers.CharField()
     created_at = serializers.DateTimeField()
-    open_offer = serializers.SerializerMethodField()
-
-    def get_position(self, entry: WaitlistEntry) -> int | None:
-        from booking_core.waitlist.selectors.entries import entry_position
-
-        return entry_position(entry)
+    open_offer = OfferSummarySerializer(source="offer_awaiting_answer", allow_null=True)
 
     def get_service_name(self, entry: WaitlistEntry) -> str:
         return entry.service.translated("name", entry.language)
 
-    @extend_schema_field(OfferSummarySerializer(allow_null=True))
-    def get_open_offer(self, entry: WaitlistEntry) -> dict | None:
-        from booking_core.waitlist.selectors.entries import open_offer_of
-
-        offer = open_offer_of(entry)
-        if offer is None or offer.status != Offer.Status.SENT:
-            return None  # a prepared offer is the operator's business until it is released
-        return OfferSummarySerializer(offer).data
 
 
 class OperatorEntrySerializer(serializers.Serializer):

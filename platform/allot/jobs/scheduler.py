@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from allot import heartbeat
 from allot.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
@@ -58,9 +59,14 @@ def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) ->
     leadership = Leadership()
     next_run: dict[str, float] = {}
     was_leader = False
+    last_beat = 0.0
     try:
         while not stop.is_set():
             leader = leadership.acquire_or_renew()
+            # Leader or standby, a loop that reached Redis is alive: `allot healthcheck scheduler` checks this.
+            if time.monotonic() - last_beat >= heartbeat.interval_seconds():
+                heartbeat.beat("scheduler")
+                last_beat = time.monotonic()
             if leader != was_leader:
                 logger.info("scheduler %s is %s", leadership.identity, "the leader" if leader else "standing by")
                 was_leader = leader
