@@ -35,7 +35,8 @@ from tests.public_site.conftest import start_parameter
 from tests.public_site.waitlist_scene import free_a_seat, join, offer_of
 from tests.support.sign_in import LOGIN_URL, SECOND_FACTOR_URL, forget_sign_in_limits, give_totp, password_step
 
-pytestmark = pytest.mark.django_db
+# The scene's programme runs in December 2026 (tests/programmes/factories.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programmes_month_clock")]
 
 TEMPLATE_SOURCE = re.compile(r"\{#|#\}|\{%|\{\{")
 TENANT_URLS, ROOT_URLS = "allot.urls_tenant", "allot.urls_public"

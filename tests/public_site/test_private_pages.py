@@ -14,7 +14,8 @@ from tests.factories import OPERATOR, client_details
 from tests.programmes.factories import make_group, make_programme, one
 from tests.public_site.waitlist_scene import free_a_seat, join, offer_of
 
-pytestmark = pytest.mark.django_db
+# Their programmes run in December 2026 (tests/programmes/factories.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programmes_month_clock")]
 
 
 @pytest.fixture
