@@ -130,6 +130,7 @@ def test_accepting_an_offer_from_the_link_in_the_email(browser_page, site_url, t
         assert Booking.objects.filter(source="waitlist").count() == 1
 
 
+@pytest.mark.usefixtures("programmes_month_clock")  # the programme runs in December 2026
 def test_signing_up_a_family_for_a_programme(browser_page, site_url, tenant_alpha, committed_db, in_tenant):
     # given: an open programme with two groups; Mondays have one place left
     with in_tenant(tenant_alpha):

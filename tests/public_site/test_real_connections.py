@@ -116,6 +116,7 @@ def test_two_simultaneous_submits_of_the_waitlist_form_join_once(committed_site,
     assert outcomes == [302, 409]
 
 
+@pytest.mark.usefixtures("programmes_month_clock")  # the programme runs in December 2026
 def test_two_simultaneous_submits_of_a_programme_sign_up_sign_up_once(committed_site, tenant_alpha, in_tenant):
     # given
     with in_tenant(tenant_alpha):
@@ -213,6 +214,7 @@ def places_on_the_programme_page(client, path: str) -> dict[int, str]:
             for group, places in re.findall(r'data-group="(\d+)".*?<p class="places">(.*?)</p>', html, flags=re.S)}
 
 
+@pytest.mark.usefixtures("programmes_month_clock")  # the programme runs in December 2026
 def test_a_programme_page_shows_capacity_changes_sign_ups_and_cancellations_at_once(committed_db, tenant_alpha,
                                                                                    in_tenant):
     # given: the programme's page, seen (and cached) with 3 places left in each group
