@@ -61,6 +61,16 @@ NOT_PAGES = {
     r"account_confirm_login_code": "only during a sign-in by emailed code, which is not enabled",
     r"account_set_password": "for accounts without a password; every account has one (it redirects to "
                              "account_change_password, checked)",
+    r"offer-seen": "the offer page's beacon: a POST answered with 204",
+    r"office-handoff": "the sign-up's one-time hand-off: a redirect (its refusal page is checked in "
+                       "tests/tenants/test_signup.py)",
+    r"office-bookings-csv": "a CSV file",
+    r"office-offer-release|office-booking-(cancel|attendance|reschedule|confirm)": "back office actions: a POST from "
+                                                                                  "the booking's or Today's page, "
+                                                                                  "answered with a redirect",
+    r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
+    r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
+        "console actions: a POST from the organisation's or the health page, answered with a redirect",
 }
 # Admin pages the admin refuses (403) even to the tenant's owner and to platform staff: models shown read-only
 # (no adding, no deleting) and models platform staff cannot edit.
@@ -296,8 +306,14 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
             ("programmes_programme_allocation", scene["programme"].pk))]
     for path in admin_paths(tenant_admin_site, TENANT_URLS, tenant_alpha.schema_name) + own_pages:
         tenant_pages.check(owner, path)
-    for path in ("/", "/signup/"):
+    for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
+                 f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/"):
+        tenant_pages.check(owner, path)
+    for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
+    for path in ("/console/", "/console/?q=alpha", f"/console/tenants/{tenant_alpha.pk}/", "/console/audit/",
+                 "/console/health/"):
+        root_pages.check(staff, path)
     for path in admin_paths(admin.site, ROOT_URLS, settings.PUBLIC_SCHEMA_NAME) + [
             reverse("admin:auth_user_password_change", urlconf=ROOT_URLS, args=[user("outsider").pk])]:
         root_pages.check(staff, path)
