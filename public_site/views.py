@@ -15,13 +15,12 @@ from booking_core.models import Service
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
 from booking_core.selectors.public_pages import (
     bookable_range,
-    fully_booked_days,
+    month_availability,
     next_free_start_times,
     programmes_for_home,
     session_get_for_clients,
     sessions_for_clients,
     start_time_get,
-    start_times_by_day,
     waitlist_expected_positions,
 )
 from booking_core.selectors.sessions import availability_label
@@ -107,18 +106,18 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
     month = selected.replace(day=1) if selected else MonthForm(request.GET).first_day(default=first)
     month = min(max(month, first.replace(day=1)), last.replace(day=1))
     month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    times = start_times_by_day(service=service, zone=zone, date_from=month, date_to=month_end, staff_id=staff_id)
+    availability = month_availability(service=service, zone=zone, date_from=month, date_to=month_end,
+                                      selected=selected, staff_id=staff_id)
     calendar = month_calendar(
-        first_day=month, bookable=set(times), selected=selected, first_month=first, last_month=last,
+        first_day=month, bookable=availability.free_days, selected=selected, first_month=first, last_month=last,
         # Booked-out working days lead to the day page too: it offers the day's waitlist.
-        full=fully_booked_days(service=service, zone=zone, date_from=month, date_to=month_end, free_days=set(times),
-                               staff_id=staff_id),
+        full=availability.booked_out_days,
         day_url=lambda day: site_url("public-service-day", service.slug, day.isoformat(), staff=staff_id),
         month_url=lambda first_of_month: site_url("public-service", service.slug,
                                                  month=first_of_month.strftime("%Y-%m"), staff=staff_id),
     )
     start_times = []
-    for start in times.get(selected, []):
+    for start in availability.day_times:
         start_times.append({"start": start, "url": _after_time_url(service, start, staff_id)})
     staff_members = list(service.staff_members.all())
     return render(request, "public_site/service_individual.html", {
