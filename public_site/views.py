@@ -11,6 +11,7 @@ import datetime as dt
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from booking_core.errors import BookingNotFoundError
 from booking_core.models import Service
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
 from booking_core.selectors.public_pages import (
@@ -28,7 +29,7 @@ from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import is_customer, site_url
-from public_site.page_cache import cached_page
+from public_site.page_cache import cached_page, service_scope, staff_scope
 from public_site.pages import public_page
 from tenants.logos import content_type_for
 
@@ -83,8 +84,19 @@ def _chosen_staff(service: Service, request) -> int | None:
     return staff_id
 
 
+def _service_page_scopes(request, slug: str, day: str | None = None) -> list[str] | None:
+    """A service's page shows its own bookings and sessions and its staff members' time (which bookings of other
+    services they serve take too): it is retired by changes in those scopes only."""
+    try:
+        service = service_get_for_clients(slug=slug)
+    except BookingNotFoundError:
+        return None  # a 404, not kept
+    return [service_scope(service.pk), *(staff_scope(member.pk) for member in service.staff_members.all())]
+
+
 @public_page
-@cached_page(query=("month", "staff", "after"))  # MonthForm, StaffFilterForm, LaterSessionsForm
+@cached_page(query=("month", "staff", "after"),  # MonthForm, StaffFilterForm, LaterSessionsForm
+             scopes=_service_page_scopes)
 def service_page(request, slug: str, day: str | None = None):
     """A service: for appointments, the month of bookable days (and a chosen day's times); for group
     services, the upcoming sessions."""
