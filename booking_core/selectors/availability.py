@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from django.db.models import Value
+from django.db.models import DateField, PositiveSmallIntegerField, Value
 from django.utils import timezone
 
 from booking_core.models import AvailabilityOverride, Booking, Offer, Service, StaffMember, TimeOff, WorkingHours
@@ -120,28 +120,38 @@ def staff_calendars_load(
     ignore_booking_id: int | None = None,
     include_booked: bool = True,
 ) -> StaffCalendars:
-    """The staff calendars of an individual service between two local dates (inclusive), in four queries
-    (staff, weekly hours, overrides, and one for bookings, offers and time off together), whatever the range."""
+    """The staff calendars of an individual service between two local dates (inclusive), in two queries
+    whatever the range: the working hours and overrides of its active staff together, and their bookings,
+    offers and time off together. A staff member with neither hours nor overrides has no free time and is left
+    out."""
     staff_members = StaffMember.objects.filter(services=service, is_active=True)
     if staff_id is not None:
         staff_members = staff_members.filter(pk=staff_id)
-    staff_ids = list(staff_members.order_by("pk").values_list("pk", flat=True))
-    calendars = StaffCalendars(staff_ids, defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
-    if not staff_ids or date_to < date_from:
+    staff = staff_members.order_by().values("pk")
+    calendars = StaffCalendars([], defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+    if date_to < date_from:
         return calendars
     range_start = local_window(date_from, dt.time(0), dt.time(0), zone)[0] - dt.timedelta(days=1)
     range_end = local_window(date_to, dt.time(0), dt.time(0), zone)[0] + dt.timedelta(days=2)
 
-    hours = WorkingHours.objects.filter(staff_id__in=staff_ids).order_by()
-    for staff, weekday, start_time, end_time in hours.values_list("staff_id", "weekday", "start_time", "end_time"):
-        calendars.weekly[(staff, weekday)].append((start_time, end_time))
-    overrides = AvailabilityOverride.objects.filter(staff_id__in=staff_ids, date__range=(date_from, date_to)).order_by()
-    for staff, date, start_time, end_time in overrides.values_list("staff_id", "date", "start_time", "end_time"):
-        # no times: not working that day (AvailabilityOverride.is_working)
-        calendars.overrides[(staff, date)].append((start_time, end_time) if start_time is not None else None)
-    for staff, starts_at, ends_at, is_time_off in _taken_time(staff_ids, range_start, range_end, ignore_booking_id,
-                                                               include_booked=include_booked):
-        (calendars.time_off if is_time_off else calendars.booked)[staff].append((starts_at, ends_at))
+    # weekly hours have a weekday and no date, overrides a date and no weekday
+    hours = WorkingHours.objects.filter(staff_id__in=staff).order_by().values_list(
+        "staff_id", "weekday", Value(None, output_field=DateField()), "start_time", "end_time")
+    overrides = AvailabilityOverride.objects.filter(staff_id__in=staff, date__range=(date_from, date_to)).order_by(
+    ).values_list("staff_id", Value(None, output_field=PositiveSmallIntegerField()), "date", "start_time", "end_time")
+    for member, weekday, date, start_time, end_time in hours.union(overrides, all=True):
+        if date is None:
+            calendars.weekly[(member, weekday)].append((start_time, end_time))
+        else:
+            # no times: not working that day (AvailabilityOverride.is_working)
+            calendars.overrides[(member, date)].append((start_time, end_time) if start_time is not None else None)
+    calendars.staff_ids = sorted({member for member, _weekday in calendars.weekly}
+                                 | {member for member, _date in calendars.overrides})
+    if not calendars.staff_ids:
+        return calendars
+    for member, starts_at, ends_at, is_time_off in _taken_time(calendars.staff_ids, range_start, range_end,
+                                                                ignore_booking_id, include_booked=include_booked):
+        (calendars.time_off if is_time_off else calendars.booked)[member].append((starts_at, ends_at))
     return calendars
 
 

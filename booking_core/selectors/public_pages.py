@@ -173,7 +173,7 @@ def month_availability(
     now: dt.datetime | None = None,
 ) -> MonthAvailability:
     """`start_times_by_day`'s days, `fully_booked_days` and the start times of `selected` together, from one
-    load of the staff calendars (a fixed four queries however long the range and however many bookings) and
+    load of the staff calendars (a fixed two queries however long the range and however many bookings) and
     one sweep per staff member and day that stops at the day's first free slot."""
     now = now or timezone.now()
     first, last = bookable_range(service=service, zone=zone, now=now)
