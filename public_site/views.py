@@ -55,8 +55,14 @@ def organisation_signup(request):
     return render(request, "public_site/signup_soon.html")
 
 
+def _catalogue_only(request) -> list[str]:
+    """The home page shows the catalogue and the open programmes, nothing a booking changes: it is retired
+    only by changes to the whole tenant's pages."""
+    return []
+
+
 @public_page
-@cached_page()
+@cached_page(scopes=_catalogue_only)
 def tenant_home(request):
     services = services_for_clients()
     return render(request, "public_site/tenant_home.html", {

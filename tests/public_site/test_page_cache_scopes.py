@@ -12,6 +12,7 @@ from public_site import page_cache
 from public_site.page_cache import forget_local_pages
 from tests.conftest import host_of, real_queries
 from tests.factories import OPERATOR, client_details, make_service, make_staff
+from tests.programmes.factories import make_programme
 from tests.public_site.conftest import build_site
 
 pytestmark = pytest.mark.slow  # the cache is bypassed inside a test transaction: committed data
@@ -21,7 +22,8 @@ PAGES = {
     "reflexology": "/s/reflexology/?lang=en",  # Anna too
     "yoga": "/s/yoga/?lang=en",  # Zoé only
     "swimming": "/s/swimming/?lang=en",  # group sessions
-    "home": "/?lang=en",  # names no scope: every change retires it
+    "home": "/?lang=en",  # the catalogue and programmes only
+    "programme": "/p/swimming-december/?lang=en",  # names no scope: every change retires it
 }
 
 
@@ -34,6 +36,7 @@ def scene(committed_db, tenant_alpha, in_tenant):
         site.anna.services.add(reflexology)
         yoga = make_service(Service.Kind.INDIVIDUAL, slug="yoga", min_notice_minutes=0, horizon_days=60)
         make_staff(yoga, name="Zoé", hours=((9, 12),), weekdays=range(5))
+        make_programme(slug="swimming-december")
     connection.set_schema_to_public()
     yield site
     forget_local_pages()
@@ -66,16 +69,16 @@ def test_a_booking_retires_its_service_and_its_staff_members_services_and_leaves
     with in_tenant(tenant_alpha):
         book_massage_with_anna(tenant_alpha, scene, hour=10)
     connection.set_schema_to_public()
-    # then: the massage page, reflexology (Anna's time) and the home page are worked out again; yoga and
-    # swimming are still served from the cache
-    assert rendered_afresh(client) == {"massage", "reflexology", "home"}
+    # then: the massage page, reflexology (Anna's time) and the page that names no scopes are worked out
+    # again; yoga, swimming and the home page are still served from the cache
+    assert rendered_afresh(client) == {"massage", "reflexology", "programme"}
     # when: a swimming session is booked
     with in_tenant(tenant_alpha):
         booking_create_group(tenant=tenant_alpha, session=scene.open_session, seats=1, client=client_details(),
                              answers={"child_name": "Dan"}, actor=OPERATOR)
     connection.set_schema_to_public()
     # then
-    assert rendered_afresh(client) == {"swimming", "home"}
+    assert rendered_afresh(client) == {"swimming", "programme"}
 
 
 def test_a_booking_made_by_another_process_retires_the_same_pages_through_redis(scene, tenant_alpha, in_tenant):
@@ -91,7 +94,7 @@ def test_a_booking_made_by_another_process_retires_the_same_pages_through_redis(
     page_cache._entries.update(kept)
     page_cache._generations.clear()
     # then
-    assert rendered_afresh(client) == {"massage", "reflexology", "home"}
+    assert rendered_afresh(client) == {"massage", "reflexology", "programme"}
 
 
 def test_a_change_to_the_catalogue_retires_every_page(scene, tenant_alpha, in_tenant):
