@@ -134,8 +134,8 @@ def test_the_calendar_takes_the_same_queries_however_many_days_are_booked_out(cl
     # when
     many = queries()
     # then: the catalogue (3 queries inside a test transaction) and the staff calendars, loaded once for the
-    # free and the booked-out days (2: working hours with overrides, and bookings, offers and time off)
-    assert many == few == 5
+    # free and the booked-out days (1: working hours, overrides, bookings, offers and time off together)
+    assert many == few == 4
 
 
 def test_a_day_lists_its_free_times_in_the_tenants_zone_and_names_the_zone(client_for, tenant_alpha, site):

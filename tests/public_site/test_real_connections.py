@@ -150,12 +150,12 @@ def test_pages_take_a_fixed_small_number_of_queries_however_much_there_is(commit
         client.get(path)  # the catalogue changed: the first request reloads it
     # when
     many = {name: count_queries(client, path) for name, path in pages.items()}
-    # then: the catalogue and the tenant come from memory; availability is two queries (the staff's working
-    # hours with their overrides, and everything that takes their time), loaded once for the free and the
-    # booked-out days of the month; the sessions one query and the waitlist positions of their full sessions
-    # another; the home page's open programmes are one query
+    # then: the catalogue and the tenant come from memory; availability is one query (the staff's working
+    # hours, overrides and everything that takes their time), loaded once for the free and the booked-out
+    # days of the month; the sessions one query and the waitlist positions of their full sessions another;
+    # the home page's open programmes are one query
     assert many == few
-    budget = {"home": 1, "calendar": 2, "day": 2, "group": 2, "form": 7}
+    budget = {"home": 1, "calendar": 1, "day": 1, "group": 2, "form": 7}
     assert {name: count <= budget[name] for name, count in few.items()} == dict.fromkeys(budget, True), few
     # and a browsing page seen a moment ago is served again without any query
     for path in pages.values():
