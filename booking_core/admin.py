@@ -1,7 +1,8 @@
 """The tenant's back office until it has its own pages: every booking model in the tenant admin.
 
-Changes that have rules (capacity, cancellations, attendance) go through the same services as the API;
-plain catalogue edits save through the catalogue services so they are validated and audited.
+Every write goes through the same services as the API (tenants.admin_writes): changes with rules (capacity,
+cancellations, attendance) and plain catalogue edits alike, so they are validated and audited; a refusal
+shows as errors on the form. Records nobody edits by hand are read-only here.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from booking_core.models import (
     WorkingHours,
 )
 from booking_core.services import bookings as booking_services
-from booking_core.services import catalogue, sessions
+from booking_core.services import catalogue, clients, sessions
 from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
+from tenants.admin_writes import ServiceWritesAdmin, ServiceWritesInline, model_values
 from tenants.api_keys import api_key_create, api_key_revoke
 from tenants.models import ApiKey, Membership
 from tenants.permissions import current_tenant, membership_role
@@ -42,51 +44,101 @@ def _refuse(modeladmin, request, error: ApplicationError) -> None:
     modeladmin.message_user(request, f"{error.message} {details}".strip(), level=messages.ERROR)
 
 
-class FormFieldInline(admin.StackedInline):
+class FormFieldInline(ServiceWritesInline, admin.StackedInline):
     model = FormField
     extra = 0
     fields = [("key", "field_type", "position", "required"), ("label_en", "label_hu", "label_de"),
               ("help_en", "help_hu", "help_de"), "choices", ("max_length", "min_value", "max_value")]
 
+    def create_object(self, request, parent, form):
+        return catalogue.form_field_create(service=parent, actor=_actor(request), **model_values(form,
+                                                                                                  exclude=["service"]))
+
+    def update_object(self, request, obj, form, changes):
+        catalogue.form_field_update(field=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.form_field_delete(field=obj, actor=_actor(request))
+
 
 @admin.register(Service, site=tenant_admin_site)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "duration_minutes", "price_amount", "price_currency", "is_active", "position"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name_en", "name_hu", "name_de", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [FormFieldInline]
 
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
-        if change:
-            catalogue.service_update(service=Service.objects.get(pk=obj.pk), actor=_actor(request), **data)
-        else:
-            created = catalogue.service_create(actor=_actor(request), **form.cleaned_data)
-            obj.pk = created.pk
+    def create_object(self, request, form):
+        return catalogue.service_create(actor=_actor(request), **model_values(form))
+
+    def update_object(self, request, obj, form, changes):
+        catalogue.service_update(service=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.service_delete(service=obj, actor=_actor(request))
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(ServiceWritesInline, admin.TabularInline):
     model = WorkingHours
     extra = 0
 
+    def create_object(self, request, parent, form):
+        return catalogue.working_hours_create(staff=parent, actor=_actor(request),
+                                              **model_values(form, exclude=["staff"]))
 
-class OverrideInline(admin.TabularInline):
+    def update_object(self, request, obj, form, changes):
+        catalogue.working_hours_update(hours=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.working_hours_delete(hours=obj, actor=_actor(request))
+
+
+class OverrideInline(ServiceWritesInline, admin.TabularInline):
     model = AvailabilityOverride
     extra = 0
 
+    def create_object(self, request, parent, form):
+        return catalogue.override_create(staff=parent, actor=_actor(request), **model_values(form, exclude=["staff"]))
 
-class TimeOffInline(admin.TabularInline):
+    def update_object(self, request, obj, form, changes):
+        catalogue.override_update(override=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.override_delete(override=obj, actor=_actor(request))
+
+
+class TimeOffInline(ServiceWritesInline, admin.TabularInline):
     model = TimeOff
     extra = 0
 
+    def create_object(self, request, parent, form):
+        return catalogue.time_off_create(staff=parent, actor=_actor(request), **model_values(form, exclude=["staff"]))
+
+    def update_object(self, request, obj, form, changes):
+        catalogue.time_off_update(time_off=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.time_off_delete(time_off=obj, actor=_actor(request))
+
 
 @admin.register(StaffMember, site=tenant_admin_site)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "email", "is_active"]
     search_fields = ["name", "email"]
     filter_horizontal = ["services"]
     inlines = [WorkingHoursInline, OverrideInline, TimeOffInline]
+
+    def create_object(self, request, form):
+        return catalogue.staff_create(actor=_actor(request), services=list(form.cleaned_data.get("services", [])),
+                                      **model_values(form))
+
+    def update_object(self, request, obj, form, changes):
+        services = list(form.cleaned_data["services"]) if "services" in form.changed_data else None
+        catalogue.staff_update(staff=obj, actor=_actor(request), services=services, **changes)
+
+    def delete_object(self, request, obj):
+        catalogue.staff_delete(staff=obj, actor=_actor(request))
 
 
 class SessionAdminForm(forms.ModelForm):
@@ -99,10 +151,11 @@ class SessionAdminForm(forms.ModelForm):
 
 
 @admin.register(Session, site=tenant_admin_site)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = ["service", "starts_at", "capacity", "seats_booked", "seats_held", "location", "is_cancelled",
                     "waitlist"]
+    actions = ["cancel"]
     list_filter = ["service", "is_cancelled"]
     date_hierarchy = "starts_at"
     readonly_fields = ["seats_booked", "seats_held", "accepted_overbooking", "is_cancelled", "recurrence_key"]
@@ -119,36 +172,46 @@ class SessionAdmin(admin.ModelAdmin):
         fixed = ["service", "starts_at", "ends_at"] if obj is not None else []
         return [*fixed, *self.readonly_fields]
 
-    def save_model(self, request, obj, form, change):
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: bookings are cancelled with it and clients are told
+
+    def create_object(self, request, form):
+        return sessions.session_create(
+            service=form.cleaned_data["service"], starts_at=form.cleaned_data["starts_at"],
+            ends_at=form.cleaned_data.get("ends_at"), capacity=form.cleaned_data["capacity"],
+            location=form.cleaned_data.get("location", ""), actor=_actor(request))
+
+    def update_object(self, request, obj, form, changes):
         actor = _actor(request)
-        if not change:
-            created = sessions.session_create(
-                service=form.cleaned_data["service"], starts_at=form.cleaned_data["starts_at"],
-                ends_at=form.cleaned_data.get("ends_at"), capacity=form.cleaned_data["capacity"],
-                location=form.cleaned_data.get("location", ""), actor=actor)
-            obj.pk = created.pk
-            return
-        current = Session.objects.get(pk=obj.pk)
-        if "location" in form.changed_data:
-            sessions.session_update(session=current, actor=actor, location=form.cleaned_data["location"])
-        if "capacity" in form.changed_data:
-            sessions.session_change_capacity(session=current, capacity=form.cleaned_data["capacity"], actor=actor,
+        if "location" in changes:
+            sessions.session_update(session=obj, actor=actor, location=changes["location"])
+        if "capacity" in changes:
+            sessions.session_change_capacity(session=obj, capacity=changes["capacity"], actor=actor,
                                              keep_existing_bookings=form.cleaned_data["keep_existing_bookings"])
 
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ApplicationError as error:
-            _refuse(self, request, error)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(request.path)
+    @admin.action(description="Cancel (bookings are cancelled and clients told)")
+    def cancel(self, request, queryset):
+        for session in queryset:
+            try:
+                sessions.session_cancel(tenant=connection.tenant, session=session, actor=_actor(request),
+                                        reason="Cancelled by the organisation.")
+            except ApplicationError as error:
+                _refuse(self, request, error)
 
 
 @admin.register(Client, site=tenant_admin_site)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "email", "phone", "preferred_language", "created_at"]
     search_fields = ["name", "email", "phone"]
+
+    def create_object(self, request, form):
+        return clients.client_create(actor=_actor(request), **model_values(form))
+
+    def update_object(self, request, obj, form, changes):
+        clients.client_update(client=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        clients.client_delete(client=obj, actor=_actor(request))
 
 
 @admin.register(Booking, site=tenant_admin_site)
@@ -163,6 +226,9 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # bookings are made through the booking site or the API, with all their rules
+
+    def has_change_permission(self, request, obj=None):
+        return False  # shown read-only: bookings change through the actions below, which call the services
 
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead: history stays
@@ -216,9 +282,13 @@ class SlotClaimAdmin(AuditEntryAdmin):
     readonly_fields = ["staff", "cell_start", "booking"]
 
 
+class InlineRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Also listed on their own, for searching across staff or services; edited on their staff member's or
+    service's page, where the services' rules apply."""
+
+
 for inline_model in (WorkingHours, AvailabilityOverride, TimeOff, FormField):
-    # Also reachable on their own, for searching across staff or services.
-    tenant_admin_site.register(inline_model)
+    tenant_admin_site.register(inline_model, InlineRecordAdmin)
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -267,6 +337,6 @@ class TenantApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
         for key in queryset:
-            api_key_revoke(key=key)
+            api_key_revoke(key=key, actor=request.user)
 
 from booking_core.waitlist import admin as admin_waitlist  # noqa: E402,F401  (waitlist pages of the back office)

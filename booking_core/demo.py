@@ -35,6 +35,15 @@ WAITING = [
 ]
 
 
+def _first_monday(tenant) -> dt.date:
+    """Every demo date hangs off the first Monday after today in the tenant's zone, at fixed local hours, so the
+    data has the same shape whatever the hour, weekday or date the seed runs at: the group classes run Monday,
+    Wednesday and Friday evenings from that Monday, the workshop on the Saturday of that week, the
+    consultations on that Monday morning."""
+    today = timezone.now().astimezone(tenant.zone).date()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
 def _individual(tenant) -> Service:
     service = service_create(
         actor=DEMO, kind=Service.Kind.INDIVIDUAL, slug="consultation", position=1,
@@ -76,9 +85,9 @@ def _group(tenant) -> Service:
     form_field_create(service=service, actor=DEMO, key="consent", field_type=FormField.Type.CHECKBOX, position=1,
                       required=True, label_en="I accept the house rules", label_hu="Elfogadom a házirendet",
                       label_de="Ich akzeptiere die Hausordnung")
-    today = timezone.now().astimezone(tenant.zone).date()
-    sessions_create_weekly(service=service, zone=tenant.zone, first_date=today + dt.timedelta(days=1),
-                           last_date=today + dt.timedelta(days=21), weekdays=[0, 2, 4], start_time=dt.time(18),
+    monday = _first_monday(tenant)
+    sessions_create_weekly(service=service, zone=tenant.zone, first_date=monday,
+                           last_date=monday + dt.timedelta(days=20), weekdays=[0, 2, 4], start_time=dt.time(18),
                            capacity=12, location="Studio 1", actor=DEMO)
     return service
 
@@ -96,8 +105,7 @@ def _workshop(tenant) -> None:
         max_seats_per_booking=3, min_notice_minutes=60, horizon_days=60, offer_validity_hours=24,
         offer_auto_send=Service.OfferRelease.OFF,
     )
-    today = timezone.now().astimezone(tenant.zone).date()
-    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    saturday = _first_monday(tenant) + dt.timedelta(days=5)
     sessions = sessions_create_weekly(service=service, zone=tenant.zone, first_date=saturday,
                                       last_date=saturday + dt.timedelta(days=7), weekdays=[5],
                                       start_time=dt.time(10), capacity=6, location="Studio 2", actor=DEMO)
@@ -105,7 +113,7 @@ def _workshop(tenant) -> None:
     bookings = [booking_create_group(tenant=tenant, session=full, seats=seats, client=details, actor=DEMO,
                                      language=tenant.default_language)
                 for details, seats in zip(CLIENTS, [2, 2, 1, 1], strict=False)]
-    entries = [waitlist_join(service=service, session=full, seats=seats, client=details, actor=DEMO,
+    entries = [waitlist_join(tenant=tenant, service=service, session=full, seats=seats, client=details, actor=DEMO,
                              language=tenant.default_language)
                for details, seats in WAITING]
     waitlist_entry_set_priority(entry=entries[2], priority=5, reason="Missed last month's workshop", actor=DEMO)
@@ -126,11 +134,10 @@ def seed(tenant) -> None:
     for details in CLIENTS[:2]:
         booking_create_group(tenant=tenant, session=sessions[1], seats=1, client=details, actor=DEMO,
                              answers={"consent": True}, language=tenant.default_language)
-    today = timezone.now().astimezone(tenant.zone).date()
-    next_weekday = today + dt.timedelta(days=(7 - today.weekday()) % 7 or 7)
+    monday = _first_monday(tenant)
     for offset, details in enumerate(CLIENTS[2:4]):
         booking_create_individual(
             tenant=tenant, service=individual, client=details, actor=DEMO, answers={"topic": "technique"},
-            starts_at=dt.datetime.combine(next_weekday, dt.time(10 + 2 * offset), tzinfo=tenant.zone),
+            starts_at=dt.datetime.combine(monday, dt.time(10 + 2 * offset), tzinfo=tenant.zone),
             language=tenant.default_language,
         )

@@ -8,9 +8,27 @@ here, not in an import side effect.
 
 from __future__ import annotations
 
+from django.db import connection
+
 from booking_core import events
 from booking_core.waitlist.services import offer_preparation
 from public_site.page_cache import pages_changed
+
+# Handlers run in the publisher's transaction, in its tenant: like a job, a handler reads that tenant once, here,
+# and passes it to the services as `tenant=`.
+
+
+def offer_freed_seats(event: events.SeatsFreed) -> None:
+    """Offer the session's free seats to the best-ranked waiting (and hold them for them)."""
+    offer_preparation.offers_prepare_for_session(tenant=connection.tenant, session_id=event.session_id,
+                                                 freed_at=event.freed_at)
+
+
+def offer_freed_slot(event: events.SlotFreed) -> None:
+    """Offer the freed appointment slot to the best-ranked waiting for that service and day."""
+    offer_preparation.offers_prepare_for_slot(tenant=connection.tenant, service_id=event.service_id,
+                                              staff_id=event.staff_id, starts_at=event.starts_at,
+                                              freed_at=event.freed_at)
 
 
 def forget_cached_pages(event: events.ProgrammeChanged) -> None:
@@ -20,9 +38,9 @@ def forget_cached_pages(event: events.ProgrammeChanged) -> None:
 
 HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     # A seat of a group session came free: offer it to the best-ranked waiting (and hold it for them).
-    events.SeatsFreed: (offer_preparation.on_seats_freed,),
+    events.SeatsFreed: (offer_freed_seats,),
     # A staff member's time came free: offer the appointment slot to those waiting for that day.
-    events.SlotFreed: (offer_preparation.on_slot_freed,),
+    events.SlotFreed: (offer_freed_slot,),
     # A session was called off: its open offers are withdrawn and its waitlist is told.
     events.SessionCancelled: (offer_preparation.on_session_cancelled,),
     # What clients see of a programme changed.

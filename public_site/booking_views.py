@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
@@ -21,14 +20,13 @@ from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.models import Service, Session, StaffMember
 from booking_core.selectors.bookings import booking_get_by_token
-from booking_core.selectors.catalogue import service_get_for_clients
+from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (
     StartTime,
     next_free_start_times,
-    session_get_for_clients,
     start_time_get,
 )
-from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.sessions import availability_label, session_get_for_clients
 from booking_core.services.answers import answers_validate
 from booking_core.services.bookings import ClientDetails, booking_create_group, booking_create_individual
 from booking_core.waitlist.selectors.entries import waitlist_expected_position
@@ -72,9 +70,7 @@ def _choice(request, service: Service) -> Choice | None:
     if staff_id is not None:
         if not service.staff_choice_enabled:
             return None
-        staff = next((member for member in service.staff_members.all() if member.pk == staff_id), None)
-        if staff is None:
-            raise Http404("No such staff member.")
+        staff = staff_get_for_clients(service=service, staff_id=staff_id)
     starts_at = form.cleaned_data["start"]
     return Choice(service=service, starts_at=starts_at,
                   ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes), staff=staff,

@@ -35,11 +35,6 @@ SIGNUP_NOTICES = {"signed_up", "withdrawn", "accepted"}
 OFFER_NOTICES = {"declined"}
 
 
-def allocation_pending(programme: Programme) -> bool:
-    """Before a batch run nobody has a place yet: groups show their size, not places left."""
-    return programme.is_batch and programme.allocated_at is None
-
-
 @public_page
 @cached_page()
 def programme_page(request, slug: str):
@@ -47,7 +42,6 @@ def programme_page(request, slug: str):
     programme = programme_get_for_clients_by_slug(slug=slug)
     return render(request, "public_site/programmes/programme.html", {
         "programme": programme, "groups": programme.live_groups, "window": programme_signup_window(programme),
-        "allocation_pending": allocation_pending(programme),
     })
 
 
@@ -144,12 +138,11 @@ def _offer(request, token: str) -> tuple[PlaceOffer, list[SignUp]]:
 
 
 def _offer_page(request, offer: PlaceOffer, participants: list[SignUp], *, status: int = 200, **extra):
-    is_open = offer.status == PlaceOffer.Status.SENT and offer.expires_at > timezone.now()
+    now = timezone.now()
     return render(request, "public_site/programmes/offer.html", {
         "offer": offer, "programme": offer.programme, "group": offer.group, "participants": participants,
-        "sessions": programme_sessions_of_group(group_id=offer.group_id), "is_open": is_open,
-        "is_expired": offer.status == PlaceOffer.Status.EXPIRED or (
-            offer.status == PlaceOffer.Status.SENT and not is_open),
+        "sessions": programme_sessions_of_group(group_id=offer.group_id), "is_open": offer.awaits_answer(now),
+        "is_expired": offer.has_expired(now),
         **extra,
     }, status=status)
 

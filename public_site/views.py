@@ -19,12 +19,11 @@ from booking_core.selectors.public_pages import (
     month_availability,
     next_free_start_times,
     programmes_for_home,
-    session_get_for_clients,
     sessions_for_clients,
     start_time_get,
     waitlist_expected_positions,
 )
-from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.sessions import availability_label, session_get_for_clients
 from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
@@ -48,11 +47,6 @@ def robots_txt(request):
 @cached_page()
 def landing(request):
     return render(request, "public_site/landing.html")
-
-
-@public_page
-def organisation_signup(request):
-    return render(request, "public_site/signup_soon.html")
 
 
 def _catalogue_only(request) -> list[str]:

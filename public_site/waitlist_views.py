@@ -3,7 +3,10 @@ the confirmation, the waitlist status page and the offer page behind the links i
 
 Links in emails only show pages (mail scanners follow links): accepting, declining and leaving are POSTs
 from those pages. Seeing the offer page, following its link from the email and opening the email (the
-tracking image) count as the candidate's activity, so an operator can tell who is responsive. The pages
+tracking image) count as the candidate's activity, so an operator can tell who is responsive. Mail scanners
+fetch every link in a message, so fetching the offer page counts nothing: the page's script
+(public_site/offer_seen.js) posts once it is shown in a browser, and that POST counts the view (and the click,
+when the page came from the email's link). The pages
 behind the links speak the entry's language unless the visitor picked another one.
 """
 
@@ -22,19 +25,16 @@ from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
 from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
-from booking_core.selectors.catalogue import service_get_for_clients
+from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (
     accepted_offer_of,
     bookable_range,
-    session_get_for_clients,
     start_times_by_day,
     waitlist_expected_position_for_day,
 )
-from booking_core.selectors.sessions import availability_label
+from booking_core.selectors.sessions import availability_label, session_get_for_clients
 from booking_core.waitlist.selectors.entries import (
-    entry_position,
     offer_get_by_token,
-    open_offer_of,
     waitlist_entry_get_by_token,
     waitlist_expected_position,
 )
@@ -115,9 +115,7 @@ def _chosen_staff(request, service: Service) -> StaffMember | None:
     staff_id = form.cleaned_data.get("staff") if form.is_valid() else None
     if staff_id is None or not service.staff_choice_enabled:
         return None
-    staff = next((member for member in service.staff_members.all() if member.pk == staff_id), None)
-    if staff is None:
-        raise Http404("No such staff member.")
+    staff = staff_get_for_clients(service=service, staff_id=staff_id)
     return staff
 
 
@@ -131,9 +129,9 @@ def _join_page(request, target: JoinTarget):
         return _join_form(request, target, form)
     client = form.client()
     try:
-        entry = waitlist_join(service=target.service, client=client, seats=form.seats(), answers=form.answers(),
-                              language=language, source=WaitlistEntry.Source.WEB, actor=Actor.client(client.email),
-                              **target.join_kwargs())
+        entry = waitlist_join(tenant=request.tenant, service=target.service, client=client, seats=form.seats(),
+                              answers=form.answers(), language=language, source=WaitlistEntry.Source.WEB,
+                              actor=Actor.client(client.email), **target.join_kwargs())
     except ApplicationError as error:
         if error.code in ("already_waitlisted", "seats_available"):
             # Not a mistake in the form: a double submit, or seats that freed up meanwhile.
@@ -163,20 +161,10 @@ def _entry(request, token: str) -> WaitlistEntry:
     return entry
 
 
-def _sent_offer(entry: WaitlistEntry) -> Offer | None:
-    """The open offer the client has been sent (a prepared one is not theirs to see yet)."""
-    if entry.status != WaitlistEntry.Status.OFFERED:
-        return None
-    offer = open_offer_of(entry)
-    if offer is None or offer.status != Offer.Status.SENT or offer.expires_at <= timezone.now():
-        return None
-    return offer
-
-
 def _entry_page(request, entry: WaitlistEntry, template: str, status: int = 200, **extra):
     return render(request, template, {
         "entry": entry, "service": entry.service, "service_name": entry.service.translated("name"),
-        "position": entry_position(entry), "offer": _sent_offer(entry),
+        "position": entry.queue_position, "offer": entry.offer_awaiting_answer,
         "accepted_offer": accepted_offer_of(entry) if entry.status == WaitlistEntry.Status.ACCEPTED else None,
         **extra,
     }, status=status)
@@ -221,19 +209,17 @@ def waitlist_leave(request, token: str):
 def _offer(request, token: str) -> Offer:
     """The offer behind the link: only once it has been sent (a prepared offer does not exist for the client)."""
     offer = offer_get_by_token(token=token)
-    if offer.sent_at is None:
-        raise Http404("No offer with this link.")
     use_language(request, hint=offer.entry.language)
     return offer
 
 
 def _offer_page(request, offer: Offer, *, status: int = 200, **extra):
-    is_open = offer.status == Offer.Status.SENT and offer.expires_at > timezone.now()
+    now = timezone.now()
     return render(request, "public_site/waitlist/offer.html", {
         "offer": offer, "entry": offer.entry, "service": offer.service,
-        "service_name": offer.service.translated("name"), "is_open": is_open,
+        "service_name": offer.service.translated("name"), "is_open": offer.awaits_answer(now),
         "total_price": offer.service.price_amount * offer.seats,
-        "is_expired": offer.status == Offer.Status.EXPIRED or (offer.status == Offer.Status.SENT and not is_open),
+        "is_expired": offer.has_expired(now),
         **extra,
     }, status=status)
 
@@ -246,10 +232,21 @@ def offer_page(request, token: str):
     notice = request.GET.get("done")
     if notice in OFFER_NOTICES:
         return _offer_page(request, offer, notice=notice)  # back from our own form: not a new visit
-    if request.GET.get("via") == "email":
+    # Nothing is counted here (a mail scanner's fetch looks the same): the page's script reports the visit.
+    return _offer_page(request, offer, via_email=request.GET.get("via") == "email")
+
+
+@secret_link_page
+@public_page
+@require_http_methods(["POST"])
+def offer_seen(request, token: str):
+    """The offer page's script, once the page is shown in a browser: a page view, and a click on the email's link
+    when the page was opened from it (`via=email`). CSRF-checked like the page's forms."""
+    offer = _offer(request, token)
+    if request.POST.get("via") == "email":
         waitlist_activity_record(entry_id=offer.entry_id, kind="link_clicked")
     waitlist_activity_record(entry_id=offer.entry_id, kind="page_view")
-    return _offer_page(request, offer)
+    return HttpResponse(status=204)
 
 
 @secret_link_page
@@ -291,7 +288,7 @@ def offer_open_image(request, token: str):
         offer = offer_get_by_token(token=token)
     except NotFoundError:
         offer = None
-    if offer is not None and offer.sent_at is not None:
+    if offer is not None:
         waitlist_activity_record(entry_id=offer.entry_id, kind="email_opened")
     response = HttpResponse(TRANSPARENT_GIF, content_type="image/gif")
     response["Cache-Control"] = "no-cache, no-store, must-revalidate, private, max-age=0"

@@ -52,6 +52,15 @@ class AccountAdapter(DefaultAccountAdapter):
         """Closed everywhere, except inside the organisation sign-up on the root domain."""
         return bool(getattr(request, _ORGANISATION_SIGNUP_ATTRIBUTE, False)) and on_root_domain()
 
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """allauth's "confirm your email address" goes through the outbox, after the commit of what caused it."""
+        from django.utils import translation
+
+        from tenants.signup.emails import email_confirmation_queue
+
+        email_confirmation_queue(email_address=emailconfirmation.email_address, signup=signup,
+                                 language=(translation.get_language() or settings.LANGUAGE_CODE)[:2])
+
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # allauth keys failed attempts by host and address. Accounts are shared by every host, so the limit is
         # per account: spreading guesses over many tenants' hosts must not multiply the attempts.
@@ -96,6 +105,7 @@ _ACTION_OF_PAGE = {
     "account_reauthenticate": "reauthenticate",
     "account_change_password": "change_password",
     "account_email": "manage_email",
+    "organisation-signup": "organisation_signup",
 }
 
 

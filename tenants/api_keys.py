@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from allot.errors import ApplicationError
+from tenants.audit import field_values, platform_audit_record
 from tenants.models import ApiKey, Tenant
 
 HEADER_PREFIX = "Api-Key"
@@ -36,15 +37,21 @@ def api_key_create(*, tenant: Tenant, name: str, role: str = ApiKey.Role.STAFF, 
     if role not in ApiKey.Role.values:
         raise ApplicationError(_("Unknown role."), fields={"role": [_("Unknown role.")]})
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(tenant=tenant, name=name, prefix=prefix, secret_hash=_hash(secret), role=role,
-                                created_by=created_by)
+    with transaction.atomic():
+        key = ApiKey.objects.create(tenant=tenant, name=name, prefix=prefix, secret_hash=_hash(secret), role=role,
+                                    created_by=created_by)
+        platform_audit_record(actor=created_by, action="api_key.created", obj=key, tenant_id=tenant.pk,
+                              after=field_values(key, ["name", "prefix", "role"]))
     return key, f"allot_{prefix}.{secret}"
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, actor=None) -> ApiKey:
     if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.save(update_fields=["revoked_at"])
+        with transaction.atomic():
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+            platform_audit_record(actor=actor, action="api_key.revoked", obj=key, tenant_id=key.tenant_id,
+                                  before={"revoked_at": None}, after=field_values(key, ["revoked_at"]))
     return key
 
 

@@ -41,8 +41,33 @@ class TenantResolutionMiddleware(TenantMainMiddleware):
         self.setup_url_routing(request)
         _tag_errors_with_tenant(tenant.schema_name)
         if tenant.schema_name != settings.PUBLIC_SCHEMA_NAME and not tenant.is_active:
-            return render(request, "allot/tenant_unavailable.html", {"tenant": tenant}, status=503)
+            return render(request, "allot/tenant_unavailable.html", {
+                "tenant": tenant, "suspension_reason": _reason_for_members(request, tenant),
+            }, status=503)
         return None
+
+
+BACK_OFFICE_PATHS = ("/office/", "/admin/")
+
+
+def _reason_for_members(request, tenant) -> str:
+    """The back office says why the organisation is suspended, to its own signed-in members only: this runs
+    before the session and authentication middleware, so it reads the session cookie itself."""
+    if not tenant.suspension_reason or not request.path.startswith(BACK_OFFICE_PATHS):
+        return ""
+    from importlib import import_module
+
+    from django.contrib.auth import get_user
+
+    from tenants.permissions import membership_role
+
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return ""
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if request.session.get(SESSION_SCHEMA_KEY) != tenant.schema_name:
+        return ""
+    return tenant.suspension_reason if membership_role(user=get_user(request), tenant=tenant) else ""
 
 
 def _tag_errors_with_tenant(schema_name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 
@@ -14,17 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
+from tenants.slugs import SLUG_MAX_LENGTH, validate_slug
 from tenants.template_schema import template_schema_clone, template_schema_exists
 
 LANGUAGE_CHOICES = [("en", "English"), ("hu", "Magyar"), ("de", "Deutsch")]
 LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
-RESERVED_SLUGS = {"www", "api", "admin", "app", "static", "media", "mail", "public", "tenant_template"}
 
 hex_colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))
-slug_validator = RegexValidator(
-    r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
-    _("Use 3 to 40 lowercase letters, digits or hyphens, starting with a letter."),
-)
+currency_code_validator = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 currency code."))
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 country code."))
 
 
 def validate_timezone(value: str) -> None:
@@ -57,18 +56,30 @@ class TenantQuerySet(models.QuerySet):
 class Tenant(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", _("active")
+        TRIAL = "trial", _("trial")  # signed itself up, no plan yet; serves like an active one
         SUSPENDED = "suspended", _("suspended")
+
+    # Statuses whose sites are served and whose periodic jobs run.
+    SERVING_STATUSES = (Status.ACTIVE, Status.TRIAL)
 
     class ButtonStyle(models.TextChoices):
         ROUNDED = "rounded", _("rounded")
         SQUARE = "square", _("square")
         PILL = "pill", _("pill")
 
-    slug = models.CharField(max_length=40, unique=True, validators=[slug_validator])
+    slug = models.CharField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_slug])
     display_name = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # Set by tenant_suspend (platform staff say why), cleared by tenant_resume, which returns the organisation
+    # to the status it had before (active or trial).
+    suspension_reason = models.TextField(blank=True)
+    status_before_suspension = models.CharField(max_length=20, choices=Status.choices, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/Budapest", validators=[validate_timezone])
     default_language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
+    country = models.CharField(max_length=2, blank=True, validators=[country_code_validator],
+                               help_text=_("ISO 3166 country code, e.g. HU."))
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_code_validator],
+                                help_text=_("ISO 4217 currency code new services are priced in, e.g. HUF."))
     enabled_languages = ArrayField(
         models.CharField(max_length=2, choices=LANGUAGE_CHOICES),
         default=default_languages,
@@ -116,7 +127,7 @@ class Tenant(TenantMixin):
 
     @property
     def is_active(self) -> bool:
-        return self.status == self.Status.ACTIVE
+        return self.status in self.SERVING_STATUSES
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -142,7 +153,12 @@ class Tenant(TenantMixin):
 
 
 def schema_name_for_slug(slug: str) -> str:
-    return "t_" + re.sub(r"[^a-z0-9]", "_", slug.lower())
+    """`t_<slug>` with underscores for hyphens; a slug too long for PostgreSQL's 63-character names keeps its
+    first 50 characters and a hash of the whole."""
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", slug.lower())
+    if len(name) > 63:
+        name = name[:52] + "_" + hashlib.sha256(slug.lower().encode()).hexdigest()[:10]
+    return name
 
 
 class Domain(DomainMixin):
@@ -202,3 +218,28 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PlatformAuditEntry(models.Model):
+    """Who changed an organisation, a domain, a membership or an API key, and when: one row per change, never
+    edited. The tenants' own data is audited in each schema (booking_core's AuditEntry); this is the public
+    schema's log."""
+
+    actor_user_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=100, help_text=_("Dotted name, e.g. domain.added"))
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+    object_label = models.CharField(max_length=300, blank=True)
+    tenant_id = models.BigIntegerField(null=True, blank=True, db_index=True,
+                                       help_text=_("The organisation concerned (kept after it is deleted)."))
+    changes = models.JSONField(default=dict, blank=True, help_text=_("Field: [before, after]."))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="platform_audit_object")]
+        verbose_name_plural = "platform audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"

@@ -25,3 +25,19 @@ def template_schema_clone(schema_name: str) -> None:
     started = time.monotonic()
     CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, schema_name, clone_mode="DATA")
     logger.info("cloned %s from the template in %.0f ms", schema_name, (time.monotonic() - started) * 1000)
+
+
+# Cloning adds foreign keys to public tables (accounts_user, ...), which takes a SHARE ROW EXCLUSIVE lock on them
+# until commit. Two sign-ups that each inserted their owner (ROW EXCLUSIVE on accounts_user) and then cloned would
+# wait for each other: a deadlock. Provisioning transactions take this lock first, before writing anything.
+_PROVISIONING_LOCK_ID = 0x616C6C6F74_01  # "allot" + 1
+
+
+def provisioning_lock() -> None:
+    """Serialise provisioning (the schema clone and what goes with it) until the current transaction ends."""
+    from django.db import connection
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("provisioning_lock must run inside the provisioning transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PROVISIONING_LOCK_ID])

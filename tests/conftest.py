@@ -188,6 +188,7 @@ _WORLD_TABLES = {
     "tenants_membership": "tenants.Membership",
     "accounts_user": "accounts.User",
     "mfa_authenticator": "mfa.Authenticator",
+    "tenants_platformauditentry": "tenants.PlatformAuditEntry",
 }
 
 
@@ -376,3 +377,13 @@ def api_key_client(client_for):
 def real_queries(captured) -> list[str]:
     """Queries of a CaptureQueriesContext, without the `SET search_path` a tenant switch adds."""
     return [query["sql"] for query in captured.captured_queries if not query["sql"].startswith("SET search_path")]
+
+
+def pytest_report_header(config):
+    from tests.clock import CLOCK_VARIABLE
+
+    if os.environ.get(CLOCK_VARIABLE):
+        from django.utils import timezone
+
+        return f"clock moved ({CLOCK_VARIABLE}={os.environ[CLOCK_VARIABLE]}): now is {timezone.now().isoformat()}"
+    return None

@@ -20,3 +20,9 @@ from allot.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+
+# ALLOT_TEST_CLOCK=<ISO instant> moves this process's clock (and so every subprocess a test starts with these
+# settings) to that instant: `make test-clocks` (tests/clock.py).
+from tests.clock import travel_from_environment  # noqa: E402
+
+travel_from_environment()

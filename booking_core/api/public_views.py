@@ -13,15 +13,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
+from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
-from booking_core.models import Booking, Session, StaffMember
+from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
-from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
-from booking_core.selectors.sessions import sessions_upcoming
+from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients, staff_get_for_clients
+from booking_core.selectors.sessions import session_get_for_clients, sessions_upcoming
 from booking_core.services.bookings import (
     ClientDetails,
     booking_cancel,
@@ -31,6 +33,7 @@ from booking_core.services.bookings import (
 )
 
 MAX_RANGE_DAYS = 62
+DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
 
 
 class PublicView(APIView):
@@ -42,10 +45,12 @@ class PublicView(APIView):
         return connection.tenant
 
 
-def _date_range(request, tenant) -> tuple[dt.date, dt.date]:
+def _date_range(request, tenant, *, default_days: int = 6) -> tuple[dt.date, dt.date]:
+    """`from` and `to` (inclusive), at most MAX_RANGE_DAYS apart; `to` defaults to `default_days` after `from`."""
     today = timezone.now().astimezone(tenant.zone).date()
     date_from = date_param(request, "from", today)
-    date_to = date_param(request, "to", date_from + dt.timedelta(days=6))
+    # The default end is clamped to the last date any parameter may name (no overflow past 9999-12-31).
+    date_to = date_param(request, "to", min(date_from + dt.timedelta(days=default_days), LATEST))
     if date_to < date_from or (date_to - date_from).days > MAX_RANGE_DAYS:
         raise BookingError(_("Ask for at most %(days)d days, with `to` not before `from`.") % {"days": MAX_RANGE_DAYS},
                            fields={"to": [_("Out of range.")]})
@@ -72,7 +77,8 @@ class ServiceDetailView(PublicView):
 class SlotListView(PublicView):
     @extend_schema(
         summary="Free appointment slots (individual services)",
-        parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date),
+        parameters=[OpenApiParameter("from", dt.date, description=DATE_RANGE_RULE),
+                    OpenApiParameter("to", dt.date, description=DATE_RANGE_RULE),
                     OpenApiParameter("staff", int)],
         responses=s.SlotSerializer(many=True),
     )
@@ -94,14 +100,14 @@ class SessionListView(PublicView, GenericAPIView):
     serializer_class = s.PublicSessionSerializer
 
     @extend_schema(summary="Upcoming sessions with remaining seats (group services)",
-                   parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date)])
+                   parameters=[OpenApiParameter("from", dt.date, description=DATE_RANGE_RULE),
+                    OpenApiParameter("to", dt.date, description=DATE_RANGE_RULE)])
     def get(self, request, service_id: int):
         service = service_get_for_clients(service_id=service_id)
         if not service.is_group:
             raise BookingError(_("Individual services are booked by slot."), fields={"service": [_("Not a group.")]})
         zone = self.tenant.zone
-        date_from = date_param(request, "from", timezone.now().astimezone(zone).date())
-        date_to = date_param(request, "to", date_from + dt.timedelta(days=MAX_RANGE_DAYS))
+        date_from, date_to = _date_range(request, self.tenant, default_days=MAX_RANGE_DAYS)
         sessions = sessions_upcoming(
             service=service,
             date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone),
@@ -117,6 +123,27 @@ def client_language(requested: str | None, tenant) -> str:
         if candidate in tenant.enabled_languages:
             return candidate
     return tenant.default_language
+
+
+def chosen_session(service: Service, session_id, *, error: type[ApplicationError]) -> Session:
+    """The session a client picked, as the booking site fetches it (upcoming, within the horizon, not
+    cancelled); anything else is a 400 on the `session` field."""
+    try:
+        return session_get_for_clients(service=service, session_id=session_id)
+    except NotFoundError:
+        raise error(_("Pick an upcoming session of this service."),
+                    fields={"session": [_("Unknown session.")]}) from None
+
+
+def chosen_staff(service: Service, staff_id, *, error: type[ApplicationError]) -> StaffMember | None:
+    """The staff member a client picked (None when none was), as the booking site fetches it; anything else
+    is a 400 on the `staff` field."""
+    if staff_id is None:
+        return None
+    try:
+        return staff_get_for_clients(service=service, staff_id=staff_id)
+    except NotFoundError:
+        raise error(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]}) from None
 
 
 def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
@@ -141,19 +168,12 @@ class BookingCreateView(PublicView):
             "actor": Actor.client(client.email),
         }
         if service.is_group:
-            session = Session.objects.filter(pk=data.get("session"), service=service).first()
-            if session is None:
-                raise BookingError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
-            session.service = service  # already loaded, with its form
+            session = chosen_session(service, data.get("session"), error=BookingError)
             booking = booking_create_group(session=session, seats=data["seats"], **common)
         else:
             if "starts_at" not in data:
                 raise BookingError(_("Pick a time."), fields={"starts_at": [_("Required.")]})
-            staff = None
-            if data.get("staff") is not None:
-                staff = service.staff_members.filter(pk=data["staff"], is_active=True).first()
-                if staff is None:
-                    raise BookingError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+            staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
         return _booking_response(booking, self.tenant, created=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
+from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, renderer
 from allot.outbox.models import OutboxMessage
@@ -54,7 +55,7 @@ def _context(row: OutboxMessage, tenant) -> dict:
         offer = Offer.objects.select_related("session", "staff").filter(pk=row.payload.get("offer_id")).first()
         if offer is None:
             raise NoLongerRelevant("the offer no longer exists")
-        if row.event_type == events.OFFER_SENT and offer.status != Offer.Status.SENT:
+        if row.event_type == events.OFFER_SENT and not offer.awaits_answer(timezone.now()):
             raise NoLongerRelevant("the offer was answered, withdrawn or has expired")
         context.update(offer=offer, offer_url=tenant_url(tenant, offer_path(offer) + "?via=email"),
                        open_image_url=tenant_url(tenant, offer_path(offer, "open.gif")))

@@ -1,7 +1,8 @@
 """Programmes in the back office: programmes with their form, groups, sign-ups, the allocation log, batch runs.
 
-Every change that has rules goes through the same services as the API: capacity, cancelling and running
-groups below the minimum, withdrawing sign-ups, releasing offers, previewing and committing a batch.
+Every write goes through the same services as the API (tenants.admin_writes): programmes and their
+questions, groups, capacity, cancelling and running groups below the minimum, withdrawing sign-ups,
+releasing offers, previewing and committing a batch. A refusal shows as errors on the form.
 The allocation log and the batch preview are pages of the programme (see admin_views).
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db import connection
-from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -24,6 +24,7 @@ from booking_core.programmes.services.offers import place_offer_release
 from booking_core.programmes.services.signups import signup_create, signup_withdraw
 from booking_core.services.bookings import ClientDetails
 from tenants.admin_site import tenant_admin_site
+from tenants.admin_writes import ServiceRefusalsAsFormErrors, ServiceWritesAdmin, ServiceWritesInline, model_values
 from tenants.models import LANGUAGE_CHOICES
 from tenants.permissions import current_tenant, membership_role, role_allows
 
@@ -77,23 +78,21 @@ def _each(modeladmin, request, queryset, change, noun: str) -> None:
         modeladmin.message_user(request, f"{done} {noun}.")
 
 
-class RefusalsAsMessages:
-    """A refused change shows the service's message on the form's page instead of an error page."""
-
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ApplicationError as error:
-            details = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.fields.items())
-            self.message_user(request, f"{error.message} {details}".strip(), level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-
-class FormFieldInline(MemberRolePermissions, admin.StackedInline):
+class FormFieldInline(MemberRolePermissions, ServiceWritesInline, admin.StackedInline):
     model = ProgrammeFormField
     extra = 0
     fields = [("key", "field_type", "position", "required"), ("label_en", "label_hu", "label_de"),
               ("help_en", "help_hu", "help_de"), "choices", ("max_length", "min_value", "max_value")]
+
+    def create_object(self, request, parent, form):
+        return programmes.form_field_create(programme=parent, actor=_actor(request),
+                                            **model_values(form, exclude=["programme"]))
+
+    def update_object(self, request, obj, form, changes):
+        programmes.form_field_update(question=obj, actor=_actor(request), **changes)
+
+    def delete_object(self, request, obj):
+        programmes.form_field_delete(question=obj, actor=_actor(request))
 
 
 class GroupInline(MemberRolePermissions, admin.TabularInline):
@@ -128,7 +127,7 @@ class RunInline(MemberRolePermissions, admin.TabularInline):
 
 
 @admin.register(Programme, site=tenant_admin_site)
-class ProgrammeAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
+class ProgrammeAdmin(MemberRolePermissions, ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["__str__", "period_start", "period_end", "strategy", "allocation_mode", "signup_opens_at",
                     "signup_closes_at", "is_published", "allocated_at", "pages"]
     list_filter = ["strategy", "allocation_mode", "is_published"]
@@ -150,15 +149,16 @@ class ProgrammeAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin
                           "batch allocation"))
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
-    def save_model(self, request, obj, form, change):
-        tenant = connection.tenant
-        if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
-            programmes.programme_update(tenant=tenant, programme=Programme.objects.get(pk=obj.pk),
-                                        actor=_actor(request), **data)
-        else:
-            created = programmes.programme_create(tenant=tenant, actor=_actor(request), **form.cleaned_data)
-            obj.pk = created.pk
+    def create_object(self, request, form):
+        return programmes.programme_create(tenant=connection.tenant, actor=_actor(request), **form.cleaned_data)
+
+    def update_object(self, request, obj, form, changes):
+        data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        if data:
+            programmes.programme_update(tenant=connection.tenant, programme=obj, actor=_actor(request), **data)
+
+    def delete_object(self, request, obj):
+        programmes.programme_delete(programme=obj, actor=_actor(request))
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -188,7 +188,7 @@ class GroupAdminForm(forms.ModelForm):
 
 
 @admin.register(ProgrammeGroup, site=tenant_admin_site)
-class ProgrammeGroupAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
+class ProgrammeGroupAdmin(MemberRolePermissions, ServiceWritesAdmin, admin.ModelAdmin):
     form = GroupAdminForm
     list_display = ["__str__", "capacity", "places_taken", "position", "is_cancelled", "minimum_decision"]
     list_filter = ["programme", "is_cancelled", "minimum_decision"]
@@ -205,18 +205,16 @@ class ProgrammeGroupAdmin(MemberRolePermissions, RefusalsAsMessages, admin.Model
         return format_html_join(mark_safe("<br>"), "{}", ((f"{session.starts_at.astimezone(zone):%a %Y-%m-%d %H:%M}",)
                                                           for session in group.sessions.all()))
 
-    def save_model(self, request, obj, form, change):
-        tenant, actor, data = connection.tenant, _actor(request), dict(form.cleaned_data)
-        if not change:
-            created = groups.group_create(tenant=tenant, actor=actor, **data)
-            obj.pk = created.pk
-            return
-        current = ProgrammeGroup.objects.get(pk=obj.pk)
+    def create_object(self, request, form):
+        return groups.group_create(tenant=connection.tenant, actor=_actor(request), **form.cleaned_data)
+
+    def update_object(self, request, obj, form, changes):
+        tenant, actor, data = connection.tenant, _actor(request), form.cleaned_data
         edits = {name: data[name] for name in form.changed_data if name in groups.EDITABLE_FIELDS}
         if edits:
-            groups.group_update(tenant=tenant, group=current, actor=actor, **edits)
+            groups.group_update(tenant=tenant, group=obj, actor=actor, **edits)
         if "capacity" in form.changed_data:
-            group_changes.group_change_capacity(tenant=tenant, group=current, capacity=data["capacity"], actor=actor)
+            group_changes.group_change_capacity(tenant=tenant, group=obj, capacity=data["capacity"], actor=actor)
 
     def has_delete_permission(self, request, obj=None):
         return False  # cancel instead: participants are re-allocated and told
@@ -256,7 +254,7 @@ class SignUpAddForm(forms.ModelForm):
 
 
 @admin.register(SignUp, site=tenant_admin_site)
-class SignUpAdmin(MemberRolePermissions, RefusalsAsMessages, admin.ModelAdmin):
+class SignUpAdmin(MemberRolePermissions, ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     list_display = ["id", "participant_name", "client", "programme", "status", "group", "waitlist_number",
                     "status_rule", "is_returning", "created_at"]
     list_filter = ["programme", "status", "group", "is_returning"]

@@ -147,7 +147,7 @@ def signup_status(signup: SignUp) -> SignUpStatus:
             status.waiting_for = sorted(groups.filter(pk__in=signup.preferences), key=lambda group: rank[group.pk])
         else:
             status.waiting_for = list(groups)
-        if signup.offer_id and signup.offer.status == PlaceOffer.Status.SENT:
+        if signup.offer_id and signup.offer.awaits_answer(timezone.now()):
             status.open_offer = signup.offer
     if signup.household_key:
         status.household = list(SignUp.objects.filter(programme_id=signup.programme_id,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
+from allot.outbox.models import OutboxMessage
 from booking_core.errors import BookingNotFoundError
-from booking_core.models import Booking
+from booking_core.models import AuditEntry, Booking
 
 
 def _with_relations(queryset: QuerySet[Booking]) -> QuerySet[Booking]:
@@ -30,6 +32,13 @@ def booking_get_for_operator(*, booking_id) -> Booking:
     return booking
 
 
+OPERATOR_ORDERS = {
+    "start": ("starts_at", "id"),
+    "-start": ("-starts_at", "-id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
 def bookings_for_operator(
     *,
     status: str | None = None,
@@ -37,9 +46,13 @@ def bookings_for_operator(
     session_id: int | None = None,
     staff_id: int | None = None,
     client_email: str | None = None,
+    client_query: str | None = None,
+    source: str | None = None,
     starts_from: dt.datetime | None = None,
     starts_until: dt.datetime | None = None,
+    order: str = "start",
 ) -> QuerySet[Booking]:
+    """Bookings matching every filter given; `order` is one of OPERATOR_ORDERS (by start by default)."""
     bookings = _with_relations(Booking.objects.all())
     if status:
         bookings = bookings.filter(status=status)
@@ -51,8 +64,31 @@ def bookings_for_operator(
         bookings = bookings.filter(staff_id=staff_id)
     if client_email:
         bookings = bookings.filter(client__email__iexact=client_email.strip())
+    if source:
+        bookings = bookings.filter(source=source)
+    if client_query and client_query.strip():
+        text = client_query.strip()
+        bookings = bookings.filter(Q(client__name__icontains=text) | Q(client__email__icontains=text))
     if starts_from:
         bookings = bookings.filter(starts_at__gte=starts_from)
     if starts_until:
         bookings = bookings.filter(starts_at__lt=starts_until)
-    return bookings.order_by("starts_at", "id")
+    return bookings.order_by(*OPERATOR_ORDERS.get(order, OPERATOR_ORDERS["start"]))
+
+
+def booking_history_for_operator(*, booking_id: int) -> QuerySet[AuditEntry]:
+    """What happened to a booking (its audit entries), oldest first."""
+    return AuditEntry.objects.filter(object_type="booking", object_id=booking_id).order_by("created_at", "id")
+
+
+def booking_notifications_for_operator(*, booking_id: int) -> QuerySet[OutboxMessage]:
+    """The messages about a booking this tenant sent or will send (the outbox rows), oldest first."""
+    return OutboxMessage.objects.filter(
+        tenant_schema=connection.schema_name, subject_ref=f"booking:{booking_id}",
+    ).order_by("created_at", "id")
+
+
+def dead_notifications_count_for_operator() -> int:
+    """How many of this tenant's messages ran out of attempts and wait for someone to decide."""
+    return OutboxMessage.objects.filter(tenant_schema=connection.schema_name,
+                                        status=OutboxMessage.Status.DEAD).count()

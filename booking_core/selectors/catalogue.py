@@ -81,6 +81,52 @@ def service_get_for_clients(*, service_id=None, slug: str | None = None) -> Serv
     return _find(lambda service: service.pk == wanted)
 
 
+def staff_get_for_clients(*, service: Service, staff_id) -> StaffMember:
+    """An active staff member who gives `service` (from the service's prefetched staff); anything else is a 404."""
+    try:
+        wanted = int(staff_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such staff member.") from None
+    staff = next((member for member in service.staff_members.all() if member.pk == wanted), None)
+    if staff is None:
+        raise BookingNotFoundError("No such staff member.")
+    return staff
+
+
+def service_get_for_operator(*, service_id) -> Service:
+    """Any service of this tenant (inactive ones included) for staff; an unknown id is a 404."""
+    try:
+        wanted = int(service_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such service.") from None
+    service = Service.objects.filter(pk=wanted).first()
+    if service is None:
+        raise BookingNotFoundError("No such service.")
+    return service
+
+
+def services_for_operator() -> list[Service]:
+    """Every service of this tenant (inactive ones included), in the catalogue's order, for staff."""
+    return list(Service.objects.order_by("position", "id"))
+
+
+def staff_for_operator() -> list[StaffMember]:
+    """Every staff member of this tenant (inactive ones included), by name, for staff."""
+    return list(StaffMember.objects.order_by("name", "id"))
+
+
+def staff_get_for_operator(*, staff_id) -> StaffMember:
+    """Any staff member of this tenant (inactive ones included) for staff; an unknown id is a 404."""
+    try:
+        wanted = int(staff_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such staff member.") from None
+    staff = StaffMember.objects.filter(pk=wanted).first()
+    if staff is None:
+        raise BookingNotFoundError("No such staff member.")
+    return staff
+
+
 def catalogue_changed() -> None:
     """Tell every process that this tenant's catalogue changed (after the change commits)."""
     schema_name = connection.schema_name

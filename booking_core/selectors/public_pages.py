@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
-from booking_core.errors import BookingNotFoundError
 from booking_core.models import Offer, Service, Session, WaitlistEntry
 from booking_core.programmes.errors import ProgrammeNotFoundError
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeSession, SignUp
@@ -207,19 +206,6 @@ def sessions_for_clients(
     for session in sessions:
         session.service = service  # the caller's copy carries the prefetched form and staff
     return sessions[:limit], len(sessions) > limit
-
-
-def session_get_for_clients(*, service: Service, session_id, now: dt.datetime | None = None) -> Session:
-    """One upcoming, not cancelled session of `service`; anything else is a 404."""
-    try:
-        wanted = int(session_id)
-    except (TypeError, ValueError):
-        raise BookingNotFoundError("No such session.") from None
-    session = sessions_upcoming(service=service, now=now).filter(pk=wanted).first()
-    if session is None:
-        raise BookingNotFoundError("No such session.")
-    session.service = service
-    return session
 
 
 # --- waitlists --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from booking_core.errors import BookingNotFoundError
 from booking_core.models import Service, Session
 
 FEW_LEFT_THRESHOLD = 0.2  # "few left" when at most a fifth of the seats (or 2) remain
@@ -32,6 +33,42 @@ def sessions_upcoming(*, service: Service, date_from: dt.datetime | None = None,
         end = min(end, date_to)
     return (
         Session.objects.filter(service=service, is_cancelled=False, starts_at__gte=start, starts_at__lte=end)
+        .select_related("service")
+        .order_by("starts_at", "id")
+    )
+
+
+def session_get_for_clients(*, service: Service, session_id, now: dt.datetime | None = None) -> Session:
+    """One session of `service` that clients may book or wait for: upcoming (past the notice), within the
+    horizon and not cancelled; anything else (another service's, another tenant's) is a 404. Every client
+    surface (the booking site, the public API, the waitlist) fetches sessions through this."""
+    try:
+        wanted = int(session_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such session.") from None
+    session = sessions_upcoming(service=service, now=now).filter(pk=wanted).first()
+    if session is None:
+        raise BookingNotFoundError("No such session.")
+    session.service = service  # the caller's copy carries the prefetched form and staff
+    return session
+
+
+def session_get_for_operator(*, session_id) -> Session:
+    """Any session of this tenant (past and cancelled ones included) for staff; an unknown id is a 404."""
+    try:
+        wanted = int(session_id)
+    except (TypeError, ValueError):
+        raise BookingNotFoundError("No such session.") from None
+    session = Session.objects.select_related("service").filter(pk=wanted).first()
+    if session is None:
+        raise BookingNotFoundError("No such session.")
+    return session
+
+
+def sessions_for_operator(*, starts_from: dt.datetime, starts_until: dt.datetime) -> QuerySet[Session]:
+    """Every session of this tenant starting in [starts_from, starts_until) (cancelled ones included)."""
+    return (
+        Session.objects.filter(starts_at__gte=starts_from, starts_at__lt=starts_until)
         .select_related("service")
         .order_by("starts_at", "id")
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from allot import metrics
 from booking_core import events
 from booking_core.acting import Actor
 from booking_core.errors import (
@@ -111,6 +112,7 @@ def _next_free_starts(service: Service, zone, after: dt.datetime, now: dt.dateti
 # --- create -------------------------------------------------------------------------------------------
 
 
+@metrics.counts_refusals("group")
 def booking_create_group(
     *,
     tenant,
@@ -170,6 +172,7 @@ def booking_create_group(
                 )
             booking.save(force_insert=True)
             add_seats_booked(session, seats)
+            metrics.booking_created("group")
     except IntegrityError:
         # The same submission, a moment ahead of us, took the idempotency key: answer with its booking.
         existing = _existing_for_key(idempotency_key, client_email=client.email)
@@ -186,6 +189,7 @@ def _next_booking_id() -> int:
         return cursor.fetchone()[0]
 
 
+@metrics.counts_refusals("individual")
 def booking_create_individual(
     *,
     tenant,
@@ -246,6 +250,7 @@ def booking_create_individual(
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
         notifications.notify_booking_created(booking)
+        metrics.booking_created("individual")
     return booking
 
 

@@ -103,6 +103,11 @@ def override_create(*, staff: StaffMember, actor: Actor, **fields) -> Availabili
     return record_save(AvailabilityOverride(staff=staff), actor=actor, action="override.created", changes=fields)
 
 
+def override_update(*, override: AvailabilityOverride, actor: Actor, **changes) -> AvailabilityOverride:
+    _on_grid(changes.get("start_time"), changes.get("end_time"))
+    return record_save(override, actor=actor, action="override.updated", changes=changes)
+
+
 def override_delete(*, override: AvailabilityOverride, actor: Actor) -> None:
     record_delete(override, actor=actor, action="override.deleted")
 
@@ -110,6 +115,10 @@ def override_delete(*, override: AvailabilityOverride, actor: Actor) -> None:
 def time_off_create(*, staff: StaffMember, actor: Actor, **fields) -> TimeOff:
     """Block a period (holiday, sick leave); existing bookings in it stay and are listed for follow-up."""
     return record_save(TimeOff(staff=staff), actor=actor, action="time_off.created", changes=fields)
+
+
+def time_off_update(*, time_off: TimeOff, actor: Actor, **changes) -> TimeOff:
+    return record_save(time_off, actor=actor, action="time_off.updated", changes=changes)
 
 
 def time_off_delete(*, time_off: TimeOff, actor: Actor) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html_join
@@ -22,6 +21,7 @@ from booking_core.waitlist.selectors.figures import waitlist_figures
 from booking_core.waitlist.services import entries as waitlist_services
 from booking_core.waitlist.services import offers as offer_services
 from tenants.admin_site import ReadOnlyAdminMixin, tenant_admin_site
+from tenants.admin_writes import ServiceRefusalsAsFormErrors
 
 
 def _actor(request) -> Actor:
@@ -59,7 +59,7 @@ class PriorityForm(forms.ModelForm):
 
 
 @admin.register(WaitlistEntry, site=tenant_admin_site)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ServiceRefusalsAsFormErrors, admin.ModelAdmin):
     form = PriorityForm
     list_display = ["id", "client", "service", "target_key", "seats_wanted", "status", "priority", "priority_reason",
                     "source", "offers_sent", "emails_opened", "links_clicked", "page_views", "last_activity_at",
@@ -91,13 +91,6 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
             waitlist_services.waitlist_entry_set_priority(
                 entry=WaitlistEntry.objects.get(pk=obj.pk), priority=form.cleaned_data["priority"],
                 reason=form.cleaned_data["priority_reason"], actor=_actor(request))
-
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ApplicationError as error:  # e.g. the entry closed while the form was open: nothing changed
-            self.message_user(request, str(error.message), level=messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
     @admin.action(description="Take the selected entries off the waitlist")
     def remove(self, request, queryset):
@@ -151,7 +144,8 @@ class OfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Skip these candidates (the next one gets the place)")
     def skip(self, request, queryset):
-        _each(self, request, queryset, lambda offer: offer_services.offer_skip(offer=offer, actor=_actor(request)),
+        _each(self, request, queryset,
+              lambda offer: offer_services.offer_skip(tenant=request.tenant, offer=offer, actor=_actor(request)),
               "candidates skipped")
 
     @admin.action(description="Withdraw (the place returns to general sale)")

@@ -21,6 +21,26 @@ from tenants.models import LANGUAGE_CHOICES
 # models under the app label `booking_core`), and importing it back would make the two depend on each other.
 
 
+class OfferDeadlineRules:
+    """When an offer sent to a client with a deadline is still open, for waitlist offers and programme place
+    offers alike: the one place the booking site, the API, the emails and the services ask."""
+
+    SENT, EXPIRED = "sent", "expired"
+
+    def awaits_answer(self, now) -> bool:
+        """An offer is still open: sent and not past its deadline, so the client may accept or decline it."""
+        return self.status == self.SENT and self.expires_at is not None and self.expires_at > now
+
+    def has_expired(self, now) -> bool:
+        """The deadline passed: expired already, or sent and past its deadline (the expiry job is on its way)."""
+        return self.status == self.EXPIRED or (self.status == self.SENT and not self.awaits_answer(now))
+
+    @classmethod
+    def awaiting_answer(cls, now) -> Q:
+        """`awaits_answer` as a filter, for selectors that load many offers at once."""
+        return Q(status=cls.SENT, expires_at__gt=now)
+
+
 def new_waitlist_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -125,7 +145,7 @@ class WaitlistEntry(models.Model):
         }
 
 
-class Offer(models.Model):
+class Offer(OfferDeadlineRules, models.Model):
     class Status(models.TextChoices):
         PREPARED = "prepared", _("prepared")  # holds the seats; waits for an operator to release it
         SENT = "sent", _("sent")  # holds the seats until the client answers or it expires

@@ -8,6 +8,9 @@
     allot seed          demo tenants and records (idempotent)
     allot services      start / stop / status of the embedded PostgreSQL and Redis
     allot ping-workers  send a message per tenant through the worker pool and report where it ran
+    allot createsuperuser  a platform staff user (--email, password typed or from --password-env)
+    allot tenant create    a tenant with its subdomain and owner (--slug, --name, --owner-email)
+    allot healthcheck   worker|scheduler: is the process's heartbeat recent (the chart's exec probes)
     allot mailcatcher   a local SMTP server that writes every message it receives to a folder
 """
 
@@ -63,7 +66,15 @@ def command_web(args) -> int:
     ]
     if args.access_log:
         argv += ["--access-logfile", "-"]
-    os.execve(sys.executable, argv, _child_environment())
+    argv += ["--config", "python:allot.gunicorn_conf"]
+    env = _child_environment()
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several gunicorn processes serve: prometheus-client adds up their metrics from files in this folder.
+        # A fresh one per start, so the counters of a previous run do not carry over.
+        import tempfile
+
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="allot-metrics-")
+    os.execve(sys.executable, argv, env)
 
 
 def command_worker(args) -> int:
@@ -145,8 +156,105 @@ def command_ping_workers(args) -> int:
     return 0 if len(replies) == len(tenants) else 1
 
 
+def _password_from(args, what: str) -> str | None:
+    """The password in the environment variable named by --password-env, else typed twice at a terminal,
+    else None."""
+    import getpass
+
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise SystemExit(f"allot: the environment variable {args.password_env} is empty or not set")
+        return value
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"Password for {what}: ")
+        if getpass.getpass("Again: ") != first:
+            raise SystemExit("allot: the two passwords differ; nothing was changed")
+        return first
+    return None
+
+
+def _refused(error) -> int:
+    print(f"allot: {error.message}", file=sys.stderr)
+    for field, messages in error.fields.items():
+        for message in messages:
+            print(f"  {field}: {message}", file=sys.stderr)
+    return 1
+
+
+def command_createsuperuser(args) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    from allot.accounts.services import user_create_verified
+    from allot.errors import ApplicationError
+
+    password = _password_from(args, args.email)
+    if password is None:
+        print("allot: no password: pass --password-env VARIABLE, or run this in a terminal to type it",
+              file=sys.stderr)
+        return 2
+    try:
+        user = user_create_verified(email=args.email, password=password, is_staff=True)
+    except ApplicationError as error:
+        return _refused(error)
+    port = f":{settings.ALLOT_PUBLIC_PORT}" if settings.ALLOT_PUBLIC_PORT else ""
+    print(f"Created platform staff user {user.email}. Sign in at "
+          f"{settings.ALLOT_PUBLIC_SCHEME}://{settings.ALLOT_ROOT_DOMAIN}{port}/admin/ "
+          "(you will be asked to set up an authenticator app first).")
+    return 0
+
+
+def command_tenant_create(args) -> int:
+    _setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from allot.accounts.services import user_create_verified
+    from allot.errors import ApplicationError
+    from tenants.links import tenant_url
+    from tenants.services import tenant_create
+
+    owner = get_user_model().objects.filter(email=args.owner_email.strip().lower()).first()
+    password = None
+    if owner is None and args.password_env:
+        password = _password_from(args, args.owner_email)
+    try:
+        with transaction.atomic():
+            if owner is None:
+                owner = user_create_verified(email=args.owner_email, password=password)
+                created_owner = True
+            else:
+                created_owner = False
+            tenant = tenant_create(slug=args.slug, display_name=args.name, owner=owner, timezone=args.timezone,
+                                   default_language=args.language, contact_email=args.contact_email or "")
+    except ApplicationError as error:
+        return _refused(error)
+    print(f"Created tenant {tenant.slug} ({tenant.display_name}), schema {tenant.schema_name}: "
+          f"{tenant_url(tenant, '/')}")
+    print(f"Owner: {owner.email}" + (" (new user)" if created_owner else " (existing user)"))
+    print(f"Back office: {tenant_url(tenant, '/admin/')}")
+    if created_owner and password is None:
+        print(f"The owner has no password yet: they set one with \"Forgot password?\" at "
+              f"{tenant_url(tenant, '/accounts/password/reset/')}")
+    return 0
+
+
+def command_healthcheck(args) -> int:
+    from allot import heartbeat
+
+    healthy, message = heartbeat.check(args.process, max_age=args.max_age)
+    print(message, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
 def command_mailcatcher(args) -> int:
-    from allot.mailcatcher import serve
+    try:
+        from allot.mailcatcher import serve
+    except ModuleNotFoundError as error:
+        print(f"allot: the mail catcher is a development tool and needs aiosmtpd ({error}); "
+              "install the development extras: pip install -e '.[dev]' (make install does)", file=sys.stderr)
+        return 2
 
     serve(host=args.host, port=args.port, folder=Path(args.folder))
     return 0
@@ -155,26 +263,84 @@ def command_mailcatcher(args) -> int:
 # --- everything together ------------------------------------------------------------------------------
 
 
-class Supervisor:
-    """Starts the platform's processes, stops all of them when one dies or on Ctrl-C / SIGTERM."""
+class CrashPolicy:
+    """When a supervised process exits on its own: restart it after a growing pause, or give up.
 
-    def __init__(self, env: dict):
+    Each crash of a process doubles its pause (first `base_delay`, at most `max_delay`), counted over the
+    crashes of that process within the last `window` seconds; the `max_crashes`-th crash within `window`
+    seconds means the process cannot stay up (a bad configuration, a database that is gone), and then
+    `allot up` stops everything rather than restarting it forever.
+    """
+
+    def __init__(self, *, max_crashes: int = 5, window: float = 60.0, base_delay: float = 0.5,
+                 max_delay: float = 10.0):
+        self.max_crashes = max_crashes
+        self.window = window
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.crashes: dict[str, list[float]] = {}
+
+    def crashed(self, name: str, now: float) -> float | None:
+        """Record a crash of `name` at `now`; the pause before restarting it, or None to give up."""
+        recent = [at for at in self.crashes.get(name, []) if now - at < self.window] + [now]
+        self.crashes[name] = recent
+        if len(recent) >= self.max_crashes:
+            return None
+        return min(self.max_delay, self.base_delay * 2 ** (len(recent) - 1))
+
+    def recent(self, name: str) -> int:
+        return len(self.crashes.get(name, []))
+
+
+class Supervisor:
+    """Starts the platform's processes and keeps them running: a process that exits on its own is started
+    again after a pause (CrashPolicy) while the others keep serving; after too many crashes in a short time,
+    or on Ctrl-C / SIGTERM, it stops all of them."""
+
+    def __init__(self, env: dict, policy: CrashPolicy | None = None, *, log=None, clock=time.monotonic):
         self.env = env
+        self.policy = policy or CrashPolicy()
+        self.clock = clock
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.children: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restart_at: dict[str, float] = {}
+        self.gave_up: str | None = None
         self.stopping = False
 
     def start(self, name: str, argv: list[str]) -> None:
         # A session of their own: Ctrl-C reaches only us, and we stop the children in order.
+        self.commands[name] = argv
         self.children[name] = subprocess.Popen(argv, env=self.env, cwd=CHECKOUT_DIR, start_new_session=True)
+        print(f"allot: started {name} (pid {self.children[name].pid})", flush=True)
 
-    def first_exited(self) -> str | None:
-        for name, process in self.children.items():
-            if process.poll() is not None:
-                return name
-        return None
+    def check(self) -> bool:
+        """Handle exited processes and due restarts; False once the supervisor has given up."""
+        if self.gave_up:
+            return False
+        now = self.clock()
+        for name, process in list(self.children.items()):
+            if name in self.restart_at or process.poll() is None:
+                continue
+            delay = self.policy.crashed(name, now)
+            if delay is None:
+                self.gave_up = (f"the {name} process exited (code {process.returncode}) "
+                                f"{self.policy.max_crashes} times within {self.policy.window:.0f} s; giving up")
+                self.log(f"allot: {self.gave_up}, stopping everything.")
+                return False
+            self.log(f"allot: the {name} process exited (code {process.returncode}); restarting it in "
+                     f"{delay:.1f} s (crash {self.policy.recent(name)} of {self.policy.max_crashes} "
+                     f"allowed within {self.policy.window:.0f} s)")
+            self.restart_at[name] = now + delay
+        for name, due in list(self.restart_at.items()):
+            if now >= due:
+                del self.restart_at[name]
+                self.start(name, self.commands[name])
+        return True
 
     def stop_all(self, timeout: float = 15.0) -> None:
         self.stopping = True
+        self.restart_at.clear()
         for process in self.children.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -191,7 +357,7 @@ class Supervisor:
 def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if supervisor.first_exited():
+        if not supervisor.check():
             return False
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -249,13 +415,13 @@ def command_up(args) -> int:
             print(summary.rstrip(), flush=True)
             print(f"\nMail sent by the platform lands in {mail_folder} (one .eml file per message).")
             print("Press Ctrl-C to stop everything.", flush=True)
+        # A crashed worker, scheduler, mail catcher (or web server) is restarted with a growing pause while
+        # the rest keep serving; only repeated crashes in a short time stop everything.
         while received["signal"] is None:
-            crashed = supervisor.first_exited()
-            if crashed:
-                print(f"allot: the {crashed} process exited; stopping everything.", file=sys.stderr, flush=True)
+            if not supervisor.check():
                 exit_code = 1
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
     except subprocess.CalledProcessError as error:
         print(f"allot: start-up step failed: {error}", file=sys.stderr)
         exit_code = 1
@@ -320,6 +486,33 @@ def build_parser() -> argparse.ArgumentParser:
     ping = commands.add_parser("ping-workers", help="check that workers run each tenant's messages")
     ping.add_argument("--timeout", type=float, default=15.0)
     ping.set_defaults(handler=command_ping_workers)
+
+    superuser = commands.add_parser("createsuperuser", help="create a platform staff user (the first one, say)")
+    superuser.add_argument("--email", required=True)
+    superuser.add_argument("--password-env", metavar="VARIABLE",
+                           help="read the password from this environment variable (otherwise it is typed)")
+    superuser.set_defaults(handler=command_createsuperuser)
+
+    tenant = commands.add_parser("tenant", help="manage tenants (organisations)")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    tenant_new = tenant_commands.add_parser("create", help="create a tenant, its subdomain and its owner")
+    tenant_new.add_argument("--slug", required=True, help="subdomain: <slug>.<ALLOT_ROOT_DOMAIN>")
+    tenant_new.add_argument("--name", required=True, help="display name")
+    tenant_new.add_argument("--owner-email", required=True,
+                            help="owner; an existing user, or a new one with a verified address")
+    tenant_new.add_argument("--password-env", metavar="VARIABLE",
+                            help="a new owner's password from this environment variable (otherwise they have none "
+                                 "until they use \"Forgot password?\")")
+    tenant_new.add_argument("--timezone", default="Europe/Budapest")
+    tenant_new.add_argument("--language", default="en", choices=["en", "hu", "de"])
+    tenant_new.add_argument("--contact-email", default="")
+    tenant_new.set_defaults(handler=command_tenant_create)
+
+    health = commands.add_parser("healthcheck", help="exit 0 when the process's heartbeat is recent (exec probes)")
+    health.add_argument("process", choices=["worker", "scheduler"])
+    health.add_argument("--max-age", type=float, default=float(os.environ.get("ALLOT_HEARTBEAT_MAX_AGE") or 60),
+                        help="seconds a heartbeat stays fresh (default 60)")
+    health.set_defaults(handler=command_healthcheck)
 
     mail = commands.add_parser("mailcatcher", help="local SMTP server writing messages to a folder")
     mail.add_argument("--host", default="127.0.0.1")

@@ -118,7 +118,8 @@ def seed_demo(*, port: int = 8000) -> str:
     ]
     for tenant, _spec in lines:
         host = f"{tenant.slug}.{root}"
-        out.append(f"  {tenant.display_name:<18} http://{host}{suffix}/   (back office: http://{host}{suffix}/admin/)")
+        out.append(f"  {tenant.display_name:<18} http://{host}{suffix}/   "
+                   f"(back office: http://{host}{suffix}/office/, admin: /admin/)")
     out += [
         "", f"Logins (password for all: {DEMO_PASSWORD}):",
         f"  platform staff     {PLATFORM_STAFF_EMAIL}, then a second factor: a code from an authenticator app with",

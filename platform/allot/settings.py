@@ -84,8 +84,12 @@ AUTH_USER_MODEL = "accounts.User"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id (X-Request-ID in and out).
+    "allot.logging.RequestIdMiddleware",
     # Probes reach pods by IP, which is no tenant's host: answer them before tenant resolution.
     "allot.health.HealthCheckMiddleware",
+    # /metrics on every host (loopback / cluster addresses or a bearer token), and request latency by route.
+    "allot.metrics.MetricsMiddleware",
     # Before tenant resolution, so that its own pages (unknown host, suspended tenant) carry the headers too.
     "allot.security_headers.ContentSecurityPolicyMiddleware",
     "allot.security_headers.PermissionsPolicyMiddleware",
@@ -202,9 +206,19 @@ for _name, _rates in [("ALLOT_LOGIN_RATE_LIMIT", ALLOT_LOGIN_RATE_LIMIT),
                       ("ALLOT_LOGIN_FAILED_RATE_LIMIT", ALLOT_LOGIN_FAILED_RATE_LIMIT)]:
     if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key|user))?", rate.strip()) for rate in _rates.split(",")):
         raise ImproperlyConfigured(f"{_name}={_rates!r} is not a rate like 30/m/ip or 10/m/ip,5/5m/key.")
+# Organisation sign-ups (/signup/ forms sent, valid or not) per address and per email address.
+ALLOT_SIGNUP_RATE_LIMIT = env_str("ALLOT_SIGNUP_RATE_LIMIT", "20/h/ip,5/h/key")
+if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key))?", rate.strip())
+           for rate in ALLOT_SIGNUP_RATE_LIMIT.split(",")):
+    raise ImproperlyConfigured(
+        f"ALLOT_SIGNUP_RATE_LIMIT={ALLOT_SIGNUP_RATE_LIMIT!r} is not a rate like 20/h/ip,5/h/key.")
+# How long the one-time token that signs a new owner in on their own host stays valid.
+ALLOT_SIGNUP_HANDOFF_SECONDS = env_int("ALLOT_SIGNUP_HANDOFF_SECONDS", 60)
 ACCOUNT_RATE_LIMITS = {
     # every sign-in form sent, per address
     "login": ALLOT_LOGIN_RATE_LIMIT,
+    # every organisation sign-up form sent, per address and per email address
+    "organisation_signup": ALLOT_SIGNUP_RATE_LIMIT,
     # failed passwords (and, keyed by account, wrong second-factor codes): per address and per account
     "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
 } if ALLOT_RATE_LIMITS_ENABLED else False
@@ -263,13 +277,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON with a depth limit; no NUL characters in JSON or form bodies (allot/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "allot.api_parsers.BoundedJSONParser",
+        "allot.api_parsers.NulFreeFormParser",
+        "allot.api_parsers.NulFreeMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "allot.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Allot API",
-    "DESCRIPTION": "Booking API of one Allot organisation, served on its own subdomain.",
+    "DESCRIPTION": "Booking API of one Allot organisation, served on its own subdomain.\n\n"
+                   "Times: ISO 8601. A time without an offset (no `Z` or `+01:00`) is read in the organisation's "
+                   "time zone, in bodies and in filters alike; a local time that a daylight-saving change skips or "
+                   "repeats is refused (send its offset). Dates and times are accepted from 1900-01-01 to 2999-12-31.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -356,22 +379,28 @@ SILENCED_SYSTEM_CHECKS = [
 # --- Logging (every line carries the tenant schema) -------------------------------------------------
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# plain: one readable line; json: one JSON object per line (time, level, logger, message, tenant, request_id).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "tenant": {"()": "allot.logging.TenantSchemaFilter"},
+        "request_id": {"()": "allot.logging.RequestIdFilter"},
         "secret_links": {"()": "allot.logging.SecretLinkFilter"},
     },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant_schema)s] [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "allot.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": sys.stderr,
-            "filters": ["tenant", "secret_links"],
-            "formatter": "plain",
+            "filters": ["tenant", "request_id", "secret_links"],
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -380,6 +409,14 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Metrics (Prometheus, /metrics on every host) ------------------------------------------------------
+
+ALLOT_METRICS_ENABLED = env_bool("ALLOT_METRICS_ENABLED", True)
+# With a token, `Authorization: Bearer <token>` reads the metrics from anywhere.
+ALLOT_METRICS_TOKEN = env_str("ALLOT_METRICS_TOKEN")
+# Requests from loopback or private (cluster) addresses that no proxy forwarded read them without a token.
+ALLOT_METRICS_ALLOW_PRIVATE = env_bool("ALLOT_METRICS_ALLOW_PRIVATE", True)
 
 # --- Errors (Sentry) --------------------------------------------------------------------------------
 

@@ -1,15 +1,18 @@
-"""The root domain: landing page, organisation sign-up, platform staff admin, accounts."""
+"""The root domain: landing page, organisation sign-up, platform staff admin and console, accounts."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from public_site import views as site_views
+from tenants.signup import views as signup_views
 
 urlpatterns = [
     path("", site_views.landing, name="landing"),
-    path("signup/", site_views.organisation_signup, name="organisation-signup"),
+    path("signup/", signup_views.organisation_signup, name="organisation-signup"),
+    path("signup/subdomain-check/", signup_views.subdomain_check, name="organisation-signup-subdomain-check"),
     path("robots.txt", site_views.robots_txt, name="robots-txt"),
     path("admin/", admin.site.urls),
+    path("console/", include("tenants.console.urls")),
     path("accounts/", include("allauth.urls")),
 ]
 

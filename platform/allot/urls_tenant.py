@@ -9,6 +9,7 @@ from tenants.admin_site import tenant_admin_site
 
 urlpatterns = [
     path("", include("public_site.urls")),
+    path("office/", include("booking_core.backoffice.urls")),
     path("admin/", tenant_admin_site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("booking_core.api.urls")),

@@ -15,8 +15,8 @@ def test_every_event_has_exactly_the_handlers_it_should():
     connected = {event_type: events.handlers_of(event_type) for event_type in events.EVENT_TYPES}
     # then
     assert connected == {
-        events.SeatsFreed: (offer_preparation.on_seats_freed,),
-        events.SlotFreed: (offer_preparation.on_slot_freed,),
+        events.SeatsFreed: (event_handlers.offer_freed_seats,),
+        events.SlotFreed: (event_handlers.offer_freed_slot,),
         events.SessionCancelled: (offer_preparation.on_session_cancelled,),
         events.ProgrammeChanged: (event_handlers.forget_cached_pages,),
     }
@@ -40,7 +40,7 @@ def test_a_table_that_leaves_an_event_out_is_refused_and_changes_nothing():
     # then it is refused, naming the event, and the registry stays connected
     assert str(refused.value) == ("the event handler table does not match the events: "
                                   "missing ['ProgrammeChanged'], unknown []")
-    assert events.handlers_of(events.SeatsFreed) == (offer_preparation.on_seats_freed,)
+    assert events.handlers_of(events.SeatsFreed) == (event_handlers.offer_freed_seats,)
 
 
 def test_a_table_with_an_unknown_event_is_refused():
@@ -50,4 +50,4 @@ def test_a_table_with_an_unknown_event_is_refused():
     with pytest.raises(ValueError) as refused:
         events.handlers_connect(table)
     assert str(refused.value) == "the event handler table does not match the events: missing [], unknown ['str']"
-    assert events.handlers_of(events.SlotFreed) == (offer_preparation.on_slot_freed,)
+    assert events.handlers_of(events.SlotFreed) == (event_handlers.offer_freed_slot,)

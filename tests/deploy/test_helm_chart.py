@@ -27,7 +27,7 @@ APP_ENVIRONMENT = {
     "DATABASE_CONN_MAX_AGE", "LOG_LEVEL", "SECURE_SSL_REDIRECT", "WEB_CONCURRENCY",
     "ALLOT_WORKER_PROCESSES", "ALLOT_WORKER_THREADS", "ALLOT_PUBLIC_SCHEME", "ALLOT_OUTBOX_TENANT_INFLIGHT",
     "ALLOT_OUTBOX_BATCH_SIZE", "ALLOT_OUTBOX_LEASE_SECONDS", "ALLOT_OUTBOX_RETRY_BASE_SECONDS",
-    "ALLOT_TRUSTED_PROXY_COUNT",
+    "ALLOT_TRUSTED_PROXY_COUNT", "LOG_FORMAT", "ALLOT_HEARTBEAT_SECONDS", "ALLOT_METRICS_TOKEN",
 }
 # Read by the code but deliberately not part of the deployment's configuration.
 NOT_DEPLOYED_ENVIRONMENT = {
@@ -43,10 +43,14 @@ NOT_DEPLOYED_ENVIRONMENT = {
     "ALLOT_RATE_LIMITS_ENABLED", "ALLOT_LOGIN_RATE_LIMIT", "ALLOT_LOGIN_FAILED_RATE_LIMIT", "ALLOT_CLIENT_IP_HEADER",
     "SECURE_REFERRER_POLICY", "ALLOT_PERMISSIONS_POLICY", "ALLOT_CSP_REPORT_URI", "ALLOT_CSP_REPORT_ONLY",
     "ALLOT_LOGO_MAX_BYTES", "ALLOT_LOGO_MAX_SIDE_PIXELS",
+    "ALLOT_SIGNUP_RATE_LIMIT", "ALLOT_SIGNUP_HANDOFF_SECONDS",
+    "ALLOT_METRICS_ENABLED", "ALLOT_METRICS_ALLOW_PRIVATE",  # on by default; config.extra can change them
+    "PROMETHEUS_MULTIPROC_DIR",  # `allot web` makes a fresh one under /tmp
+    "ALLOT_HEARTBEAT_DIR", "ALLOT_HEARTBEAT_MAX_AGE",  # /tmp in the pods; the probes pass --max-age
 }
 SECRET_ENVIRONMENT = {
     "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY",
-    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_WEBHOOK_SECRET", "ALLOT_METRICS_TOKEN",
 }
 
 # What an operator must always supply: the root domain and the three secrets without a default.
@@ -169,6 +173,7 @@ def test_default_render_is_valid_kubernetes():
         ("Ingress", "allot"),
         ("Job", "allot-migrate"),
         ("PodDisruptionBudget", "allot-web"),
+        ("PodDisruptionBudget", "allot-worker"),
         ("Secret", "allot"),
         ("Secret", "allot-migrate"),
         ("Service", "allot-web"),
@@ -192,6 +197,7 @@ def test_render_with_tls_existing_secret_and_autoscaling_is_valid_kubernetes():
         ("Ingress", "allot"),
         ("Job", "allot-migrate"),
         ("PodDisruptionBudget", "allot-web"),
+        ("PodDisruptionBudget", "allot-worker"),
         ("Service", "allot-web"),
     ]
     assert schema_errors(documents) == []
@@ -456,6 +462,8 @@ def test_default_configuration_is_production_safe():
         "ALLOT_REDIS_NAMESPACE": "allot",
         "DATABASE_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "plain",
+        "ALLOT_HEARTBEAT_SECONDS": "10",
         "SECURE_SSL_REDIRECT": "1",
         "STRIPE_PUBLISHABLE_KEY": "",
         "WEB_CONCURRENCY": "3",
@@ -476,6 +484,7 @@ def test_default_configuration_is_production_safe():
         "SENTRY_DSN": "",
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
+        "ALLOT_METRICS_TOKEN": "",
     }
 
 
@@ -487,14 +496,16 @@ def test_values_map_to_the_environment():
             "debug": True, "allowedHosts": "book.example.com,.book.example.com",
             "csrfTrustedOrigins": "https://partner.example.org", "defaultFromEmail": "Bookings <hello@example.com>",
             "sentryEnvironment": "staging", "redisNamespace": "allot-staging", "databaseConnMaxAge": 0,
-            "logLevel": "debug", "secureSslRedirect": False, "stripePublishableKey": "pk_test_123",
+            "logLevel": "debug", "logFormat": "json", "secureSslRedirect": False, "stripePublishableKey": "pk_test_123",
             "trustedProxyCount": 2,
             "extra": {"SECURE_HSTS_SECONDS": 0},
         },
         "secrets": {"emailUrl": "smtp://mailer:pw@smtp.example.com:587?tls=1", "sentryDsn": "https://key@sentry.example.com/1",
-                    "stripeSecretKey": "sk_test_123", "stripeWebhookSecret": "whsec_123"},
+                    "stripeSecretKey": "sk_test_123", "stripeWebhookSecret": "whsec_123",
+                    "metricsToken": "scrape-token"},
         "web": {"concurrency": 4},
         "worker": {"processes": 3, "threads": 16},
+        "heartbeat": {"intervalSeconds": 15},
     })
 
     # when the chart renders
@@ -513,6 +524,8 @@ def test_values_map_to_the_environment():
         "ALLOT_REDIS_NAMESPACE": "allot-staging",
         "DATABASE_CONN_MAX_AGE": "0",
         "LOG_LEVEL": "DEBUG",
+        "LOG_FORMAT": "json",
+        "ALLOT_HEARTBEAT_SECONDS": "15",
         "SECURE_SSL_REDIRECT": "0",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_123",
         "WEB_CONCURRENCY": "4",
@@ -526,11 +539,13 @@ def test_values_map_to_the_environment():
         "ALLOT_TRUSTED_PROXY_COUNT": "2",
         "SECURE_HSTS_SECONDS": "0",
     }
-    assert {key: secrets[key] for key in ["EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]} == {
+    assert {key: secrets[key] for key in ["EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                                          "ALLOT_METRICS_TOKEN"]} == {
         "EMAIL_URL": "smtp://mailer:pw@smtp.example.com:587?tls=1",
         "SENTRY_DSN": "https://key@sentry.example.com/1",
         "STRIPE_SECRET_KEY": "sk_test_123",
         "STRIPE_WEBHOOK_SECRET": "whsec_123",
+        "ALLOT_METRICS_TOKEN": "scrape-token",
     }
 
 
@@ -568,6 +583,31 @@ def test_web_probes_use_healthz_for_liveness_and_readyz_for_readiness():
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
 
 
+@pytest.mark.parametrize("process", ["worker", "scheduler"])
+def test_worker_and_scheduler_probes_check_the_heartbeat_their_process_refreshes(process):
+    # given heartbeats every 15 s that count as stale after 45 s
+    values = merged(REQUIRED_VALUES, {"heartbeat": {"intervalSeconds": 15, "maxAgeSeconds": 45}})
+
+    # when the process's container is read
+    documents = render(values)
+    container = only_container(find(documents, "Deployment", f"allot-{process}"))
+
+    # then start-up and liveness run `allot healthcheck` on that heartbeat, which the process beats as configured
+    command = ["allot", "healthcheck", process, "--max-age", "45"]
+    assert container["startupProbe"]["exec"] == {"command": command}
+    assert container["livenessProbe"]["exec"] == {"command": command}
+    assert container["livenessProbe"]["periodSeconds"] == 30
+    assert container["livenessProbe"]["failureThreshold"] == 3
+    assert find(documents, "ConfigMap", "allot")["data"]["ALLOT_HEARTBEAT_SECONDS"] == "15"
+    # and the heartbeat file's folder is writable in the pod (the read-only root has /tmp as an emptyDir)
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+
+
+def test_an_unknown_log_format_is_refused_at_render():
+    with pytest.raises(Exception, match="config.logFormat must be plain or json"):
+        render(merged(REQUIRED_VALUES, {"config": {"logFormat": "xml"}}))
+
+
 def test_every_container_has_resource_requests_and_limits():
     # given the default render
     documents = render(REQUIRED_VALUES)
@@ -597,10 +637,26 @@ def test_web_disruption_budget_selects_the_web_pods():
     }
 
 
+def test_worker_disruption_budget_selects_the_worker_pods():
+    # given the default render
+    documents = render(REQUIRED_VALUES)
+
+    # when the worker's budget is read
+    budget = find(documents, "PodDisruptionBudget", "allot-worker")
+
+    # then a drain evicts one worker pod at a time (and a single replica never blocks it)
+    assert budget["spec"] == {
+        "maxUnavailable": 1,
+        "selector": {"matchLabels": find(documents, "Deployment", "allot-worker")["spec"]["selector"]["matchLabels"]},
+    }
+    assert budget["spec"]["selector"] != find(documents, "PodDisruptionBudget", "allot-web")["spec"]["selector"]
+
+
 def test_optional_objects_can_be_switched_off():
     # given no ingress and no disruption budget
     values = merged(
-        REQUIRED_VALUES, {"ingress": {"enabled": False}, "web": {"podDisruptionBudget": {"enabled": False}}}
+        REQUIRED_VALUES, {"ingress": {"enabled": False}, "web": {"podDisruptionBudget": {"enabled": False}},
+                          "worker": {"podDisruptionBudget": {"enabled": False}}}
     )
 
     # when the chart renders

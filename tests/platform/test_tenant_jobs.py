@@ -8,7 +8,7 @@ from allot.jobs.models import JobRun
 from allot.jobs.registry import tenant_job_register, tenant_jobs
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
-from booking_core.waitlist.services.offers import offers_expire_due
+from booking_core.waitlist.jobs import waitlist_offers_expire
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_the_apps_register_exactly_their_per_tenant_jobs():
     # then the registry holds their jobs, by name, in the order of INSTALLED_APPS
     assert tenant_jobs() == {
         "bookings.reminders": reminders_dispatch,
-        "waitlist.offers_expire": offers_expire_due,
+        "waitlist.offers_expire": waitlist_offers_expire,
         "programmes.tick": programmes_tick,
     }
 
@@ -55,9 +55,12 @@ def test_an_unknown_job_is_refused_and_nothing_runs(tenant_alpha, in_tenant):
     assert not JobRun.objects.exists()
 
 
-def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alpha, tenant_beta, monkeypatch):
-    # given one tenant suspended
+@pytest.mark.parametrize("alpha_status", ["active", "trial"])
+def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alpha, tenant_beta, monkeypatch,
+                                                                     alpha_status):
+    # given one tenant suspended (and the other active, or on trial after signing itself up: served the same)
     Tenant.objects.filter(pk=tenant_beta.pk).update(status=Tenant.Status.SUSPENDED)
+    Tenant.objects.filter(pk=tenant_alpha.pk).update(status=alpha_status)
     sent = []
     monkeypatch.setattr(tasks.run_tenant_job, "send", lambda job: sent.append((connection.schema_name, job)))
     # when the platform's minutely job fans out

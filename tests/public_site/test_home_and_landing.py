@@ -52,12 +52,13 @@ def test_root_domain_explains_allot_and_links_to_the_sign_up(client_for):
     assert 'href="/signup/?lang=en"' in response.content.decode()
 
 
-def test_the_sign_up_link_leads_to_a_page_that_says_it_comes_soon(client_for):
+def test_the_sign_up_link_leads_to_the_organisation_sign_up_form(client_for):
     # when
     response = client_for(None).get("/signup/?lang=en")
-    # then
+    # then (the form itself: tests/tenants/test_signup.py)
     assert response.status_code == 200
-    assert "Self-service sign-up opens soon." in text_of(response)
+    assert "Sign up your organisation" in text_of(response)
+    assert 'name="slug"' in response.content.decode()
 
 
 def test_root_domain_offers_every_language(client_for):

@@ -1,10 +1,13 @@
 """What needs committed data and real connections: simultaneous submits, and the query budget of the pages
 with the caches working as in production (a test transaction would bypass the catalogue cache)."""
 
+import datetime as dt
 import re
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,13 +25,29 @@ from tests.public_site.conftest import build_site, start_parameter
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def committed_site(committed_db, tenant_alpha, in_tenant):
+def _build_committed_site(tenant, in_tenant):
     forget_local_pages()
-    with in_tenant(tenant_alpha):
-        built = build_site(tenant_alpha)
+    with in_tenant(tenant):
+        built = build_site(tenant)
     connection.set_schema_to_public()
     return built
+
+
+@pytest.fixture
+def committed_site(committed_db, tenant_alpha, in_tenant):
+    return _build_committed_site(tenant_alpha, in_tenant)
+
+
+# A Tuesday at 07:30 in Budapest: the whole working day ahead, and weekends left in the month.
+TUESDAY_MORNING = dt.datetime(2026, 12, 1, 7, 30, tzinfo=ZoneInfo("Europe/Budapest"))
+
+
+@pytest.fixture
+def committed_site_on_tuesday_morning(committed_db, tenant_alpha, in_tenant):
+    """The committed site, built and browsed with the clock at TUESDAY_MORNING (ticking): what the pages show
+    (which days of the month still have free times) does not depend on when the suite runs."""
+    with time_machine.travel(TUESDAY_MORNING, tick=True):
+        yield _build_committed_site(tenant_alpha, in_tenant)
 
 
 def booking_form(site) -> tuple[str, dict]:
@@ -122,9 +141,11 @@ def count_queries(client, path: str, *, cached: bool = False) -> int:
     return len(real_queries(captured))
 
 
-def test_pages_take_a_fixed_small_number_of_queries_however_much_there_is(committed_site, tenant_alpha, in_tenant):
-    # given
-    site = committed_site
+def test_pages_take_a_fixed_small_number_of_queries_however_much_there_is(committed_site_on_tuesday_morning,
+                                                                          tenant_alpha, in_tenant):
+    # given: a Tuesday morning, so today keeps free times all day once the new staff (08:00-18:00, every day)
+    # join, and the month's weekends have none before they do
+    site = committed_site_on_tuesday_morning
     client = Client(HTTP_HOST=host_of(tenant_alpha))
     day = site.start.date().isoformat()
     pages = {

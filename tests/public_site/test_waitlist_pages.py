@@ -81,7 +81,7 @@ def test_the_positions_of_a_page_are_those_of_the_per_session_selector(tenant_al
         join(site.full_session)
         join(site.full_session)
         day = site.full_session.starts_at.astimezone(tenant_alpha.zone).date()
-        waitlist_join(service=site.swim, date_from=day - dt.timedelta(days=1), date_to=day,
+        waitlist_join(tenant=connection.tenant, service=site.swim, date_from=day - dt.timedelta(days=1), date_to=day,
                       client=ClientDetails(name="Ranged", email="ranged@example.com", phone=""),
                       answers={"child_name": "R"}, actor=Actor.client("ranged@example.com"))
         join(other_full)

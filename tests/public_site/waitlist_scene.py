@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 
+from django.db import connection
+
 from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session, WaitlistEntry
 from booking_core.services.bookings import ClientDetails, booking_cancel, booking_create_group
@@ -26,7 +28,8 @@ def join(session: Session, *, email: str | None = None, language: str = "en", se
     """A client joins the session's waitlist (inside the tenant's schema)."""
     number = next(_sequence)
     email = email or f"waiting{number}@example.com"
-    return waitlist_join(service=session.service, session=Session.objects.get(pk=session.pk), seats=seats,
+    return waitlist_join(tenant=connection.tenant, service=session.service,
+                         session=Session.objects.get(pk=session.pk), seats=seats,
                          client=ClientDetails(name=f"Waiting {number}", email=email, phone=""),
                          answers={"child_name": "Mia"} if answers is None else answers, language=language,
                          actor=Actor.client(email))

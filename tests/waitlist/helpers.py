@@ -27,7 +27,8 @@ def join(tenant, session: Session | None, *, seats: int = 1, service=None, date_
     """A new client joins the waitlist for the session (or for the service's dates)."""
     number = next(_sequence)
     return waitlist_join(
-        service=service or session.service, session=Session.objects.get(pk=session.pk) if session else None,
+        tenant=tenant, service=service or session.service,
+        session=Session.objects.get(pk=session.pk) if session else None,
         date_from=date_from, date_to=date_to, staff=staff, seats=seats, answers=answers, language=language,
         client=client_details(name=f"Waiting {number}", email=f"waiting{number}@example.com"),
         actor=Actor.client(f"waiting{number}@example.com"),

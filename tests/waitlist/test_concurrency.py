@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from allot.errors import ApplicationError
@@ -59,7 +60,7 @@ def test_an_accept_racing_the_expiry_ends_as_a_booking_or_a_passed_on_seat_never
             if index == 0:
                 offer_accept(offer=Offer.objects.get(pk=offer.pk), now=deadline - dt.timedelta(milliseconds=1))
                 return "accepted"
-            return f"expired {offers_expire_due(now=deadline + dt.timedelta(milliseconds=1))}"
+            return f"expired {offers_expire_due(tenant=connection.tenant, now=deadline + dt.timedelta(milliseconds=1))}"
         except ApplicationError as refused:
             return refused.code
 

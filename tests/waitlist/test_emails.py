@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
@@ -73,7 +74,7 @@ def test_an_expired_offer_is_announced(alpha, outbox_mail):
     join(alpha, session)
     booking_cancel(tenant=alpha, booking=booked[0], actor=OPERATOR, reason="Ill")
     offer = Offer.objects.get()
-    offers_expire_due(now=offer.expires_at)
+    offers_expire_due(tenant=connection.tenant, now=offer.expires_at)
     email = _deliver("waitlist.offer_expired", outbox_mail)
     assert email.subject == "Your offer has expired: Swimming"
     assert "has gone to the next person on the waitlist" in email.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
@@ -163,8 +164,8 @@ def test_the_expiry_job_expires_due_offers_only(alpha, full_session):
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
     offer = Offer.objects.get(entry=first)
     # when
-    assert offers_expire_due(now=offer.expires_at - dt.timedelta(minutes=1)) == 0
-    handled = offers_expire_due(now=offer.expires_at + dt.timedelta(minutes=1))
+    assert offers_expire_due(tenant=connection.tenant, now=offer.expires_at - dt.timedelta(minutes=1)) == 0
+    handled = offers_expire_due(tenant=connection.tenant, now=offer.expires_at + dt.timedelta(minutes=1))
     # then
     assert handled == 1
     assert Offer.objects.get(pk=offer.pk).status == "expired"
@@ -208,7 +209,7 @@ def test_skipping_gives_the_seat_to_the_next_and_the_skipped_one_keeps_waiting(a
     first, second = join(alpha, session, seats=2), join(alpha, session, seats=2)
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
     # when
-    offer_skip(offer=Offer.objects.get(entry=first), actor=OPERATOR)
+    offer_skip(tenant=alpha, offer=Offer.objects.get(entry=first), actor=OPERATOR)
     # then
     assert WaitlistEntry.objects.get(pk=first.pk).status == "waiting"
     assert Offer.objects.get(entry=second).status == "prepared"
@@ -241,7 +242,8 @@ def test_an_operator_offers_a_free_place_by_hand(alpha, full_session):
     session_change_capacity(session=session, capacity=5, actor=OPERATOR)
     offer_withdraw(offer=Offer.objects.get(entry=entry), actor=OPERATOR)
     # when
-    manual = offer_create_by_operator(entry=WaitlistEntry.objects.get(pk=entry.pk), actor=OPERATOR)
+    manual = offer_create_by_operator(tenant=connection.tenant, entry=WaitlistEntry.objects.get(pk=entry.pk),
+                                      actor=OPERATOR)
     # then
     assert (manual.status, manual.made_by_operator) == ("sent", True)
     assert seats_of(session)["held"] == 1
@@ -251,7 +253,7 @@ def test_an_operator_cannot_offer_seats_that_are_not_free(alpha, full_session):
     session, _bookings = full_session
     entry = join(alpha, session, seats=1)
     with pytest.raises(CapacityError):
-        offer_create_by_operator(entry=entry, actor=OPERATOR)
+        offer_create_by_operator(tenant=connection.tenant, entry=entry, actor=OPERATOR)
     assert not Offer.objects.exists()
     assert seats_of(session)["held"] == 0
 
@@ -392,7 +394,7 @@ def test_a_client_waiting_twice_for_one_session_gets_one_offer(alpha, full_sessi
     from booking_core.waitlist.services.entries import waitlist_join
 
     for target in ({"session": session}, {"date_from": day, "date_to": day}):
-        waitlist_join(service=session.service, client=kim, actor=OPERATOR, seats=1, **target)
+        waitlist_join(tenant=connection.tenant, service=session.service, client=kim, actor=OPERATOR, seats=1, **target)
     other = join(alpha, session, seats=1)
     # when: two seats free up
     booking_cancel(tenant=alpha, booking=bookings[0], actor=OPERATOR, reason="Ill")
@@ -460,7 +462,7 @@ def test_the_expiry_job_goes_on_when_one_offer_fails(alpha, full_session, monkey
     monkeypatch.setattr(offer_services, "_expire", expire)
     # when
     with pytest.raises(RuntimeError, match="1 offers could not be handled"):
-        offers_expire_due(now=timezone.now() + dt.timedelta(days=2))
+        offers_expire_due(tenant=connection.tenant, now=timezone.now() + dt.timedelta(days=2))
     # then: the other offer expired all the same, and the failed one is untouched for the next run
     assert Offer.objects.get(entry=other).status == "expired"
     assert Offer.objects.get(pk=failing.pk).status == "sent"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,7 +120,8 @@ def _apply(tenant, session: Session, operation) -> None:
         if offer is None:
             return
         if name == "expire":
-            offers_expire_due(now=offer.expires_at + dt.timedelta(seconds=1) if offer.expires_at else None)
+            offers_expire_due(tenant=connection.tenant,
+                              now=offer.expires_at + dt.timedelta(seconds=1) if offer.expires_at else None)
         else:
             change = {"accept": offer_accept, "decline": offer_decline}.get(name)
             if change:

@@ -79,6 +79,14 @@ class ProgrammeGroup(TranslatedFieldsMixin, models.Model):
         return 0 if self.is_cancelled else max(0, self.capacity - self.places_taken)
 
     @property
+    def availability_for_clients(self) -> str:
+        """What clients are told about the group's places: "allocated_at_close" while its programme awaits the
+        batch allocation (there are no places yet), otherwise "open" or "full"."""
+        if self.programme.awaits_batch_allocation:
+            return "allocated_at_close"
+        return "open" if self.places_free else "full"
+
+    @property
     def is_below_minimum(self) -> bool:
         return self.minimum_decision == self.MinimumDecision.PENDING
 

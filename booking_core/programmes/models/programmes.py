@@ -119,6 +119,12 @@ class Programme(TranslatedFieldsMixin, models.Model):
     def is_batch(self) -> bool:
         return self.allocation_mode == self.AllocationMode.BATCH
 
+    @property
+    def awaits_batch_allocation(self) -> bool:
+        """A batch programme has no places until its allocation is committed: until then everyone signed up
+        is pending, groups show their size rather than places left, and no freed place is offered."""
+        return self.is_batch and self.allocated_at is None
+
     def window_is_open(self, now) -> bool:
         return self.is_published and self.signup_opens_at <= now < self.signup_closes_at
 

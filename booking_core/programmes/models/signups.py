@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from booking_core.models import Client
 from booking_core.programmes.models.groups import ProgrammeGroup
 from booking_core.programmes.models.programmes import Programme
+from booking_core.waitlist.models import OfferDeadlineRules
 from tenants.models import LANGUAGE_CHOICES
 
 
@@ -21,7 +22,7 @@ def new_signup_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class PlaceOffer(models.Model):
+class PlaceOffer(OfferDeadlineRules, models.Model):
     """Places in one group offered to one waitlisted unit (a sign-up, or a household that stays together).
 
     An open offer (prepared or sent) holds its places: they count in the group's `places_taken`, so nobody

@@ -154,7 +154,7 @@ def programme_close_window(*, tenant, programme: Programme, now: dt.datetime | N
     """Process a closed sign-up window once: run the batch (if automatic) and flag small groups."""
     now = now or timezone.now()
     actor = Actor.system("window close")
-    if programme.is_batch and programme.allocated_at is None:
+    if programme.awaits_batch_allocation:
         if not programme.batch_runs_at_close:
             return "waiting for staff"  # they preview and commit; the commit flags small groups
         try:

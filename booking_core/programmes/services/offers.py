@@ -63,7 +63,7 @@ def _holds_open_offer(signup: SignUp) -> bool:
 def offers_fill_freed_places(*, tenant, programme: Programme, group: ProgrammeGroup, decisions: Decisions,
                              freed_reason: str) -> list[PlaceOffer]:
     """Offer the locked group's free places to the waitlist (programme and group locked by the caller)."""
-    if group.is_cancelled or (programme.is_batch and programme.allocated_at is None):
+    if group.is_cancelled or programme.awaits_batch_allocation:
         return []  # before a batch run nobody waits yet: the run itself hands out the places
     now = decisions.now
     offers = []
@@ -177,7 +177,7 @@ def place_offer_decline(*, tenant, offer: PlaceOffer, now: dt.datetime | None = 
 def _require_answerable(offer: PlaceOffer, now: dt.datetime) -> None:
     if offer.status != PlaceOffer.Status.SENT:
         raise OfferClosedError(_("This offer is no longer open."), extra={"status": offer.status})
-    if offer.expires_at <= now:
+    if not offer.awaits_answer(now):
         raise OfferClosedError(_("This offer has expired."), extra={"status": PlaceOffer.Status.EXPIRED})
 
 

@@ -134,7 +134,7 @@ def signup_create(
                 signup.client = person
                 audit_record(actor=actor, action="programme_signup.created", obj=signup, after=signup.snapshot())
             decisions = Decisions(programme=programme, actor=actor, now=now)
-            if programme.is_batch and programme.allocated_at is None:
+            if programme.awaits_batch_allocation:
                 for signup in signups:
                     signup.status_rule = rules.SIGNED_UP_PENDING
                     decisions.log(decision=Decision.SIGNED_UP, rule=rules.SIGNED_UP_PENDING, signup=signup,

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking_core.api.fields import NAIVE_TIME_RULE, BoundedDateField, TenantDateTimeField, count_field, id_field
 from booking_core.api.public_serializers import ClientInputSerializer
 from booking_core.models import Offer, WaitlistEntry
 from tenants.models import LANGUAGE_CHOICES
 
 
 class JoinSerializer(serializers.Serializer):
-    service = serializers.IntegerField(help_text="Service id.")
-    session = serializers.IntegerField(required=False, help_text="Group services: a full session.")
-    date_from = serializers.DateField(required=False, help_text="Group services: any session from this date ...")
-    date_to = serializers.DateField(required=False, help_text="... to this date (at most 62 days).")
-    date = serializers.DateField(required=False, help_text="Individual services: the day wanted.")
-    staff = serializers.IntegerField(required=False, help_text="Individual services: only with this staff member.")
-    seats = serializers.IntegerField(min_value=1, default=1)
+    service = id_field(help_text="Service id.")
+    session = id_field(required=False, help_text="Group services: a full session.")
+    date_from = BoundedDateField(required=False, help_text="Group services: any session from this date ...")
+    date_to = BoundedDateField(required=False, help_text="... to this date (at most 62 days).")
+    date = BoundedDateField(required=False, help_text="Individual services: the day wanted.")
+    staff = id_field(required=False, help_text="Individual services: only with this staff member.")
+    seats = count_field(default=1)
     client = ClientInputSerializer()
     answers = serializers.DictField(required=False, default=dict)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
@@ -47,11 +47,11 @@ class OfferSummarySerializer(serializers.Serializer):
 
 
 class EntrySerializer(serializers.Serializer):
-    """An entry as its client sees it (by token)."""
+    """An entry as its client sees it (by token): reads what `waitlist_entry_get_by_token` set, no queries."""
 
     token = serializers.CharField()
     status = serializers.CharField()
-    position = serializers.SerializerMethodField()
+    position = serializers.IntegerField(source="queue_position", allow_null=True)
     service = serializers.IntegerField(source="service_id")
     service_name = serializers.SerializerMethodField()
     target_kind = serializers.CharField()
@@ -62,24 +62,11 @@ class EntrySerializer(serializers.Serializer):
     seats_wanted = serializers.IntegerField()
     language = serializers.CharField()
     created_at = serializers.DateTimeField()
-    open_offer = serializers.SerializerMethodField()
-
-    def get_position(self, entry: WaitlistEntry) -> int | None:
-        from booking_core.waitlist.selectors.entries import entry_position
-
-        return entry_position(entry)
+    open_offer = OfferSummarySerializer(source="offer_awaiting_answer", allow_null=True)
 
     def get_service_name(self, entry: WaitlistEntry) -> str:
         return entry.service.translated("name", entry.language)
 
-    @extend_schema_field(OfferSummarySerializer(allow_null=True))
-    def get_open_offer(self, entry: WaitlistEntry) -> dict | None:
-        from booking_core.waitlist.selectors.entries import open_offer_of
-
-        offer = open_offer_of(entry)
-        if offer is None or offer.status != Offer.Status.SENT:
-            return None  # a prepared offer is the operator's business until it is released
-        return OfferSummarySerializer(offer).data
 
 
 class OperatorEntrySerializer(serializers.Serializer):
@@ -146,19 +133,19 @@ class PrioritySerializer(serializers.Serializer):
 
 
 class ManualOfferSerializer(serializers.Serializer):
-    session = serializers.IntegerField(required=False, help_text="Group services (default: the entry's session).")
-    starts_at = serializers.DateTimeField(required=False, help_text="Individual services: the slot start.")
-    staff = serializers.IntegerField(required=False, help_text="Individual services: who serves it.")
+    session = id_field(required=False, help_text="Group services (default: the entry's session).")
+    starts_at = TenantDateTimeField(required=False, help_text="Individual services: the slot start. " + NAIVE_TIME_RULE)
+    staff = id_field(required=False, help_text="Individual services: who serves it.")
     send = serializers.BooleanField(default=True, help_text="Send at once (true) or keep it prepared (false).")
 
 
 class ReleaseSerializer(serializers.Serializer):
-    offers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+    offers = serializers.ListField(child=id_field(), required=False, default=list, max_length=1000,
                                    help_text="Ids of prepared offers to send.")
     all = serializers.BooleanField(default=False, help_text="Send every prepared offer (of `service` or "
                                                             "`session` if given).")
-    service = serializers.IntegerField(required=False)
-    session = serializers.IntegerField(required=False)
+    service = id_field(required=False)
+    session = id_field(required=False)
 
 
 class RefusedSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,16 +12,19 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from allot.errors import NotFoundError
 from booking_core.acting import Actor
+from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
-from booking_core.api.public_views import PublicView, client_language
+from booking_core.api.public_views import PublicView, chosen_session, chosen_staff, client_language
 from booking_core.api.query_params import date_param, datetime_param, int_param
 from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundError
-from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
+from booking_core.models import Offer, Service, WaitlistEntry
 from booking_core.selectors.bookings import booking_get_by_token
-from booking_core.selectors.catalogue import service_get_for_clients
+from booking_core.selectors.catalogue import service_get_for_clients, service_get_for_operator, staff_get_for_operator
+from booking_core.selectors.sessions import session_get_for_operator
 from booking_core.services.bookings import ClientDetails
 from booking_core.waitlist.api import serializers as s
 from booking_core.waitlist.selectors.entries import (
@@ -28,6 +33,7 @@ from booking_core.waitlist.selectors.entries import (
     offer_get_by_token,
     offer_get_for_operator,
     offers_for_operator,
+    offers_prepared_for_operator,
     waitlist_entries_for_operator,
     waitlist_entry_get_by_token,
     waitlist_entry_get_for_operator,
@@ -37,26 +43,40 @@ from booking_core.waitlist.services import entries as waitlist_services
 from booking_core.waitlist.services import offers as offer_services
 
 
-def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str,
+def _join(data: dict, *, service: Service, actor: Actor, source: str, language: str, for_clients: bool,
           priority: int = 0, priority_reason: str = "") -> WaitlistEntry:
-    """Resolve the ids of a join request within this tenant and call the service."""
-    session = None
-    if data.get("session") is not None:
-        session = Session.objects.filter(pk=data["session"], service=service).first()
-        if session is None:
-            raise WaitlistError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
-    staff = None
-    if data.get("staff") is not None:
-        staff = StaffMember.objects.filter(pk=data["staff"], services=service).first()
-        if staff is None:
-            raise WaitlistError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
+    """Resolve the ids of a join request within this tenant and call the service. Clients reach sessions and
+    staff as the booking site does (upcoming, within the horizon, not cancelled; active staff); operators
+    reach any of this tenant's, and the service refuses what cannot be waited for."""
+    session = staff = None
+    if for_clients:
+        if data.get("session") is not None:
+            session = chosen_session(service, data["session"], error=WaitlistError)
+        staff = chosen_staff(service, data.get("staff"), error=WaitlistError)
+    else:
+        if data.get("session") is not None:
+            session = _for_field(lambda: session_get_for_operator(session_id=data["session"]), "session",
+                                 _("Pick a session of this service."), _("Unknown session."))
+            if session.service_id != service.pk:
+                raise WaitlistError(_("Pick a session of this service."), fields={"session": [_("Unknown session.")]})
+        if data.get("staff") is not None:
+            staff = _for_field(lambda: staff_get_for_operator(staff_id=data["staff"]), "staff",
+                               _("No such staff member for this service."), _("Unknown."))
     return waitlist_services.waitlist_join(
-        service=service, session=session, date_from=data.get("date_from") or data.get("date"),
+        tenant=connection.tenant, service=service, session=session, date_from=data.get("date_from") or data.get("date"),
         date_to=data.get("date_to") or data.get("date"), staff=staff, seats=data["seats"],
         client=ClientDetails(**data["client"]), answers=data["answers"], language=language, source=source,
         campaign_code=data.get("campaign_code", ""), priority=priority, priority_reason=priority_reason,
         actor=actor,
     )
+
+
+def _for_field(fetch, field: str, message: str, field_message: str):
+    """An operator's id that names nothing of this tenant is a 400 on its field (as for clients)."""
+    try:
+        return fetch()
+    except NotFoundError:
+        raise WaitlistError(message, fields={field: [field_message]}) from None
 
 
 # --- public ----------------------------------------------------------------------------------------------
@@ -70,7 +90,7 @@ class WaitlistJoinView(PublicView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         service = service_get_for_clients(service_id=data["service"])
-        entry = _join(data, service=service, actor=Actor.client(data["client"]["email"]),
+        entry = _join(data, service=service, actor=Actor.client(data["client"]["email"]), for_clients=True,
                       source=WaitlistEntry.Source.WEB, language=client_language(data.get("language"), self.tenant))
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=entry.token)).data,
                         status=status.HTTP_201_CREATED)
@@ -92,24 +112,17 @@ class WaitlistLeaveView(PublicView):
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
 
 
-def _sent_offer(token: str) -> Offer:
-    offer = offer_get_by_token(token=token)
-    if offer.status == Offer.Status.PREPARED:
-        raise WaitlistNotFoundError("No offer with this link.")  # not released yet: it does not exist for the client
-    return offer
-
-
 class OfferView(PublicView):
     @extend_schema(summary="An offer: what is held for the client and until when", responses=s.OfferSerializer)
     def get(self, request, token: str):
-        return Response(s.OfferSerializer(_sent_offer(token)).data)
+        return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 
 
 class OfferAcceptView(PublicView):
     @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
                    request=None, responses=PublicBookingSerializer)
     def post(self, request, token: str):
-        booking = offer_services.offer_accept(offer=_sent_offer(token))
+        booking = offer_services.offer_accept(offer=offer_get_by_token(token=token))
         return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
                                                 context={"tenant": self.tenant}).data)
 
@@ -118,7 +131,7 @@ class OfferDeclineView(PublicView):
     @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
                    responses=s.OfferSerializer)
     def post(self, request, token: str):
-        offer_services.offer_decline(offer=_sent_offer(token))
+        offer_services.offer_decline(offer=offer_get_by_token(token=token))
         return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 
 
@@ -158,10 +171,8 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
     def create(self, request):
         """Put a client on a waitlist (phone call, import); optionally with a priority and its reason."""
         data = self._valid(s.OperatorJoinSerializer)
-        service = Service.objects.filter(pk=data["service"]).first()
-        if service is None:
-            raise WaitlistNotFoundError(_("No such service."))
-        entry = _join(data, service=service, actor=self.actor, source=data["source"],
+        service = service_get_for_operator(service_id=data["service"])
+        entry = _join(data, service=service, actor=self.actor, source=data["source"], for_clients=False,
                       language=client_language(data.get("language"), connection.tenant),
                       priority=data.get("priority") or 0, priority_reason=data["priority_reason"])
         response = self._entry(entry)
@@ -189,16 +200,12 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
         """Offer a free place to this candidate by hand (sent at once unless send=false)."""
         data = self._valid(s.ManualOfferSerializer)
         entry = self.get_object()
-        session = None
-        if data.get("session") is not None:
-            session = Session.objects.filter(pk=data["session"]).first()
-            if session is None:
-                raise WaitlistNotFoundError(_("No such session."))
-        if data.get("staff") is not None and not StaffMember.objects.filter(pk=data["staff"]).exists():
-            raise WaitlistNotFoundError(_("No such staff member."))
+        session = session_get_for_operator(session_id=data["session"]) if data.get("session") is not None else None
+        if data.get("staff") is not None:
+            staff_get_for_operator(staff_id=data["staff"])
         offer = offer_services.offer_create_by_operator(
-            entry=entry, session=session, starts_at=data.get("starts_at"), staff_id=data.get("staff"),
-            send=data["send"], actor=self.actor)
+            tenant=connection.tenant, entry=entry, session=session, starts_at=data.get("starts_at"),
+            staff_id=data.get("staff"), send=data["send"], actor=self.actor)
         return Response(s.OperatorOfferSerializer(offer_get_for_operator(offer_id=offer.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -214,21 +221,20 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
         whether and why each candidate would get the free seats now."""
         session_id = int_param(request, "session")
         if session_id is not None:
-            session = Session.objects.filter(pk=session_id).first()
-            if session is None:
-                raise WaitlistNotFoundError(_("No such session."))
-            rows = candidates_for_session(session)
+            rows = candidates_for_session(session_get_for_operator(session_id=session_id))
         else:
-            service = Service.objects.filter(pk=int_param(request, "service") or 0).first()
-            day = date_param(request, "date")
-            if service is None or day is None:
+            service_id, day = int_param(request, "service"), date_param(request, "date")
+            if service_id is None or day is None:
                 raise BookingError(_("Ask for a session, or a service and a date."),
                                    fields={"session": [_("Required.")]})
+            service = service_get_for_operator(service_id=service_id)
             rows = candidates_for_date(service=service, day=day, staff_id=int_param(request, "staff"))
         return Response(s.CandidateSerializer(rows, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("service", int), OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        parameters=[OpenApiParameter("service", int),
+                    OpenApiParameter("from", dt.datetime, description=NAIVE_TIME_RULE),
+                    OpenApiParameter("to", dt.datetime, description=NAIVE_TIME_RULE)],
         responses=s.FiguresSerializer,
     )
     @action(detail=False, methods=["get"])
@@ -275,18 +281,14 @@ class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
         serializer = s.ReleaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        prepared = Offer.objects.filter(status=Offer.Status.PREPARED).order_by("prepared_at", "pk")
         if data["all"]:
-            if data.get("service"):
-                prepared = prepared.filter(service_id=data["service"])
-            if data.get("session"):
-                prepared = prepared.filter(session_id=data["session"])
+            prepared = offers_prepared_for_operator(service_id=data.get("service"), session_id=data.get("session"))
         elif data["offers"]:
-            known = set(Offer.objects.filter(pk__in=data["offers"]).values_list("pk", flat=True))
+            known = set(offers_for_operator().filter(pk__in=data["offers"]).values_list("pk", flat=True))
             if known != set(data["offers"]):
                 raise WaitlistNotFoundError(_("No such offer: %(ids)s.") % {
                     "ids": ", ".join(str(pk) for pk in sorted(set(data["offers"]) - known))})
-            prepared = prepared.filter(pk__in=data["offers"])
+            prepared = offers_prepared_for_operator(offer_ids=data["offers"])
         else:
             raise BookingError(_("Name the offers to release, or ask for all."), fields={"offers": [_("Required.")]})
         released, refused = offer_services.offers_release(offers=list(prepared), actor=self.actor,
@@ -301,7 +303,8 @@ class OfferViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def skip(self, request, pk=None):
         """Pass over this candidate: the next one gets the place; the skipped one keeps waiting."""
-        return self._offer(offer_services.offer_skip(offer=self.get_object(), actor=self.actor))
+        return self._offer(offer_services.offer_skip(tenant=connection.tenant, offer=self.get_object(),
+                                                     actor=self.actor))
 
     @extend_schema(request=None, responses=s.OperatorOfferSerializer)
     @action(detail=True, methods=["post"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from booking_core.errors import WaitlistNotFoundError
 from booking_core.models import Offer, Service, Session, WaitlistEntry
@@ -145,10 +146,19 @@ def _entries() -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.select_related("service", "session", "staff", "client")
 
 
-def waitlist_entry_get_by_token(*, token: str) -> WaitlistEntry:
+def waitlist_entry_get_by_token(*, token: str, now: dt.datetime | None = None) -> WaitlistEntry:
+    """An entry as its client sees it, behind the secret link of its status page (an unknown token is a 404),
+    with what the pages and the API show set on it, so that they only read: `queue_position` (None once it no
+    longer waits) and `offer_awaiting_answer` (the sent offer the client may still accept or decline; a
+    prepared one is the operator's business until released, see `Offer.awaits_answer`)."""
     entry = _entries().filter(token=token).first() if token else None
     if entry is None:
         raise WaitlistNotFoundError("No waitlist entry with this link.")
+    entry.queue_position = entry_position(entry)
+    entry.offer_awaiting_answer = None
+    if entry.status == WaitlistEntry.Status.OFFERED:  # only an offered entry has a sent offer: no query otherwise
+        entry.offer_awaiting_answer = (Offer.objects.filter(Offer.awaiting_answer(now or timezone.now()), entry=entry)
+                                       .select_related("session", "staff").first())
     return entry
 
 
@@ -176,7 +186,9 @@ def _offers() -> QuerySet[Offer]:
 
 
 def offer_get_by_token(*, token: str) -> Offer:
-    offer = _offers().filter(token=token).first() if token else None
+    """An offer behind the secret link sent to the client, once it has been sent: a prepared offer (or one
+    withdrawn before it was ever sent) does not exist for the client, on the booking site or in the API."""
+    offer = _offers().filter(token=token, sent_at__isnull=False).first() if token else None
     if offer is None:
         raise WaitlistNotFoundError("No offer with this link.")
     return offer
@@ -201,5 +213,14 @@ def offers_for_operator(*, status: str | None = None, service_id: int | None = N
     return offers.order_by("-prepared_at", "-id")
 
 
-def open_offer_of(entry: WaitlistEntry) -> Offer | None:
-    return Offer.objects.filter(entry=entry, status__in=Offer.OPEN_STATUSES).select_related("session", "staff").first()
+def offers_prepared_for_operator(*, service_id: int | None = None, session_id: int | None = None,
+                                 offer_ids: list[int] | None = None) -> QuerySet[Offer]:
+    """Prepared offers waiting for staff to release them, oldest first (of a service, a session, or by id)."""
+    offers = _offers().filter(status=Offer.Status.PREPARED)
+    if service_id:
+        offers = offers.filter(service_id=service_id)
+    if session_id:
+        offers = offers.filter(session_id=session_id)
+    if offer_ids is not None:
+        offers = offers.filter(pk__in=offer_ids)
+    return offers.order_by("prepared_at", "pk")

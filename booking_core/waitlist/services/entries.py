@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
 
 
 def _target(*, service: Service, session: Session | None, date_from: dt.date | None, date_to: dt.date | None,
-            staff: StaffMember | None, seats: int, today: dt.date, now: dt.datetime) -> dict:
+            staff: StaffMember | None, seats: int, today: dt.date, now: dt.datetime, zone) -> dict:
     """Check what the client wants to wait for; return the entry's target fields."""
     if not service.is_active:
         raise WaitlistError(_("This service is not bookable at the moment."), fields={"service": [_("Not bookable.")]})
@@ -67,7 +67,7 @@ def _target(*, service: Service, session: Session | None, date_from: dt.date | N
                             fields={"date": [_("Out of range.")]})
     if staff is not None and not service.staff_members.filter(pk=staff.pk, is_active=True).exists():
         raise WaitlistError(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]})
-    if free_slots(service=service, zone=connection.tenant.zone, date_from=day, date_to=day, now=now,
+    if free_slots(service=service, zone=zone, date_from=day, date_to=day, now=now,
                   staff_id=staff.pk if staff else None):
         raise WaitlistError(_("There are free times on this day: book one instead."),
                             fields={"date": [_("Times are free.")]}, code="seats_available")
@@ -87,6 +87,7 @@ def _checked_priority(priority: int, reason: str, *, field: str) -> str:
 
 def waitlist_join(
     *,
+    tenant,
     service: Service,
     client: ClientDetails,
     actor: Actor,
@@ -107,13 +108,13 @@ def waitlist_join(
     (operators may give a priority at once, with its reason)."""
     now = now or timezone.now()
     priority_reason = _checked_priority(priority, priority_reason, field="priority_reason") if priority else ""
-    today = now.astimezone(connection.tenant.zone).date()
+    today = now.astimezone(tenant.zone).date()
     if service.is_individual and date_to is None:
         date_to = date_from
     if session is not None:
         session = Session.objects.get(pk=session.pk)  # the seat counters as they are now, not as the caller saw them
     target = _target(service=service, session=session, date_from=date_from, date_to=date_to, staff=staff,
-                     seats=seats, today=today, now=now)
+                     seats=seats, today=today, now=now, zone=tenant.zone)
     snapshot = answers_validate(service=service, answers=answers, language=language)
     campaign_code = (campaign_code or "").strip()
     if campaign_code:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import connection
 from django.utils import timezone
 
 from booking_core import events
@@ -56,7 +55,7 @@ def _one_per_client(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
     return list(best.values())
 
 
-def offers_prepare_for_session(*, session_id: int, freed_at: dt.datetime | None = None,
+def offers_prepare_for_session(*, tenant, session_id: int, freed_at: dt.datetime | None = None,
                                exclude_entry_ids: Iterable[int] = (), now: dt.datetime | None = None) -> list[Offer]:
     """Offer the session's free seats to the best-ranked candidates and hold them at once.
 
@@ -82,20 +81,20 @@ def offers_prepare_for_session(*, session_id: int, freed_at: dt.datetime | None 
                      actor=SYSTEM)
         for candidate in chosen([as_candidate(entry) for entry in waiting], session.seats_free)
     ]
-    if offers and service.offers_sent_automatically(connection.tenant):
+    if offers and service.offers_sent_automatically(tenant):
         for offer in offers:
             offer_send(offer, now, SYSTEM)
     return offers
 
 
-def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.datetime,
+def offers_prepare_for_slot(*, tenant, service_id: int, staff_id: int, starts_at: dt.datetime,
                             freed_at: dt.datetime | None = None, exclude_entry_ids: Iterable[int] = (),
                             now: dt.datetime | None = None) -> list[Offer]:
     """Offer a freed appointment slot to the best-ranked candidate for that service and day."""
     now = now or timezone.now()
     service = Service.objects.get(pk=service_id)
     staff_lock([staff_id])
-    if not slot_is_free(service=service, zone=connection.tenant.zone, staff_id=staff_id, starts_at=starts_at, now=now):
+    if not slot_is_free(service=service, zone=tenant.zone, staff_id=staff_id, starts_at=starts_at, now=now):
         return []
     waiting = _locked_waiting(entries_competing_for_slot(service_id=service_id, staff_id=staff_id,
                                                          starts_at=starts_at),
@@ -107,18 +106,9 @@ def offers_prepare_for_slot(*, service_id: int, staff_id: int, starts_at: dt.dat
     offer = offer_create(by_id[picked[0].entry_id], service=service, session=None, staff_id=staff_id,
                          starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=service.duration_minutes),
                          freed_at=freed_at or now, now=now, actor=SYSTEM)
-    if service.offers_sent_automatically(connection.tenant):
+    if service.offers_sent_automatically(tenant):
         offer_send(offer, now, SYSTEM)
     return [offer]
-
-
-def on_seats_freed(event: events.SeatsFreed) -> None:
-    offers_prepare_for_session(session_id=event.session_id, freed_at=event.freed_at)
-
-
-def on_slot_freed(event: events.SlotFreed) -> None:
-    offers_prepare_for_slot(service_id=event.service_id, staff_id=event.staff_id, starts_at=event.starts_at,
-                            freed_at=event.freed_at)
 
 
 def on_session_cancelled(event: events.SessionCancelled) -> None:

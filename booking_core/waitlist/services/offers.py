@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,7 +74,7 @@ def offers_release(*, offers, actor: Actor, now: dt.datetime | None = None) -> t
     return released, refused
 
 
-def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) -> Offer:
+def offer_skip(*, offer: Offer, actor: Actor, tenant, now: dt.datetime | None = None) -> Offer:
     """Pass over this candidate for this place: the next one gets an offer. The skipped candidate keeps
     waiting with their position, and is a candidate again for the next place that frees up."""
     now = now or timezone.now()
@@ -86,11 +86,12 @@ def offer_skip(*, offer: Offer, actor: Actor, now: dt.datetime | None = None) ->
         offer_close(offer, Offer.Status.SKIPPED, now, entry_status=WaitlistEntry.Status.WAITING, actor=actor,
                     action="offer.skipped")
         if offer.session_id:
-            offers_prepare_for_session(session_id=offer.session_id, freed_at=offer.freed_at,
+            offers_prepare_for_session(tenant=tenant, session_id=offer.session_id, freed_at=offer.freed_at,
                                        exclude_entry_ids=[offer.entry_id], now=now)
         else:
-            offers_prepare_for_slot(service_id=offer.service_id, staff_id=offer.staff_id, starts_at=offer.starts_at,
-                                    freed_at=offer.freed_at, exclude_entry_ids=[offer.entry_id], now=now)
+            offers_prepare_for_slot(tenant=tenant, service_id=offer.service_id, staff_id=offer.staff_id,
+                                    starts_at=offer.starts_at, freed_at=offer.freed_at,
+                                    exclude_entry_ids=[offer.entry_id], now=now)
     return offer
 
 
@@ -113,7 +114,7 @@ def offer_withdraw(*, offer: Offer, actor: Actor, now: dt.datetime | None = None
     return offer
 
 
-def offer_create_by_operator(*, entry: WaitlistEntry, actor: Actor, session: Session | None = None,
+def offer_create_by_operator(*, tenant, entry: WaitlistEntry, actor: Actor, session: Session | None = None,
                              starts_at: dt.datetime | None = None, staff_id: int | None = None, send: bool = True,
                              now: dt.datetime | None = None) -> Offer:
     """Offer a place to any waiting candidate by hand; the place must be free for the seats they want."""
@@ -140,7 +141,7 @@ def offer_create_by_operator(*, entry: WaitlistEntry, actor: Actor, session: Ses
                                     extra={"seats_free": session.seats_free})
         else:
             staff_lock([staff_id])
-            if not slot_is_free(service=service, zone=connection.tenant.zone, staff_id=staff_id,
+            if not slot_is_free(service=service, zone=tenant.zone, staff_id=staff_id,
                                 starts_at=starts_at, now=now):
                 raise SlotTakenError(_("This time is not free."))
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("client").get(pk=entry.pk)
@@ -205,7 +206,7 @@ def _answer(offer: Offer, now: dt.datetime, answer) -> tuple[object, bool]:
         offer = offer_lock(offer.pk)
         if offer.status != Offer.Status.SENT:
             return offer, False
-        if offer.expires_at <= now:
+        if not offer.awaits_answer(now):
             _expire(offer, now)
             return offer, True
         return answer(offer, session), False
@@ -281,7 +282,7 @@ def _each_in_its_own_transaction(offer_ids, change) -> tuple[int, int]:
     return handled, failed
 
 
-def offers_expire_due(now: dt.datetime | None = None) -> int:
+def offers_expire_due(*, tenant, now: dt.datetime | None = None) -> int:
     """The scheduler's per-tenant job: expire sent offers whose time is up (each passes its place on), withdraw
     prepared offers nobody released before their place started, and close entries for places in the past."""
     now = now or timezone.now()
@@ -306,16 +307,16 @@ def offers_expire_due(now: dt.datetime | None = None) -> int:
     expired, failed_expiring = _each_in_its_own_transaction(list(due.values_list("pk", flat=True)), expire)
     withdrawn, failed_withdrawing = _each_in_its_own_transaction(list(started.values_list("pk", flat=True)),
                                                                  withdraw_unreleased)
-    closed = _close_entries_for_past_places(now)
+    closed = _close_entries_for_past_places(now, zone=tenant.zone)
     if failed_expiring or failed_withdrawing:
         raise RuntimeError(f"{failed_expiring + failed_withdrawing} offers could not be handled (see the log); "
                            f"{expired + withdrawn} were")
     return expired + withdrawn + closed
 
 
-def _close_entries_for_past_places(now: dt.datetime) -> int:
+def _close_entries_for_past_places(now: dt.datetime, *, zone) -> int:
     """Entries still waiting for a session that has started, or for dates that have passed, are over."""
-    today = now.astimezone(connection.tenant.zone).date()
+    today = now.astimezone(zone).date()
     past = Q(target_kind=WaitlistEntry.Target.SESSION, session__starts_at__lte=now) | Q(
         target_kind__in=[WaitlistEntry.Target.SERVICE_RANGE, WaitlistEntry.Target.DATE], date_to__lt=today)
     return WaitlistEntry.objects.filter(past, status=WaitlistEntry.Status.WAITING).update(

@@ -88,6 +88,11 @@ SENTRY_ENVIRONMENT: {{ required "config.sentryEnvironment must not be empty" .Va
 ALLOT_REDIS_NAMESPACE: {{ required "config.redisNamespace must not be empty" .Values.config.redisNamespace | toString | quote }}
 DATABASE_CONN_MAX_AGE: {{ .Values.config.databaseConnMaxAge | toString | quote }}
 LOG_LEVEL: {{ required "config.logLevel must not be empty" .Values.config.logLevel | toString | upper | quote }}
+{{- if not (has (.Values.config.logFormat | toString) (list "plain" "json")) }}
+{{- fail "config.logFormat must be plain or json" }}
+{{- end }}
+LOG_FORMAT: {{ .Values.config.logFormat | toString | quote }}
+ALLOT_HEARTBEAT_SECONDS: {{ .Values.heartbeat.intervalSeconds | toString | quote }}
 SECURE_SSL_REDIRECT: {{ include "allot.flag" .Values.config.secureSslRedirect | quote }}
 STRIPE_PUBLISHABLE_KEY: {{ .Values.config.stripePublishableKey | toString | quote }}
 ALLOT_TRUSTED_PROXY_COUNT: {{ .Values.config.trustedProxyCount | toString | quote }}
@@ -123,6 +128,7 @@ EMAIL_URL: {{ $secrets.emailUrl | default "console://" | b64enc | quote }}
 SENTRY_DSN: {{ $secrets.sentryDsn | toString | b64enc | quote }}
 STRIPE_SECRET_KEY: {{ $secrets.stripeSecretKey | toString | b64enc | quote }}
 STRIPE_WEBHOOK_SECRET: {{ $secrets.stripeWebhookSecret | toString | b64enc | quote }}
+ALLOT_METRICS_TOKEN: {{ $secrets.metricsToken | toString | b64enc | quote }}
 {{- end -}}
 
 {{/* Pods ------------------------------------------------------------------------------------- */}}

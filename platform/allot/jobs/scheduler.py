@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from allot import heartbeat
 from allot.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,20 @@ class Leadership:
             self.redis.delete(self.key)
 
 
+def scheduler_leader(name: str = "scheduler") -> tuple[str, float] | None:
+    """Who holds the scheduler's lease now and for how many more seconds, or None: a leader renews it every tick,
+    so a held lease is the scheduler's heartbeat."""
+    client = get_redis()
+    lease_key = key("scheduler", name, "leader")
+    pipeline = client.pipeline()
+    pipeline.get(lease_key)
+    pipeline.pttl(lease_key)
+    identity, remaining_ms = pipeline.execute()
+    if identity is None or remaining_ms is None or remaining_ms < 0:
+        return None
+    return identity.decode() if isinstance(identity, bytes) else identity, remaining_ms / 1000
+
+
 def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) -> None:
     from allot.jobs.schedule import periodic_jobs
 
@@ -58,9 +73,14 @@ def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) ->
     leadership = Leadership()
     next_run: dict[str, float] = {}
     was_leader = False
+    last_beat = 0.0
     try:
         while not stop.is_set():
             leader = leadership.acquire_or_renew()
+            # Leader or standby, a loop that reached Redis is alive: `allot healthcheck scheduler` checks this.
+            if time.monotonic() - last_beat >= heartbeat.interval_seconds():
+                heartbeat.beat("scheduler")
+                last_beat = time.monotonic()
             if leader != was_leader:
                 logger.info("scheduler %s is %s", leadership.identity, "the leader" if leader else "standing by")
                 was_leader = leader

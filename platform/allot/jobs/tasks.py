@@ -20,7 +20,7 @@ def fan_out_minutely() -> None:
     from tenants.models import Tenant
 
     with recorded_run("tenants.fan_out.minutely") as run:
-        tenants = list(Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE))
+        tenants = list(Tenant.objects.customers().filter(status__in=Tenant.SERVING_STATUSES))
         jobs = list(tenant_jobs())  # registered by the apps (allot.jobs.registry)
         for tenant in tenants:
             for job in jobs:

@@ -22,6 +22,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # shown read-only: a message changes only through the relay and the retry service
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -88,3 +88,15 @@ def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
         message.save(update_fields=["status", "attempts", "next_attempt_at", "lease_expires_at", "updated_at"])
         outbox_dispatch_after_commit(message.tenant_schema)
     return message
+
+
+def outbox_retry_dead(*, tenant_schema: str) -> int:
+    """An operator sends every dead message of one tenant again, each with a fresh set of attempts; returns how
+    many. One statement: rows the relay holds are not dead, so nothing in flight is touched."""
+    with transaction.atomic():
+        retried = OutboxMessage.objects.filter(tenant_schema=tenant_schema, status=OutboxMessage.Status.DEAD).update(
+            status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_expires_at=None,
+            updated_at=timezone.now())
+        if retried:
+            outbox_dispatch_after_commit(tenant_schema)
+    return retried

@@ -13,7 +13,7 @@ _lock = threading.Lock()
 
 
 def build_broker(*, url: str, namespace: str) -> RedisBroker:
-    from allot.workers.middleware import DatabaseConnectionMiddleware, TenantMiddleware
+    from allot.workers.middleware import DatabaseConnectionMiddleware, HeartbeatMiddleware, TenantMiddleware
 
     middleware = [
         AgeLimit(),
@@ -24,6 +24,7 @@ def build_broker(*, url: str, namespace: str) -> RedisBroker:
         Retries(min_backoff=1_000, max_backoff=300_000),
         DatabaseConnectionMiddleware(),
         TenantMiddleware(),
+        HeartbeatMiddleware(),
     ]
     return RedisBroker(url=url, namespace=namespace, middleware=middleware)
 

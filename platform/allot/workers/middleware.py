@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from dramatiq.middleware import SkipMessage
 
+from allot.logging import current_request_id
 from tenants.resolution import tenant_for_schema
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class TenantMiddleware(dramatiq.Middleware):
         message.options.setdefault(TENANT_OPTION, connection.schema_name)
 
     def before_process_message(self, broker, message):
+        # Every log line about this message carries its id (in place of a request id) and its tenant.
+        current_request_id.set(message.message_id)
         schema_name = message.options.get(TENANT_OPTION)
         if not schema_name:
             message.fail()
@@ -50,9 +53,11 @@ class TenantMiddleware(dramatiq.Middleware):
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         connection.set_schema_to_public()
+        current_request_id.set("-")
 
     def after_skip_message(self, broker, message):
         connection.set_schema_to_public()
+        current_request_id.set("-")
 
 
 class DatabaseConnectionMiddleware(dramatiq.Middleware):
@@ -65,3 +70,27 @@ class DatabaseConnectionMiddleware(dramatiq.Middleware):
         close_old_connections()
 
     after_skip_message = after_process_message
+
+
+class HeartbeatMiddleware(dramatiq.Middleware):
+    """Each worker process beats `allot-worker.heartbeat` while all its worker threads and consumers are alive
+    and Redis answers; the chart's exec probe (`allot healthcheck worker`) restarts a pod whose beat stops."""
+
+    def __init__(self):
+        self.beating = None
+
+    def after_worker_boot(self, broker, worker):
+        from allot.heartbeat import Beating
+
+        def healthy() -> bool:
+            threads = list(worker.workers) + list(worker.consumers.values())
+            if not threads or not all(thread.is_alive() for thread in threads):
+                return False
+            broker.client.ping()
+            return True
+
+        self.beating = Beating("worker", healthy).start()
+
+    def before_worker_shutdown(self, broker, worker):
+        if self.beating is not None:
+            self.beating.stop.set()
