@@ -10,11 +10,15 @@ class BookingCoreConfig(AppConfig):
 
         from allot.jobs.registry import tenant_job_register
         from booking_core import event_handlers, events
+        from booking_core.api.fields import model_serializers_use_bounded_fields
         from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.messages.reminders import reminders_dispatch
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
         from booking_core.waitlist.jobs import waitlist_offers_expire
+
+        # Dates and times sent to any ModelSerializer are bounded and read in the tenant's zone (api/fields.py).
+        model_serializers_use_bounded_fields()
 
         # Who handles which domain event: the table in booking_core/event_handlers.py.
         events.handlers_connect(event_handlers.HANDLERS)

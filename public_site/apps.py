@@ -8,6 +8,23 @@ NOT_SHOWN_ON_PAGES = {
 }
 
 
+# What bookings and the rows around them change on the booking site: the pages of their service and of their staff
+# member (whose time every service they serve shares). Anything else of booking_core retires every page.
+SCOPED_ON_PAGES = {"booking_core.booking", "booking_core.offer", "booking_core.waitlistentry", "booking_core.session"}
+
+
+def pages_scopes_of(instance) -> list[str] | None:
+    """The page-cache scopes a changed row touches, or None for all of the tenant's pages."""
+    from public_site.page_cache import service_scope, staff_scope
+
+    if instance is None or instance._meta.label_lower not in SCOPED_ON_PAGES:
+        return None
+    scopes = [service_scope(instance.service_id)]
+    if getattr(instance, "staff_id", None) is not None:
+        scopes.append(staff_scope(instance.staff_id))
+    return scopes
+
+
 class PublicSiteConfig(AppConfig):
     name = "public_site"
     verbose_name = "Public site"
@@ -18,14 +35,15 @@ class PublicSiteConfig(AppConfig):
 
         from public_site.page_cache import pages_changed
 
-        def forget_pages(**kwargs):
-            pages_changed()
+        def forget_pages(sender, instance=None, **kwargs):
+            pages_changed(pages_scopes_of(instance))
 
         # Programme decisions write places, sign-ups and groups in bulk, without signals: they publish
         # events.ProgrammeChanged instead, handled as listed in booking_core/event_handlers.py.
 
-        # Cache invalidation only: any committed change to a tenant's booking data (bookings, offers,
-        # sessions, staff calendars, the catalogue, programmes) retires the cached browsing pages of that tenant.
+        # Cache invalidation only: a committed change to a booking, an offer, a waitlist entry or a session retires
+        # the cached pages of its service and staff member; any other change to a tenant's booking data (staff
+        # calendars, the catalogue, programmes) retires all of that tenant's cached browsing pages.
         booking_apps = [config for config in apps.get_app_configs() if config.name.split(".")[0] == "booking_core"]
         for model in [model for config in booking_apps for model in config.get_models()]:
             label = model._meta.label_lower

@@ -13,6 +13,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from booking_core.api.fields import ID_MAX, INTEGER_MAX
 from booking_core.models import FormField, Service
 from booking_core.services.bookings import ClientDetails
 
@@ -55,20 +56,20 @@ class MonthForm(forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    staff = forms.IntegerField(required=False, min_value=1)
+    staff = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
 
 class LaterSessionsForm(forms.Form):
     """`?after=<session id>`: the next page of a group service's sessions."""
 
-    after = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
 
 class StartForm(forms.Form):
     """Which appointment: `?start=<UTC ISO time>&staff=<id>` (staff optional)."""
 
     start = forms.DateTimeField()
-    staff = forms.IntegerField(required=False, min_value=1)
+    staff = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
     def clean_start(self):
         value = self.cleaned_data["start"]
@@ -86,8 +87,8 @@ class StartForm(forms.Form):
 class SessionSeatsForm(forms.Form):
     """Which session and how many seats: `?session=<id>&seats=<n>`."""
 
-    session = forms.IntegerField(min_value=1)
-    seats = forms.IntegerField(min_value=1, required=False)
+    session = forms.IntegerField(min_value=1, max_value=ID_MAX)
+    seats = forms.IntegerField(min_value=1, max_value=INTEGER_MAX, required=False)
 
     def clean_seats(self):
         return self.cleaned_data.get("seats") or 1
@@ -104,7 +105,7 @@ class SeatsForm(forms.Form):
 
 class RescheduleForm(forms.Form):
     start = forms.DateTimeField()
-    staff = forms.IntegerField(required=False, min_value=1)
+    staff = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
 
 
 def question_field(question: FormField, language: str) -> forms.Field:

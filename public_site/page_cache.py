@@ -2,13 +2,17 @@
 sessions), the same for every visitor who asks for the same address in the same language.
 
 Working out a month of free times and rendering it costs ten times more than serving the bytes again, and
-these pages are what everyone looks at before booking. An entry is used only while the tenant's *pages
-generation* in Redis is unchanged (it moves after every committed change to any booking_core row of the
-tenant: a booking, a cancellation, working hours, the catalogue; see apps.py) and for at most
-MAX_AGE_SECONDS (free times also move with the clock, and a bulk `.update()` sends no signal). Each
-process checks the generation at most once per REVALIDATE_SECONDS and forgets its own entries at once
-when it makes a change. A stale page can never book anything: the booking services decide from live rows,
-and a time that turns out to be taken gets the "no longer available" page with the next free times.
+these pages are what everyone looks at before booking. An entry is used only while the *generations* it
+was stored under are unchanged in Redis, and for at most MAX_AGE_SECONDS (free times also move with the
+clock, and a bulk `.update()` sends no signal). The tenant's generation moves after every committed change
+to the catalogue, staff calendars, programmes or settings and retires every page; a booking, an offer, a
+waitlist entry or a session moves only the generations of its *scopes* (its service, its staff member; see
+apps.py), so a service's page, which is stored under its service's and its staff members' generations,
+outlives bookings of services that share no staff with it. Pages that name no scopes are stored under the
+generation every scoped change moves too. Each process checks a generation at most once per
+REVALIDATE_SECONDS and forgets its own entries at once when it makes a change. A stale page can never book
+anything: the booking services decide from live rows, and a time that turns out to be taken gets the "no
+longer available" page with the next free times.
 
 Only complete 200 GET responses without cookies, a CSRF token or a private/no-store mark are kept, and
 never inside a transaction (tests, and anything that could see uncommitted rows). The key is the path, the
@@ -24,6 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 import redis
@@ -43,51 +48,86 @@ PLAIN_VALUE = re.compile(r"[0-9A-Za-z-]{1,20}")
 _lock = threading.Lock()
 # In the order they expire (every entry lives MAX_AGE_SECONDS from when it is stored).
 _entries: dict[tuple, tuple[float, bytes, str]] = {}
-_generations: dict[str, tuple[float, bytes]] = {}
+_generations: dict[tuple[str, str], tuple[float, bytes]] = {}
+
+# The scope of everything: the catalogue, staff calendars, programmes, the tenant's settings.
+TENANT_SCOPE = "tenant"
+# The scope of pages that name none: every scoped change moves it too.
+ANY_SCOPE = "any"
+
+
+def service_scope(service_id: int) -> str:
+    return f"service:{service_id}"
+
+
+def staff_scope(staff_id: int) -> str:
+    return f"staff:{staff_id}"
 
 
 def _clock() -> float:
     return time.monotonic()
 
 
-def _generation_key(schema_name: str) -> str:
-    return key("public_pages", schema_name, "generation")
+def _generation_key(schema_name: str, scope: str = TENANT_SCOPE) -> str:
+    if scope == TENANT_SCOPE:
+        return key("public_pages", schema_name, "generation")
+    return key("public_pages", schema_name, "generation", scope)
 
 
-def _generation(schema_name: str) -> bytes | None:
-    """The tenant's pages generation, or None when Redis cannot say (then nothing is cached)."""
+def _generations_of(schema_name: str, scopes: tuple[str, ...]) -> tuple[tuple[str, bytes], ...] | None:
+    """The tenant's and the scopes' generations, or None when Redis cannot say (then nothing is cached); what
+    this process has not checked for REVALIDATE_SECONDS is asked for in one round trip."""
     now = _clock()
-    known = _generations.get(schema_name)
-    if known is not None and now - known[0] < REVALIDATE_SECONDS:
-        return known[1]
-    try:
-        generation = get_redis().get(_generation_key(schema_name)) or b"0"
-    except redis.RedisError:
-        return None
-    with _lock:
-        _generations[schema_name] = (now, generation)
-    return generation
+    names = (TENANT_SCOPE, *scopes)
+    known: dict[str, bytes] = {}
+    for name in names:
+        entry = _generations.get((schema_name, name))
+        if entry is not None and now - entry[0] < REVALIDATE_SECONDS:
+            known[name] = entry[1]
+    missing = [name for name in names if name not in known]
+    if missing:
+        try:
+            values = get_redis().mget([_generation_key(schema_name, name) for name in missing])
+        except redis.RedisError:
+            return None
+        with _lock:
+            for name, value in zip(missing, values, strict=True):
+                known[name] = value or b"0"
+                _generations[(schema_name, name)] = (now, known[name])
+    return tuple((name, known[name]) for name in names)
 
 
-def _forget_local(schema_name: str) -> None:
+def _forget_local(schema_name: str, scopes: set[str] | None = None) -> None:
+    """Drop this process's generations and pages of the tenant: all of them, or those stored under `scopes`."""
     with _lock:
-        _generations.pop(schema_name, None)
-        for entry_key in [entry_key for entry_key in _entries if entry_key[0] == schema_name]:
+        for generation_key in [generation_key for generation_key in _generations if generation_key[0] == schema_name
+                               and (scopes is None or generation_key[1] in scopes)]:
+            del _generations[generation_key]
+        for entry_key in [entry_key for entry_key in _entries if entry_key[0] == schema_name
+                          and (scopes is None or any(name in scopes for name, _value in entry_key[1]))]:
             del _entries[entry_key]
 
 
-def pages_changed() -> None:
-    """Something a page shows changed for the current tenant: drop this process's pages now, and every
-    process's once the change commits."""
+def pages_changed(scopes: Iterable[str] | None = None) -> None:
+    """Something pages show changed for the current tenant: in `scopes` only (a service's, a staff member's),
+    or everywhere (None). Drop this process's affected pages now, and every process's once the change commits."""
     schema_name = connection.schema_name
-    _forget_local(schema_name)
+    moved = None if scopes is None else {*scopes, ANY_SCOPE}
+    _forget_local(schema_name, moved)
 
     def publish():
         try:
-            get_redis().incr(_generation_key(schema_name))
+            if moved is None:
+                get_redis().incr(_generation_key(schema_name))
+            else:
+                with get_redis().pipeline(transaction=False) as pipeline:
+                    for scope in sorted(moved):
+                        pipeline.incr(_generation_key(schema_name, scope))
+                    pipeline.execute()
         except redis.RedisError:
             pass  # other processes keep their pages for at most MAX_AGE_SECONDS
-        _forget_local(schema_name)  # after the increment: a page cached now is keyed by the new generation
+        # after the increment: a page cached now is keyed by the new generation
+        _forget_local(schema_name, moved)
 
     transaction.on_commit(publish)
 
@@ -147,11 +187,13 @@ def _store(entry_key: tuple, response) -> None:
             _entries[entry_key] = (now + MAX_AGE_SECONDS, response.content, response["Content-Type"])
 
 
-def cached_page(*, query: tuple[str, ...] = ()):
+def cached_page(*, query: tuple[str, ...] = (), scopes: Callable[..., Iterable[str] | None] | None = None):
     """Serve the view's page from this process's cache when nothing it shows can have changed.
 
     `query` names the query parameters the view reads (besides `?lang=`); they are part of the key, and a
-    request with any other parameter is rendered without the cache."""
+    request with any other parameter is rendered without the cache. `scopes(request, *args, **kwargs)` names
+    the scopes of what the page shows (service_scope, staff_scope); without it, or when it returns None, the
+    page is retired by every change."""
 
     def decorate(view):
         @wraps(view)
@@ -162,7 +204,9 @@ def cached_page(*, query: tuple[str, ...] = ()):
             if query_key is None:
                 return view(request, *args, **kwargs)
             schema_name = connection.schema_name
-            generation = _generation(schema_name)
+            page_scopes = scopes(request, *args, **kwargs) if scopes is not None else None
+            generation = _generations_of(schema_name, (ANY_SCOPE,) if page_scopes is None
+                                         else tuple(sorted(set(page_scopes))))
             if generation is None:
                 return view(request, *args, **kwargs)
             tenant = getattr(request, "tenant", None)

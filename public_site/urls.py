@@ -29,6 +29,7 @@ urlpatterns = [
     # Waitlist offers and entries (booking_core.messages.waitlist_emails links here).
     path("o/<token:token>/", waitlist_views.offer_page, name="offer-manage"),
     path("o/<token:token>/open.gif", waitlist_views.offer_open_image, name="offer-open-image"),
+    path("o/<token:token>/seen/", waitlist_views.offer_seen, name="offer-seen"),
     path("o/<token:token>/accept/", waitlist_views.offer_accept_page, name="offer-accept"),
     path("o/<token:token>/decline/", waitlist_views.offer_decline_page, name="offer-decline"),
     path("w/<token:token>/", waitlist_views.waitlist_status_page, name="waitlist-manage"),

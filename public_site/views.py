@@ -11,16 +11,16 @@ import datetime as dt
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from booking_core.errors import BookingNotFoundError
 from booking_core.models import Service
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients
 from booking_core.selectors.public_pages import (
     bookable_range,
-    fully_booked_days,
+    month_availability,
     next_free_start_times,
     programmes_for_home,
     sessions_for_clients,
     start_time_get,
-    start_times_by_day,
     waitlist_expected_positions,
 )
 from booking_core.selectors.sessions import availability_label, session_get_for_clients
@@ -28,7 +28,7 @@ from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import is_customer, site_url
-from public_site.page_cache import cached_page
+from public_site.page_cache import cached_page, service_scope, staff_scope
 from public_site.pages import public_page
 from tenants.logos import content_type_for
 
@@ -49,8 +49,14 @@ def landing(request):
     return render(request, "public_site/landing.html")
 
 
+def _catalogue_only(request) -> list[str]:
+    """The home page shows the catalogue and the open programmes, nothing a booking changes: it is retired
+    only by changes to the whole tenant's pages."""
+    return []
+
+
 @public_page
-@cached_page()
+@cached_page(scopes=_catalogue_only)
 def tenant_home(request):
     services = services_for_clients()
     return render(request, "public_site/tenant_home.html", {
@@ -78,8 +84,19 @@ def _chosen_staff(service: Service, request) -> int | None:
     return staff_id
 
 
+def _service_page_scopes(request, slug: str, day: str | None = None) -> list[str] | None:
+    """A service's page shows its own bookings and sessions and its staff members' time (which bookings of other
+    services they serve take too): it is retired by changes in those scopes only."""
+    try:
+        service = service_get_for_clients(slug=slug)
+    except BookingNotFoundError:
+        return None  # a 404, not kept
+    return [service_scope(service.pk), *(staff_scope(member.pk) for member in service.staff_members.all())]
+
+
 @public_page
-@cached_page(query=("month", "staff", "after"))  # MonthForm, StaffFilterForm, LaterSessionsForm
+@cached_page(query=("month", "staff", "after"),  # MonthForm, StaffFilterForm, LaterSessionsForm
+             scopes=_service_page_scopes)
 def service_page(request, slug: str, day: str | None = None):
     """A service: for appointments, the month of bookable days (and a chosen day's times); for group
     services, the upcoming sessions."""
@@ -101,18 +118,18 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
     month = selected.replace(day=1) if selected else MonthForm(request.GET).first_day(default=first)
     month = min(max(month, first.replace(day=1)), last.replace(day=1))
     month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    times = start_times_by_day(service=service, zone=zone, date_from=month, date_to=month_end, staff_id=staff_id)
+    availability = month_availability(service=service, zone=zone, date_from=month, date_to=month_end,
+                                      selected=selected, staff_id=staff_id)
     calendar = month_calendar(
-        first_day=month, bookable=set(times), selected=selected, first_month=first, last_month=last,
+        first_day=month, bookable=availability.free_days, selected=selected, first_month=first, last_month=last,
         # Booked-out working days lead to the day page too: it offers the day's waitlist.
-        full=fully_booked_days(service=service, zone=zone, date_from=month, date_to=month_end, free_days=set(times),
-                               staff_id=staff_id),
+        full=availability.booked_out_days,
         day_url=lambda day: site_url("public-service-day", service.slug, day.isoformat(), staff=staff_id),
         month_url=lambda first_of_month: site_url("public-service", service.slug,
                                                  month=first_of_month.strftime("%Y-%m"), staff=staff_id),
     )
     start_times = []
-    for start in times.get(selected, []):
+    for start in availability.day_times:
         start_times.append({"start": start, "url": _after_time_url(service, start, staff_id)})
     staff_members = list(service.staff_members.all())
     return render(request, "public_site/service_individual.html", {

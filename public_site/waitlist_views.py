@@ -3,7 +3,10 @@ the confirmation, the waitlist status page and the offer page behind the links i
 
 Links in emails only show pages (mail scanners follow links): accepting, declining and leaving are POSTs
 from those pages. Seeing the offer page, following its link from the email and opening the email (the
-tracking image) count as the candidate's activity, so an operator can tell who is responsive. The pages
+tracking image) count as the candidate's activity, so an operator can tell who is responsive. Mail scanners
+fetch every link in a message, so fetching the offer page counts nothing: the page's script
+(public_site/offer_seen.js) posts once it is shown in a browser, and that POST counts the view (and the click,
+when the page came from the email's link). The pages
 behind the links speak the entry's language unless the visitor picked another one.
 """
 
@@ -233,10 +236,21 @@ def offer_page(request, token: str):
     notice = request.GET.get("done")
     if notice in OFFER_NOTICES:
         return _offer_page(request, offer, notice=notice)  # back from our own form: not a new visit
-    if request.GET.get("via") == "email":
+    # Nothing is counted here (a mail scanner's fetch looks the same): the page's script reports the visit.
+    return _offer_page(request, offer, via_email=request.GET.get("via") == "email")
+
+
+@secret_link_page
+@public_page
+@require_http_methods(["POST"])
+def offer_seen(request, token: str):
+    """The offer page's script, once the page is shown in a browser: a page view, and a click on the email's link
+    when the page was opened from it (`via=email`). CSRF-checked like the page's forms."""
+    offer = _offer(request, token)
+    if request.POST.get("via") == "email":
         waitlist_activity_record(entry_id=offer.entry_id, kind="link_clicked")
     waitlist_activity_record(entry_id=offer.entry_id, kind="page_view")
-    return _offer_page(request, offer)
+    return HttpResponse(status=204)
 
 
 @secret_link_page

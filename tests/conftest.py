@@ -8,6 +8,7 @@ instead of flushing the database (a flush would wipe the session's tenants, user
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -152,6 +153,22 @@ def client_for():
         return Client(HTTP_HOST=host, **extra)
 
     return make
+
+
+# The programmes of the tests run in December 2026 (tests/programmes/factories.py): their tests run on a day of
+# that month, at the time of day the clock shows (so ALLOT_TEST_CLOCK's hours still reach them).
+PROGRAMMES_DAY = dt.date(2026, 12, 4)
+
+
+@pytest.fixture
+def programmes_month_clock():
+    """The clock moved to PROGRAMMES_DAY, keeping the UTC time of day, and ticking."""
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.now().astimezone(dt.UTC)
+    with time_machine.travel(dt.datetime.combine(PROGRAMMES_DAY, now.time(), tzinfo=dt.UTC), tick=True):
+        yield
 
 
 @pytest.fixture

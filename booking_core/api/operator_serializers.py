@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from booking_core.api.fields import BoundedDateField, BoundedPrimaryKeyRelatedField, TenantDateTimeField, count_field
 from booking_core.models import (
     AvailabilityOverride,
     Booking,
@@ -33,7 +34,7 @@ class FormFieldSerializer(serializers.ModelSerializer):
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    services = serializers.PrimaryKeyRelatedField(many=True, queryset=Service.objects.all(), required=False)
+    services = BoundedPrimaryKeyRelatedField(many=True, queryset=Service.objects.all(), required=False)
 
     class Meta:
         model = StaffMember
@@ -61,7 +62,7 @@ class TimeOffSerializer(serializers.ModelSerializer):
 
 class SessionSerializer(serializers.ModelSerializer):
     seats_free = serializers.IntegerField(read_only=True)
-    ends_at = serializers.DateTimeField(required=False)
+    ends_at = TenantDateTimeField(required=False)
 
     class Meta:
         model = Session
@@ -76,17 +77,17 @@ class SessionUpdateSerializer(serializers.Serializer):
 
 
 class WeeklySessionsSerializer(serializers.Serializer):
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
-    first_date = serializers.DateField()
-    last_date = serializers.DateField()
+    service = BoundedPrimaryKeyRelatedField(queryset=Service.objects.all())
+    first_date = BoundedDateField()
+    last_date = BoundedDateField()
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), min_length=1)
     start_time = serializers.TimeField()
-    capacity = serializers.IntegerField(min_value=1)
+    capacity = count_field()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class CapacitySerializer(serializers.Serializer):
-    capacity = serializers.IntegerField(min_value=1)
+    capacity = count_field()
     keep_existing_bookings = serializers.BooleanField(default=False)
 
 

@@ -14,8 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from booking_core.api import operator_serializers as s
+from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.permissions import EVERY_ROLE, IsOperator, operator_actor
-from booking_core.api.query_params import datetime_param, int_param
+from booking_core.api.query_params import datetime_param, int_param, text_param
 from booking_core.errors import BookingError
 from booking_core.models import (
     AvailabilityOverride,
@@ -173,6 +174,13 @@ class TimeOffViewSet(StaffChildViewSet):
 class SessionViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin):
     serializer_class = s.SessionSerializer
 
+    @extend_schema(parameters=[
+        OpenApiParameter("service", int), OpenApiParameter("from", dt.datetime, description=NAIVE_TIME_RULE),
+        OpenApiParameter("to", dt.datetime, description=NAIVE_TIME_RULE),
+    ])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
         queryset = Session.objects.select_related("service").order_by("starts_at", "id")
         if self.action == "list":
@@ -236,7 +244,8 @@ class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(parameters=[
         OpenApiParameter("status", str, enum=Booking.Status.values), OpenApiParameter("service", int),
         OpenApiParameter("session", int), OpenApiParameter("staff", int), OpenApiParameter("client_email", str),
-        OpenApiParameter("from", dt.datetime), OpenApiParameter("to", dt.datetime),
+        OpenApiParameter("from", dt.datetime, description=NAIVE_TIME_RULE),
+        OpenApiParameter("to", dt.datetime, description=NAIVE_TIME_RULE),
     ])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
@@ -250,7 +259,7 @@ class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return bookings_for_operator(
             status=status, service_id=int_param(self.request, "service"),
             session_id=int_param(self.request, "session"), staff_id=int_param(self.request, "staff"),
-            client_email=self.request.query_params.get("client_email"),
+            client_email=text_param(self.request, "client_email"),
             starts_from=datetime_param(self.request, "from"), starts_until=datetime_param(self.request, "to"),
         )
 

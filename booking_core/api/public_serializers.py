@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking_core.api.fields import NAIVE_TIME_RULE, TenantDateTimeField, count_field, id_field
 from booking_core.models import Booking, FormField, Service, Session
 from booking_core.selectors.sessions import availability_label
 from tenants.models import LANGUAGE_CHOICES
@@ -99,11 +100,11 @@ class ClientInputSerializer(serializers.Serializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    service = serializers.IntegerField(help_text="Service id.")
-    session = serializers.IntegerField(required=False, help_text="Group services: the session id.")
-    starts_at = serializers.DateTimeField(required=False, help_text="Individual services: the slot start.")
-    staff = serializers.IntegerField(required=False, help_text="Individual services: a staff member, if allowed.")
-    seats = serializers.IntegerField(min_value=1, default=1)
+    service = id_field(help_text="Service id.")
+    session = id_field(required=False, help_text="Group services: the session id.")
+    starts_at = TenantDateTimeField(required=False, help_text="Individual services: the slot start. " + NAIVE_TIME_RULE)
+    staff = id_field(required=False, help_text="Individual services: a staff member, if allowed.")
+    seats = count_field(default=1)
     client = ClientInputSerializer()
     answers = serializers.DictField(required=False, default=dict)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
@@ -113,8 +114,8 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    staff = serializers.IntegerField(required=False)
+    starts_at = TenantDateTimeField(help_text=NAIVE_TIME_RULE)
+    staff = id_field(required=False)
 
 
 class CancelSerializer(serializers.Serializer):

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
+from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
 from booking_core.models import Booking, Service, Session, StaffMember
@@ -34,6 +35,7 @@ from booking_core.services.bookings import (
 )
 
 MAX_RANGE_DAYS = 62
+DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
 
 
 class PublicView(APIView):
@@ -56,10 +58,12 @@ def posted_client_email(request) -> object:
     return client.get("email") if isinstance(client, dict) else None
 
 
-def _date_range(request, tenant) -> tuple[dt.date, dt.date]:
+def _date_range(request, tenant, *, default_days: int = 6) -> tuple[dt.date, dt.date]:
+    """`from` and `to` (inclusive), at most MAX_RANGE_DAYS apart; `to` defaults to `default_days` after `from`."""
     today = timezone.now().astimezone(tenant.zone).date()
     date_from = date_param(request, "from", today)
-    date_to = date_param(request, "to", date_from + dt.timedelta(days=6))
+    # The default end is clamped to the last date any parameter may name (no overflow past 9999-12-31).
+    date_to = date_param(request, "to", min(date_from + dt.timedelta(days=default_days), LATEST))
     if date_to < date_from or (date_to - date_from).days > MAX_RANGE_DAYS:
         raise BookingError(_("Ask for at most %(days)d days, with `to` not before `from`.") % {"days": MAX_RANGE_DAYS},
                            fields={"to": [_("Out of range.")]})
@@ -86,7 +90,8 @@ class ServiceDetailView(PublicView):
 class SlotListView(PublicView):
     @extend_schema(
         summary="Free appointment slots (individual services)",
-        parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date),
+        parameters=[OpenApiParameter("from", dt.date, description=DATE_RANGE_RULE),
+                    OpenApiParameter("to", dt.date, description=DATE_RANGE_RULE),
                     OpenApiParameter("staff", int)],
         responses=s.SlotSerializer(many=True),
     )
@@ -108,14 +113,14 @@ class SessionListView(PublicView, GenericAPIView):
     serializer_class = s.PublicSessionSerializer
 
     @extend_schema(summary="Upcoming sessions with remaining seats (group services)",
-                   parameters=[OpenApiParameter("from", dt.date), OpenApiParameter("to", dt.date)])
+                   parameters=[OpenApiParameter("from", dt.date, description=DATE_RANGE_RULE),
+                    OpenApiParameter("to", dt.date, description=DATE_RANGE_RULE)])
     def get(self, request, service_id: int):
         service = service_get_for_clients(service_id=service_id)
         if not service.is_group:
             raise BookingError(_("Individual services are booked by slot."), fields={"service": [_("Not a group.")]})
         zone = self.tenant.zone
-        date_from = date_param(request, "from", timezone.now().astimezone(zone).date())
-        date_to = date_param(request, "to", date_from + dt.timedelta(days=MAX_RANGE_DAYS))
+        date_from, date_to = _date_range(request, self.tenant, default_days=MAX_RANGE_DAYS)
         sessions = sessions_upcoming(
             service=service,
             date_from=dt.datetime.combine(date_from, dt.time(0), tzinfo=zone),

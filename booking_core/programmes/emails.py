@@ -13,7 +13,9 @@ they stand, once, not the history of decisions they could not have acted on:
 - a new schedule (weekday, time, duration, place, or the programme's period) goes to participants who were
   told of their place in that group and are still in it, unless a later notice overtook it; the others
   learn the new times with their place, whose mail lists the sessions as they are when it is sent. A
-  repeated placement is news again when a schedule change came in between that they did not hear about.
+  repeated placement is news again when a schedule change came in between that they did not hear about;
+- a new schedule also goes to whoever holds an open offer of a place in that group (the offer was sent and
+  is still open when the mail goes out), with the offer's link: they are deciding on that group.
 
 Because only the latest notice is sent, mails delivered out of order cannot leave a participant believing
 an earlier state.
@@ -45,7 +47,10 @@ STILL_TRUE = {
     notifications.WITHDRAWN: lambda signup, row: signup.status == SignUp.Status.WITHDRAWN,
     notifications.SCHEDULE_CHANGED: lambda signup, row: signup.status == SignUp.Status.ALLOCATED
     and signup.group_id == row.payload.get("group_id"),
+    notifications.OFFER_SCHEDULE_CHANGED: lambda signup, row: signup.offer_id == row.payload.get("offer_id"),
 }
+# Told about a group's new schedule: overtaken by any later notice about the sign-up.
+SCHEDULE_NOTICES = (notifications.SCHEDULE_CHANGED, notifications.OFFER_SCHEDULE_CHANGED)
 
 
 def _notices_of_the_same_signup(row: OutboxMessage, event_types=notifications.DECISION_EVENT_TYPES):
@@ -56,7 +61,7 @@ def _notices_of_the_same_signup(row: OutboxMessage, event_types=notifications.DE
 def _overtaken(row: OutboxMessage) -> bool:
     # A new schedule is overtaken by any later notice (a decision mail lists the sessions as they are then);
     # a decision only by a later decision.
-    later_types = (notifications.EVENT_TYPES if row.event_type == notifications.SCHEDULE_CHANGED
+    later_types = (notifications.EVENT_TYPES if row.event_type in SCHEDULE_NOTICES
                    else notifications.DECISION_EVENT_TYPES)
     return _notices_of_the_same_signup(row, later_types).filter(pk__gt=row.pk).exists()
 
@@ -68,7 +73,7 @@ def _last_told(row: OutboxMessage) -> OutboxMessage | None:
 
 
 def _says_the_same(told: OutboxMessage | None, row: OutboxMessage) -> bool:
-    if told is None or row.event_type in (notifications.OFFER, notifications.SCHEDULE_CHANGED):
+    if told is None or row.event_type in (notifications.OFFER, *SCHEDULE_NOTICES):
         return False
     if (told.event_type, told.payload.get("group_id")) != (row.event_type, row.payload.get("group_id")):
         return False
@@ -107,7 +112,7 @@ def _new_schedule(row: OutboxMessage) -> dict:
 
 
 def _offer(row: OutboxMessage) -> PlaceOffer | None:
-    if row.event_type != notifications.OFFER:
+    if row.event_type not in (notifications.OFFER, notifications.OFFER_SCHEDULE_CHANGED):
         return None
     offer = PlaceOffer.objects.select_related("group").filter(pk=row.payload.get("offer_id")).first()
     if offer is None or not offer.awaits_answer(timezone.now()):

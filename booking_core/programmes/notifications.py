@@ -34,7 +34,9 @@ WITHDRAWN = "programme.withdrawn"
 DECISION_EVENT_TYPES = [SIGNUP_RECEIVED, ALLOCATED, WAITLISTED, NOT_ALLOCATED, OFFER, WITHDRAWN]
 # The group someone has a place in meets at other times (or in another place): not a decision about them.
 SCHEDULE_CHANGED = "programme.schedule_changed"
-EVENT_TYPES = [*DECISION_EVENT_TYPES, SCHEDULE_CHANGED]
+# The group someone holds an open offer of a place in meets at other times: they decide on what it is now.
+OFFER_SCHEDULE_CHANGED = "programme.offer_schedule_changed"
+EVENT_TYPES = [*DECISION_EVENT_TYPES, SCHEDULE_CHANGED, OFFER_SCHEDULE_CHANGED]
 
 
 @dataclass(frozen=True)

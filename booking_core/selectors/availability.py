@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from booking_core.models import AvailabilityOverride, Booking, Offer, Service, StaffMember, TimeOff, WorkingHours
@@ -86,6 +86,160 @@ def _days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+@dataclass
+class StaffCalendars:
+    """Everything that decides a service's free times over a range of dates, loaded once: who serves it, their
+    weekly hours and date overrides, and what takes their time (live bookings and open offers apart from time
+    off, so the same load also answers "free if nobody had booked")."""
+
+    staff_ids: list[int]
+    weekly: dict[tuple[int, int], list[tuple[dt.time, dt.time]]]
+    overrides: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time] | None]]
+    booked: dict[int, list[Interval]]
+    time_off: dict[int, list[Interval]]
+
+    def day_windows(self, staff: int, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+        """The staff member's working hours on `day`, local: the date's overrides if any, else the week's."""
+        if (staff, day) in self.overrides:
+            return [window for window in self.overrides[(staff, day)] if window is not None]
+        return self.weekly.get((staff, day.weekday()), [])
+
+    def busy(self, staff: int, *, as_if_unbooked: bool = False) -> list[Interval]:
+        if as_if_unbooked:
+            return self.time_off.get(staff, [])
+        return self.booked.get(staff, []) + self.time_off.get(staff, [])
+
+
+def staff_calendars_load(
+    *,
+    service: Service,
+    zone: ZoneInfo,
+    date_from: dt.date,
+    date_to: dt.date,
+    staff_id: int | None = None,
+    ignore_booking_id: int | None = None,
+    include_booked: bool = True,
+) -> StaffCalendars:
+    """The staff calendars of an individual service between two local dates (inclusive), in one query whatever
+    the range: the weekly hours, overrides, time off, live bookings and open offers of its active staff (or
+    of `staff_id`). A staff member with neither hours nor overrides has no free time and is left out.
+
+    One round trip of plain SQL because this is what every uncached calendar page waits for: building the
+    same as five ORM querysets joined by UNION ALL cost more than running it, and every extra round trip waits
+    for a busy database's turn."""
+    calendars = StaffCalendars([], defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+    if date_to < date_from:
+        return calendars
+    range_start = local_window(date_from, dt.time(0), dt.time(0), zone)[0] - dt.timedelta(days=1)
+    range_end = local_window(date_to, dt.time(0), dt.time(0), zone)[0] + dt.timedelta(days=2)
+    sql, params = _calendars_sql(service_id=service.pk, staff_id=staff_id, date_from=date_from, date_to=date_to,
+                                 range_start=range_start, range_end=range_end, ignore_booking_id=ignore_booking_id,
+                                 include_booked=include_booked)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, member, weekday, date, start_time, end_time, starts_at, ends_at in rows:
+        if kind == _WEEKLY:
+            calendars.weekly[(member, weekday)].append((start_time, end_time))
+        elif kind == _OVERRIDE:
+            # no times: not working that day (AvailabilityOverride.is_working)
+            calendars.overrides[(member, date)].append((start_time, end_time) if start_time is not None else None)
+        elif kind == _TIME_OFF:
+            calendars.time_off[member].append((starts_at, ends_at))
+        else:
+            calendars.booked[member].append((starts_at, ends_at))
+    calendars.staff_ids = sorted({member for member, _weekday in calendars.weekly}
+                                 | {member for member, _date in calendars.overrides})
+    return calendars
+
+
+_WEEKLY, _OVERRIDE, _TIME_OFF, _BOOKED = 0, 1, 2, 3
+
+
+def _calendars_sql(*, service_id: int, staff_id: int | None, date_from: dt.date, date_to: dt.date,
+                   range_start: dt.datetime, range_end: dt.datetime, ignore_booking_id: int | None,
+                   include_booked: bool) -> tuple[str, list]:
+    """The query of staff_calendars_load: one UNION ALL branch per kind of row, each limited to the service's
+    active staff; rows are (kind, staff, weekday, date, start time, end time, starts at, ends at). Time held
+    for an open waitlist offer is as taken as a booking until the offer is answered."""
+    through = StaffMember.services.through._meta
+    staff_sql = (
+        f'SELECT m."id" FROM "{StaffMember._meta.db_table}" m JOIN "{through.db_table}" s '
+        f'ON s."{through.get_field("staffmember").column}" = m."id" '
+        f'WHERE s."{through.get_field("service").column}" = %s AND m."is_active"'
+    )
+    staff_params: list = [service_id]
+    if staff_id is not None:
+        staff_sql += ' AND m."id" = %s'
+        staff_params.append(staff_id)
+    branches = [
+        (f'SELECT {_WEEKLY}, "staff_id", "weekday", NULL::date, "start_time", "end_time", NULL::timestamptz, '
+         f'NULL::timestamptz FROM "{WorkingHours._meta.db_table}" WHERE "staff_id" IN ({staff_sql})',
+         [*staff_params]),
+        (f'SELECT {_OVERRIDE}, "staff_id", NULL, "date", "start_time", "end_time", NULL, NULL '
+         f'FROM "{AvailabilityOverride._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) '
+         f'AND "date" BETWEEN %s AND %s', [*staff_params, date_from, date_to]),
+        (f'SELECT {_TIME_OFF}, "staff_id", NULL, NULL, NULL, NULL, "starts_at", "ends_at" '
+         f'FROM "{TimeOff._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) '
+         f'AND "starts_at" < %s AND "ends_at" > %s', [*staff_params, range_end, range_start]),
+    ]
+    if include_booked:
+        not_ignored = ' AND "id" <> %s' if ignore_booking_id is not None else ""
+        branches.append((
+            f'SELECT {_BOOKED}, "staff_id", NULL, NULL, NULL, NULL, "blocked_from", "blocked_until" '
+            f'FROM "{Booking._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) AND "status" = ANY(%s) '
+            f'AND "blocked_from" < %s AND "blocked_until" > %s{not_ignored}',
+            [*staff_params, [str(status) for status in Booking.LIVE_STATUSES], range_end, range_start,
+             *([ignore_booking_id] if ignore_booking_id is not None else [])]))
+        branches.append((
+            f'SELECT {_BOOKED}, "staff_id", NULL, NULL, NULL, NULL, "blocked_from", "blocked_until" '
+            f'FROM "{Offer._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) AND "status" = ANY(%s) '
+            f'AND "blocked_from" < %s AND "blocked_until" > %s',
+            [*staff_params, [str(status) for status in Offer.OPEN_STATUSES], range_end, range_start]))
+    return " UNION ALL ".join(sql for sql, _params in branches), [param for _sql, params in branches
+                                                                  for param in params]
+
+
+@dataclass(frozen=True)
+class SlotRules:
+    """A service's slot arithmetic: length, buffers, grid, and the earliest and latest start (notice, horizon)."""
+
+    duration: dt.timedelta
+    buffer_before: dt.timedelta
+    buffer_after: dt.timedelta
+    interval: dt.timedelta
+    earliest: dt.datetime
+    latest: dt.datetime
+
+    @classmethod
+    def of(cls, service: Service, now: dt.datetime) -> SlotRules:
+        return cls(
+            duration=dt.timedelta(minutes=service.duration_minutes),
+            buffer_before=dt.timedelta(minutes=service.buffer_before_minutes),
+            buffer_after=dt.timedelta(minutes=service.buffer_after_minutes),
+            interval=dt.timedelta(minutes=service.slot_interval_minutes),
+            earliest=now + dt.timedelta(minutes=service.min_notice_minutes),
+            latest=now + dt.timedelta(days=service.horizon_days),
+        )
+
+
+def free_slots_in(calendars: StaffCalendars, *, rules: SlotRules, zone: ZoneInfo, days: list[dt.date],
+                  as_if_unbooked: bool = False) -> list[Slot]:
+    """The free slots of loaded calendars on `days` (what `free_slots` returns, without loading anything)."""
+    slots = []
+    for staff in calendars.staff_ids:
+        windows = sorted(local_window(day, start, end, zone)
+                         for day in days for start, end in calendars.day_windows(staff, day))
+        for start, end in free_slots_from(
+            windows=windows, busy=calendars.busy(staff, as_if_unbooked=as_if_unbooked),
+            duration=rules.duration, buffer_before=rules.buffer_before, buffer_after=rules.buffer_after,
+            interval=rules.interval, earliest=rules.earliest, latest=rules.latest,
+        ):
+            slots.append(Slot(start, end, staff))
+    # by (start, end, staff) as Slot's ordering, with a plain tuple key (the dataclass's __lt__ is slow)
+    return sorted(slots, key=lambda slot: (slot.starts_at, slot.ends_at, slot.staff_id))
+
+
 def free_slots(
     *,
     service: Service,
@@ -103,71 +257,71 @@ def free_slots(
     notice and horizon only), which tells a booked-out working day from a day off.
     """
     now = now or timezone.now()
-    staff_members = StaffMember.objects.filter(services=service, is_active=True)
-    if staff_id is not None:
-        staff_members = staff_members.filter(pk=staff_id)
-    staff_ids = list(staff_members.order_by("pk").values_list("pk", flat=True))
-    if not staff_ids or date_to < date_from:
+    calendars = staff_calendars_load(service=service, zone=zone, date_from=date_from, date_to=date_to,
+                                     staff_id=staff_id, ignore_booking_id=ignore_booking_id,
+                                     include_booked=not as_if_unbooked)
+    if not calendars.staff_ids or date_to < date_from:
         return []
-    days = _days(date_from, date_to)
-    range_start = local_window(date_from, dt.time(0), dt.time(0), zone)[0] - dt.timedelta(days=1)
-    range_end = local_window(date_to, dt.time(0), dt.time(0), zone)[0] + dt.timedelta(days=2)
+    return free_slots_in(calendars, rules=SlotRules.of(service, now), zone=zone, days=_days(date_from, date_to),
+                         as_if_unbooked=as_if_unbooked)
 
-    weekly: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for hours in WorkingHours.objects.filter(staff_id__in=staff_ids):
-        weekly[(hours.staff_id, hours.weekday)].append((hours.start_time, hours.end_time))
-    overrides: dict[tuple[int, dt.date], list[tuple[dt.time, dt.time] | None]] = defaultdict(list)
-    for override in AvailabilityOverride.objects.filter(staff_id__in=staff_ids, date__range=(date_from, date_to)):
-        overrides[(override.staff_id, override.date)].append(
-            (override.start_time, override.end_time) if override.is_working else None
-        )
-    busy: dict[int, list[Interval]] = defaultdict(list)
-    if not as_if_unbooked:
-        _add_booked_time(busy, staff_ids, range_start, range_end, ignore_booking_id)
-    for time_off in TimeOff.objects.filter(Q(staff_id__in=staff_ids), starts_at__lt=range_end, ends_at__gt=range_start):
-        busy[time_off.staff_id].append((time_off.starts_at, time_off.ends_at))
 
-    earliest = now + dt.timedelta(minutes=service.min_notice_minutes)
-    latest = now + dt.timedelta(days=service.horizon_days)
-    slots = []
-    for staff in staff_ids:
-        windows = []
-        for day in days:
-            if (staff, day) in overrides:
-                day_windows = [window for window in overrides[(staff, day)] if window is not None]
+@dataclass(frozen=True)
+class DaysOverview:
+    """Of a range of days: those with a free slot, and those without one that would have one if nobody had
+    booked (booked out)."""
+
+    free: set[dt.date]
+    booked_out: set[dt.date]
+
+
+def _has_free_slot(windows: list[Interval], busy: _BusyTimes, rules: SlotRules) -> bool:
+    """Whether any grid start of the windows is free: a sweep that stops at the first one, with the busy
+    pointer moving forward only (candidate ends grow within a window), so a day costs its candidates plus
+    its busy intervals."""
+    for window_start, window_end in windows:
+        start = max(window_start, _first_grid_start(window_start, rules.earliest, rules.interval))
+        index = None
+        while start + rules.duration <= window_end and start <= rules.latest:
+            span_end = start + rules.duration + rules.buffer_after
+            if index is None:
+                index = bisect_left(busy.starts, span_end)
             else:
-                day_windows = weekly.get((staff, day.weekday()), [])
-            windows += [local_window(day, start, end, zone) for start, end in day_windows]
-        for start, end in free_slots_from(
-            windows=sorted(windows),
-            busy=busy[staff],
-            duration=dt.timedelta(minutes=service.duration_minutes),
-            buffer_before=dt.timedelta(minutes=service.buffer_before_minutes),
-            buffer_after=dt.timedelta(minutes=service.buffer_after_minutes),
-            interval=dt.timedelta(minutes=service.slot_interval_minutes),
-            earliest=earliest,
-            latest=latest,
-        ):
-            slots.append(Slot(start, end, staff))
-    return sorted(slots)
+                while index < len(busy.starts) and busy.starts[index] < span_end:
+                    index += 1
+            if index == 0 or busy.latest_end[index - 1] <= start - rules.buffer_before:
+                return True
+            start += rules.interval
+    return False
 
 
-def _add_booked_time(busy: dict[int, list[Interval]], staff_ids: list[int], range_start: dt.datetime,
-                     range_end: dt.datetime, ignore_booking_id: int | None) -> None:
-    """Time taken by live bookings and held by open waitlist offers, per staff member."""
-    bookings = Booking.objects.filter(
-        staff_id__in=staff_ids, status__in=Booking.LIVE_STATUSES,
-        blocked_from__lt=range_end, blocked_until__gt=range_start,
-    )
-    if ignore_booking_id is not None:
-        bookings = bookings.exclude(pk=ignore_booking_id)
-    for staff, blocked_from, blocked_until in bookings.values_list("staff_id", "blocked_from", "blocked_until"):
-        busy[staff].append((blocked_from, blocked_until))
-    # Time held for a waitlist offer is as taken as a booking until the offer is answered.
-    held = Offer.objects.filter(staff_id__in=staff_ids, status__in=Offer.OPEN_STATUSES,
-                                blocked_from__lt=range_end, blocked_until__gt=range_start)
-    for staff, blocked_from, blocked_until in held.values_list("staff_id", "blocked_from", "blocked_until"):
-        busy[staff].append((blocked_from, blocked_until))
+def _first_grid_start(window_start: dt.datetime, earliest: dt.datetime, interval: dt.timedelta) -> dt.datetime:
+    """The first start on the window's grid that is not before `earliest`."""
+    if earliest <= window_start:
+        return window_start
+    steps = -((window_start - earliest) // interval)  # ceiling of (earliest - window_start) / interval
+    return window_start + steps * interval
+
+
+def days_overview(calendars: StaffCalendars, *, rules: SlotRules, zone: ZoneInfo, days: list[dt.date]) -> DaysOverview:
+    """Which of `days` have a free slot and which are booked out, from loaded calendars: one pass over each
+    staff member's busy time per day (no slot lists, no per-day queries)."""
+    free: set[dt.date] = set()
+    open_if_unbooked: set[dt.date] = set()
+    for staff in calendars.staff_ids:
+        busy = _BusyTimes(calendars.busy(staff))
+        time_off = _BusyTimes(calendars.busy(staff, as_if_unbooked=True))
+        for day in days:
+            if day in free:
+                continue
+            windows = sorted(local_window(day, start, end, zone) for start, end in calendars.day_windows(staff, day))
+            if not windows:
+                continue
+            if _has_free_slot(windows, busy, rules):
+                free.add(day)
+            elif day not in open_if_unbooked and _has_free_slot(windows, time_off, rules):
+                open_if_unbooked.add(day)
+    return DaysOverview(free=free, booked_out=open_if_unbooked - free)
 
 
 def slot_is_free(*, service: Service, zone: ZoneInfo, staff_id: int, starts_at: dt.datetime,

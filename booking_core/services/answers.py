@@ -30,6 +30,8 @@ def _clean_value(field: FormField, value):
     if kind in (FormField.Type.TEXT, FormField.Type.LONG_TEXT, FormField.Type.PHONE, FormField.Type.EMAIL):
         if not isinstance(value, str):
             raise _Invalid(_("Enter text."))
+        if "\x00" in value:  # PostgreSQL stores no NUL character, in text or in JSON
+            raise _Invalid(_("Remove the NUL character."))
         value = value.strip()
         limit = field.max_length or DEFAULT_MAX_LENGTH.get(kind, 254)
         if len(value) > limit:

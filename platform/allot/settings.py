@@ -290,13 +290,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON with a depth limit; no NUL characters in JSON or form bodies (allot/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "allot.api_parsers.BoundedJSONParser",
+        "allot.api_parsers.NulFreeFormParser",
+        "allot.api_parsers.NulFreeMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "allot.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Allot API",
-    "DESCRIPTION": "Booking API of one Allot organisation, served on its own subdomain.",
+    "DESCRIPTION": "Booking API of one Allot organisation, served on its own subdomain.\n\n"
+                   "Times: ISO 8601. A time without an offset (no `Z` or `+01:00`) is read in the organisation's "
+                   "time zone, in bodies and in filters alike; a local time that a daylight-saving change skips or "
+                   "repeats is refused (send its offset). Dates and times are accepted from 1900-01-01 to 2999-12-31.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booking_core.models import AvailabilityOverride, Service, TimeOff
-from booking_core.selectors.availability import free_slots, free_slots_from, local_window
+from booking_core.selectors.availability import (
+    SlotRules,
+    StaffCalendars,
+    days_overview,
+    free_slots,
+    free_slots_from,
+    free_slots_in,
+    local_window,
+)
 from booking_core.services.bookings import booking_create_individual
 from tests.factories import OPERATOR, client_details, make_service, make_staff
 
@@ -101,6 +109,82 @@ def test_a_night_window_across_the_change_is_as_long_as_the_clock_says(zone, whi
     # 00:00-06:00 local lasts 5 hours when clocks spring forward and 7 when they fall back
     start, end = local_window(TRANSITIONS[zone][which], dt.time(0), dt.time(6), zone)
     assert end - start == dt.timedelta(hours=hours)
+
+
+# --- a month's free and booked-out days: the sweep agrees with listing every slot ----------------------------
+
+
+@st.composite
+def month_calendars(draw):
+    """Up to three staff members over eight days around a clock change: weekly hours (some split), overrides
+    (other hours or a day off), bookings and time off anywhere in the range (some across midnight), and
+    notice and horizon cutting into the range."""
+    zone = draw(st.sampled_from([BUDAPEST, NEW_YORK]))
+    first = draw(st.sampled_from(TRANSITIONS[zone])) - dt.timedelta(days=draw(st.integers(0, 6)))
+    days = [first + dt.timedelta(days=offset) for offset in range(8)]
+    range_start = local_window(first, dt.time(0), dt.time(0), zone)[0]
+    staff_ids = list(range(1, draw(st.integers(1, 3)) + 1))
+    weekly, overrides = {}, {}
+    booked: dict[int, list] = {}
+    time_off: dict[int, list] = {}
+
+    def hours():
+        return [tuple(sorted(pair)) for pair in draw(st.lists(
+            st.lists(grid_times, min_size=2, max_size=2, unique=True), max_size=2))]
+
+    def intervals():
+        found = []
+        for _ in range(draw(st.integers(0, 30))):
+            start = range_start + draw(st.integers(-24 * 12, 9 * 24 * 12)) * 5 * minutes
+            found.append((start, start + draw(st.integers(1, 48)) * 5 * minutes))
+        return found
+
+    for staff in staff_ids:
+        for weekday in draw(st.sets(st.integers(0, 6))):
+            weekly[(staff, weekday)] = hours()
+        for day in draw(st.sets(st.sampled_from(days), max_size=3)):
+            overrides[(staff, day)] = hours() or [None]
+        booked[staff], time_off[staff] = intervals(), intervals()
+    now = range_start + draw(st.integers(-24, 4 * 24)) * 60 * minutes
+    rules = SlotRules(
+        duration=draw(st.integers(1, 24)) * 5 * minutes, buffer_before=draw(st.integers(0, 6)) * 5 * minutes,
+        buffer_after=draw(st.integers(0, 6)) * 5 * minutes, interval=draw(st.integers(1, 12)) * 5 * minutes,
+        earliest=now + draw(st.integers(0, 24 * 60)) * minutes,
+        latest=now + draw(st.integers(1, 10)) * 24 * 60 * minutes,
+    )
+    return zone, days, StaffCalendars(staff_ids, weekly, overrides, booked, time_off), rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(month_calendars())
+def test_the_days_overview_is_what_listing_every_slot_says(scenario):
+    zone, days, calendars, rules = scenario
+
+    def local_days(slots) -> set[dt.date]:
+        return {slot.starts_at.astimezone(zone).date() for slot in slots}.intersection(days)
+
+    # when
+    overview = days_overview(calendars, rules=rules, zone=zone, days=days)
+    # then: as start_times_by_day and fully_booked_days find them from every slot of the range
+    free = local_days(free_slots_in(calendars, rules=rules, zone=zone, days=days))
+    unbooked = local_days(free_slots_in(calendars, rules=rules, zone=zone, days=days, as_if_unbooked=True))
+    assert (overview.free, overview.booked_out) == (free, unbooked - free)
+
+
+def test_a_day_whose_only_free_slot_touches_a_booking_is_free_and_a_day_with_only_bookings_is_booked_out():
+    # given: 09:00-11:00 hours, one-hour slots with a 15-minute buffer before; on Monday a booking until
+    # 09:45 (10:00 is free: its buffer starts as the booking ends), on Tuesday both 09:00 and 10:00 booked
+    monday, tuesday = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
+    booked = [(dt.datetime(2026, 12, 7, 8, 30, tzinfo=BUDAPEST), dt.datetime(2026, 12, 7, 9, 45, tzinfo=BUDAPEST)),
+              (dt.datetime(2026, 12, 8, 9, tzinfo=BUDAPEST), dt.datetime(2026, 12, 8, 11, tzinfo=BUDAPEST))]
+    calendars = StaffCalendars([1], {(1, 0): [(dt.time(9), dt.time(11))], (1, 1): [(dt.time(9), dt.time(11))]},
+                               {}, {1: booked}, {})
+    rules = SlotRules(duration=60 * minutes, buffer_before=15 * minutes, buffer_after=dt.timedelta(0),
+                      interval=60 * minutes, earliest=LONG_AGO, latest=FAR_AHEAD)
+    # when
+    overview = days_overview(calendars, rules=rules, zone=BUDAPEST, days=[monday, tuesday])
+    # then
+    assert (overview.free, overview.booked_out) == ({monday}, {tuesday})
 
 
 # --- loading from the database --------------------------------------------------------------------------

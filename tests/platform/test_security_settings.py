@@ -20,8 +20,10 @@ def settings_with(**environment) -> subprocess.CompletedProcess:
 
 
 def test_sign_in_limits_come_from_the_environment():
-    result = settings_with(ALLOT_LOGIN_RATE_LIMIT="100/m/ip", ALLOT_LOGIN_FAILED_RATE_LIMIT="20/m/ip,3/h/key")
-    assert json.loads(result.stdout)["limits"] == {"login": "100/m/ip", "login_failed": "20/m/ip,3/h/key"}
+    result = settings_with(ALLOT_LOGIN_RATE_LIMIT="100/m/ip", ALLOT_LOGIN_FAILED_RATE_LIMIT="20/m/ip,3/h/key",
+                           ALLOT_SIGNUP_RATE_LIMIT="10/h/ip,2/h/key")
+    assert json.loads(result.stdout)["limits"] == {"login": "100/m/ip", "login_failed": "20/m/ip,3/h/key",
+                                                   "organisation_signup": "10/h/ip,2/h/key"}
 
 
 def test_one_setting_switches_the_sign_in_limits_off_for_load_tests():

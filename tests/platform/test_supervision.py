@@ -197,7 +197,7 @@ def test_killing_the_worker_twice_during_a_burst_loses_no_request_and_no_confirm
         # and: every confirmation arrived at the mail catcher (the outbox retries what the dead worker held)
         folder = tmp_path / "data" / "mail"
         expected = {f"burst{index}@example.com" for index in range(total)}
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # a busy machine's worker pool is slow, not lossy
         while not expected <= set(_recipients(folder)) and time.monotonic() < deadline:
             time.sleep(1)
         arrived = _recipients(folder)

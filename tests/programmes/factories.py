@@ -18,7 +18,9 @@ _sequence = itertools.count(1)
 
 
 def make_programme(*, open_now: bool = True, **fields) -> Programme:
-    """A published programme for next month whose sign-up window is open now (or closed an hour ago)."""
+    """A published programme for December 2026 whose sign-up window is open now (or closed an hour ago). Tests
+    that make one run with the clock in that month (the `programmes_month_clock` fixture of tests/conftest.py):
+    from January 2027 on, it would be over."""
     number = next(_sequence)
     now = timezone.now()
     defaults = {

@@ -259,3 +259,19 @@ def test_lists_are_paginated_with_a_fixed_number_of_queries(api_key_client, tena
         page = client.get(path).json()
     assert page["count"] > 50 and len(page["results"]) == 50 and page["next"]
     assert len(real_queries(many)) == len(real_queries(few)) <= 6, "\n".join(real_queries(many))
+
+
+def test_a_second_question_with_the_same_key_is_a_400_like_on_a_service(api_key_client, tenant_alpha, data,
+                                                                          in_tenant):
+    # given a programme whose form already asks "age"
+    client = api_key_client(tenant_alpha)
+    path = f"/api/v1/operator/programmes/{data['programme'].pk}/form-fields/"
+    # when the same key is added again
+    response = client.post(path, {"key": "age", "field_type": "text", "label_en": "Age again"},
+                           content_type="application/json")
+    # then it is refused next to the field, and the form is unchanged
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "__all__": ["Programme form field with this Programme and Key already exists."]}
+    with in_tenant(tenant_alpha):
+        assert list(data["programme"].form_fields.values_list("key", "label_en")) == [("age", "Age")]

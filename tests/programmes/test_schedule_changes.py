@@ -227,3 +227,70 @@ def test_moved_away_and_back_after_an_unheard_schedule_change_is_told_the_place_
                        ("programme.allocated", "sent")]
     assert outbox_mail[-1].subject == "You have a place: Swimming"
     assert "Swimming – Mondays\n4 sessions:\n- Monday, Dec. 7, 2026, 6 p.m. – 7 p.m.\n" in outbox_mail[-1].body
+
+
+OFFER_SCHEDULE_CHANGED = "programme.offer_schedule_changed"
+
+
+@pytest.fixture
+def offered_to_cleo(alpha, swimming):
+    """Ben leaves: his place is offered to Cleo (sent at once), who has not answered yet."""
+    from booking_core.programmes.models import PlaceOffer
+
+    signup_withdraw(tenant=alpha, signup=swimming["ben"], actor=OPERATOR)
+    offer = PlaceOffer.objects.get(signups=swimming["cleo"])
+    assert offer.status == "sent" and offer.group_id == swimming["mondays"].pk
+    return offer
+
+
+def test_whoever_holds_an_open_offer_of_a_place_is_told_the_new_times_after_commit(alpha, swimming, offered_to_cleo,
+                                                                                   outbox_mail,
+                                                                                   django_capture_on_commit_callbacks):
+    # when: the group moves to Tuesdays 18:00 while Cleo's offer is open
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        group_update(tenant=alpha, group=swimming["mondays"], actor=OPERATOR, weekday=1, start_time=dt.time(18))
+
+    # then: Cleo's notice is in the outbox, written with the change and handed to the workers after commit
+    cleo, new = swimming["cleo"], {"weekday": 1, "start_time": "18:00", "duration_minutes": 60, "location": "Pool A"}
+    rows = list(OutboxMessage.objects.filter(event_type=OFFER_SCHEDULE_CHANGED)
+                .values_list("payload__signup_id", "payload__offer_id", "payload__schedule", "status"))
+    assert rows == [(cleo.pk, offered_to_cleo.pk, new, "pending")]
+    assert after_commit, "the workers are nudged only after commit"
+    assert (cleo.pk, swimming["mondays"].pk, "group.schedule_changed",
+            "Monday 17:00, 60 min, Pool A -> Tuesday 18:00, 60 min, Pool A") in schedule_log()
+
+    # when the notice is delivered: the new time, the group's sessions and the offer's own link
+    assert deliver_latest(OFFER_SCHEDULE_CHANGED, cleo) == "sent"
+    email = outbox_mail[-1]
+    assert email.subject == "New times for the group you are offered: Swimming"
+    assert "From now on: Tuesday, 6 p.m., 60 minutes." in email.body
+    assert "- Tuesday, Dec. 1, 2026, 6 p.m. – 7 p.m.\n" in email.body
+    assert f"/programmes/offers/{offered_to_cleo.token}/" in email.body
+
+
+def test_an_offer_answered_before_the_mail_went_out_is_not_told_the_new_times(alpha, swimming, offered_to_cleo):
+    from booking_core.programmes.services.offers import place_offer_decline
+
+    # given: the group moved, then Cleo declined before the notice was delivered
+    group_update(tenant=alpha, group=swimming["mondays"], actor=OPERATOR, start_time=dt.time(18))
+    place_offer_decline(tenant=alpha, offer=offered_to_cleo)
+
+    # when / then
+    assert deliver_latest(OFFER_SCHEDULE_CHANGED, swimming["cleo"]) == "cancelled"
+
+
+def test_a_prepared_offer_nobody_has_seen_is_not_told_the_new_times(alpha, swimming):
+    from booking_core.programmes.models import PlaceOffer
+
+    # given: offers wait for an operator; Ben leaves and Cleo's offer is only prepared
+    programme = swimming["programme"]
+    programme.offer_auto_send = "off"
+    programme.save(update_fields=["offer_auto_send"])
+    signup_withdraw(tenant=alpha, signup=swimming["ben"], actor=OPERATOR)
+    assert PlaceOffer.objects.get(signups=swimming["cleo"]).status == "prepared"
+
+    # when
+    group_update(tenant=alpha, group=swimming["mondays"], actor=OPERATOR, start_time=dt.time(18))
+
+    # then
+    assert not OutboxMessage.objects.filter(event_type=OFFER_SCHEDULE_CHANGED).exists()

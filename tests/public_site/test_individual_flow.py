@@ -133,8 +133,9 @@ def test_the_calendar_takes_the_same_queries_however_many_days_are_booked_out(cl
     connection.set_schema_to_public()
     # when
     many = queries()
-    # then: the catalogue (3 queries inside a test transaction), the free times (6) and the booked-out days (3)
-    assert many == few == 13
+    # then: the catalogue (3 queries inside a test transaction) and the staff calendars, loaded once for the
+    # free and the booked-out days (1: working hours, overrides, bookings, offers and time off together)
+    assert many == few == 4
 
 
 def test_a_day_lists_its_free_times_in_the_tenants_zone_and_names_the_zone(client_for, tenant_alpha, site):

@@ -71,19 +71,46 @@ def test_a_chosen_language_wins_over_the_entrys(client_for, tenant_alpha, offere
     assert "Accept and book" in html and "Swimming" in html
 
 
-def test_looking_at_the_offer_changes_nothing_but_counts_as_activity(client_for, tenant_alpha, offered, in_tenant):
+def test_fetching_the_offer_links_changes_nothing_and_counts_no_activity(client_for, tenant_alpha, offered,
+                                                                        in_tenant):
     client = client_for(tenant_alpha)
     before = state(tenant_alpha, in_tenant, offered)
-    # when: the link from the email, then the page again, then the answer addresses by GET (mail scanners)
+    # when: a mail scanner fetches the link from the email, the page again, and the answer addresses
     client.get(f"/o/{offered.token}/?via=email")
     client.get(f"/o/{offered.token}/")
     accept_get = client.get(f"/o/{offered.token}/accept/")
     decline_get = client.get(f"/o/{offered.token}/decline/")
-    # then
+    seen_get = client.get(f"/o/{offered.token}/seen/")
+    # then: nothing changed, and no click or view was counted
     assert accept_get.status_code == decline_get.status_code == 302
     assert accept_get["Location"] == f"/o/{offered.token}/?lang=hu"
+    assert seen_get.status_code == 405
     assert state(tenant_alpha, in_tenant, offered) == before
+    assert activity(tenant_alpha, in_tenant, offered) == (0, 0, 0)
+
+
+def test_the_page_shown_in_a_browser_reports_one_click_and_one_view(client_for, tenant_alpha, offered, in_tenant):
+    # given the offer page opened from the email: it carries the report address and its script (a static file)
+    client = client_for(tenant_alpha, enforce_csrf_checks=True)
+    html = client.get(f"/o/{offered.token}/?via=email").content.decode()
+    assert f'data-offer-seen="/o/{offered.token}/seen/?lang=hu" data-via="email"' in html
+    assert "/static/public_site/offer_seen.js" in html
+    token = html.split('data-csrf="')[1].split('"')[0]
+    # when the script posts its beacon
+    response = client.post(f"/o/{offered.token}/seen/?lang=hu", {"via": "email", "csrfmiddlewaretoken": token})
+    # then one click on the email's link and one page view are counted, and nothing else changes
+    assert response.status_code == 204
+    assert activity(tenant_alpha, in_tenant, offered) == (0, 1, 1)
+    # when the page is opened again without the email's link: one more view, no more clicks
+    assert client.post(f"/o/{offered.token}/seen/", {"via": "", "csrfmiddlewaretoken": token}).status_code == 204
     assert activity(tenant_alpha, in_tenant, offered) == (0, 1, 2)
+
+
+def test_a_beacon_without_the_pages_csrf_token_counts_nothing(client_for, tenant_alpha, offered, in_tenant):
+    response = client_for(tenant_alpha, enforce_csrf_checks=True).post(f"/o/{offered.token}/seen/",
+                                                                       {"via": "email"})
+    assert response.status_code == 403
+    assert activity(tenant_alpha, in_tenant, offered) == (0, 0, 0)
 
 
 def test_the_tracking_image_records_an_opened_email_and_is_never_cached(client_for, tenant_alpha, offered, in_tenant):
@@ -199,6 +226,7 @@ def test_a_prepared_offer_does_not_exist_for_the_client(client_for, tenant_alpha
     before = state(tenant_alpha, in_tenant, offer)
     # when / then
     assert client.get(f"/o/{offer.token}/?via=email").status_code == 404
+    assert client.post(f"/o/{offer.token}/seen/", {"via": "email"}).status_code == 404
     assert client.post(f"/o/{offer.token}/accept/").status_code == 404
     assert client.post(f"/o/{offer.token}/decline/").status_code == 404
     assert state(tenant_alpha, in_tenant, offer) == before
@@ -209,6 +237,7 @@ def test_another_tenants_offer_links_do_not_exist_here(client_for, tenant_alpha,
     beta = client_for(tenant_beta)
     before = state(tenant_alpha, in_tenant, offered)
     assert beta.get(f"/o/{offered.token}/?via=email").status_code == 404
+    assert beta.post(f"/o/{offered.token}/seen/", {"via": "email"}).status_code == 404
     assert beta.post(f"/o/{offered.token}/accept/").status_code == 404
     assert beta.post(f"/o/{offered.token}/decline/").status_code == 404
     assert state(tenant_alpha, in_tenant, offered) == before

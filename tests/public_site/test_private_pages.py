@@ -14,13 +14,15 @@ from tests.factories import OPERATOR, client_details
 from tests.programmes.factories import make_group, make_programme, one
 from tests.public_site.waitlist_scene import free_a_seat, join, offer_of
 
-pytestmark = pytest.mark.django_db
+# Their programmes run in December 2026 (tests/programmes/factories.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programmes_month_clock")]
 
 
 @pytest.fixture
-def secret_links(tenant_alpha, site, in_tenant) -> list[str]:
+def secret_links(programmes_month_clock, tenant_alpha, site, in_tenant) -> list[str]:
     """Every page behind a secret link, for a booking, a waitlist entry and its offer, a programme sign-up and
-    its place offer."""
+    its place offer (the programme runs in December 2026: the clock stays in that month while the fixture
+    lasts)."""
     with in_tenant(tenant_alpha):
         booking = booking_create_individual(
             tenant=tenant_alpha, service=site.massage, starts_at=site.start, staff=site.anna,
@@ -65,5 +67,5 @@ def test_every_secret_link_route_is_a_private_page():
     routes = [pattern for pattern in get_resolver("public_site.urls").url_patterns
               if isinstance(pattern.pattern.converters.get("token"), SecretTokenConverter)]
     # then: the ones above, all of them marked (a new route cannot forget it)
-    assert len(routes) == 18
+    assert len(routes) == 19  # the above and /o/<token>/seen/ (POST only: the offer page's beacon)
     assert [route.name for route in routes if not getattr(route.callback, "is_secret_link_page", False)] == []

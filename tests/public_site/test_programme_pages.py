@@ -16,7 +16,8 @@ from tests.conftest import real_queries
 from tests.programmes.factories import make_group, make_programme, one
 from tests.public_site.conftest import text_of
 
-pytestmark = pytest.mark.django_db
+# Their programmes run in December 2026 (tests/programmes/factories.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programmes_month_clock")]
 
 
 @pytest.fixture

@@ -273,7 +273,7 @@ def test_a_hand_off_token_is_refused_on_another_organisations_host_and_is_gone(t
     refused = on_beta.get(f"/office/handoff/?token={token}")
     # then
     assert refused.status_code == 400
-    assert "another organisation" in refused.content.decode()
+    assert "einer anderen Organisation" in refused.content.decode()  # beta's site speaks German
     assert "_auth_user_id" not in on_beta.session
     # and it no longer works on alpha's host either
     assert client_for(tenant_alpha).get(f"/office/handoff/?token={token}").status_code == 400

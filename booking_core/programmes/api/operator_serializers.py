@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from booking_core.api.fields import count_field, id_field
 from booking_core.programmes.models import (
     AllocationLogEntry,
     PlaceOffer,
@@ -115,7 +116,7 @@ class AllocationLogEntrySerializer(serializers.ModelSerializer):
 
 
 class GroupCapacitySerializer(serializers.Serializer):
-    capacity = serializers.IntegerField(min_value=1)
+    capacity = count_field()
 
 
 class ProgrammeReasonSerializer(serializers.Serializer):
@@ -123,7 +124,7 @@ class ProgrammeReasonSerializer(serializers.Serializer):
 
 
 class GroupMergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="The group of the same programme that takes everyone in.")
+    into = id_field(help_text="The group of the same programme that takes everyone in.")
 
 
 class AllocationCommitSerializer(serializers.Serializer):

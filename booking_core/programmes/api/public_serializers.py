@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking_core.api.fields import id_field
 from booking_core.api.public_serializers import ClientInputSerializer, PriceSerializer, QuestionSerializer
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.selectors import SignUpStatus
@@ -83,7 +84,7 @@ class ProgrammeSignUpCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=200, allow_blank=True), required=False, default=list,
         help_text="Who takes part, if not the client (e.g. children). Empty: the client.")
     preferences = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None,
+        child=id_field(), required=False, allow_null=True, default=None, max_length=100,
         help_text="Group ids, best first. Empty or null: any group.")
     keep_together = serializers.BooleanField(default=True,
                                              help_text="Several attendees: place them in one group or none.")

@@ -64,8 +64,10 @@ def _described(schedule: dict) -> str:
 
 
 def schedule_change_announce(*, group: ProgrammeGroup, decisions: Decisions, reason: str) -> int:
-    """Tell everyone placed in the locked group when and where it meets now: a log entry and a notice each,
-    written by the caller's `decisions.flush()` in its transaction. Returns how many were told."""
+    """Tell everyone placed in the locked group, and everyone holding an open offer of a place in it, when and
+    where it meets now: a log entry and a notice each (one notice per offer: it names the household), written
+    by the caller's `decisions.flush()` in its transaction, so they leave through the outbox after commit.
+    Returns how many sign-ups were told."""
     participants = list(SignUp.objects.select_related("client").filter(group=group, status=SignUp.Status.ALLOCATED)
                         .order_by("id"))
     schedule = schedule_of(group)
@@ -73,7 +75,19 @@ def schedule_change_announce(*, group: ProgrammeGroup, decisions: Decisions, rea
         decisions.log(decision=AllocationLogEntry.Decision.SCHEDULE_CHANGED, rule=rules.GROUP_SCHEDULE_CHANGED,
                       signup=signup, group_id=group.pk, reason=reason, notify=notifications.SCHEDULE_CHANGED,
                       payload={"schedule": schedule})
-    return len(participants)
+    # A prepared offer has not reached anyone yet: its email, when released, lists the sessions as they are then.
+    offer_holders = list(SignUp.objects.select_related("client").filter(
+        offer__group=group, offer__status=PlaceOffer.Status.SENT, offer__expires_at__gt=decisions.now,
+    ).order_by("offer_id", "id"))
+    told_offers = set()
+    for signup in offer_holders:
+        first_of_offer = signup.offer_id not in told_offers
+        told_offers.add(signup.offer_id)
+        decisions.log(decision=AllocationLogEntry.Decision.SCHEDULE_CHANGED, rule=rules.GROUP_SCHEDULE_CHANGED,
+                      signup=signup, group_id=group.pk, reason=reason,
+                      notify=notifications.OFFER_SCHEDULE_CHANGED if first_of_offer else None,
+                      payload={"schedule": schedule, "offer_id": signup.offer_id})
+    return len(participants) + len(offer_holders)
 
 
 def group_create(*, tenant, programme: Programme, actor: Actor, capacity: int, weekday: int, start_time,

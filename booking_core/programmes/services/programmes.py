@@ -150,7 +150,9 @@ def programme_roll_over(*, tenant, programme: Programme, actor: Actor, slug: str
 
 def form_field_create(*, programme: Programme, actor: Actor, **fields) -> ProgrammeFormField:
     """Add a question to a programme's sign-up form."""
-    question = _validated(ProgrammeFormField(programme=programme, **fields), exclude=["programme"])
+    # Validated with its programme, so a second question with the same key is a field error (the unique
+    # constraint on programme and key), not an IntegrityError.
+    question = _validated(ProgrammeFormField(programme=programme, **fields))
     with transaction.atomic():
         question.save()
         audit_record(actor=actor, action="programme_form_field.created", obj=question, after=as_json(question))

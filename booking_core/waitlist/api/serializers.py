@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from booking_core.api.fields import NAIVE_TIME_RULE, BoundedDateField, TenantDateTimeField, count_field, id_field
 from booking_core.api.public_serializers import ClientInputSerializer
 from booking_core.models import Offer, WaitlistEntry
 from tenants.models import LANGUAGE_CHOICES
 
 
 class JoinSerializer(serializers.Serializer):
-    service = serializers.IntegerField(help_text="Service id.")
-    session = serializers.IntegerField(required=False, help_text="Group services: a full session.")
-    date_from = serializers.DateField(required=False, help_text="Group services: any session from this date ...")
-    date_to = serializers.DateField(required=False, help_text="... to this date (at most 62 days).")
-    date = serializers.DateField(required=False, help_text="Individual services: the day wanted.")
-    staff = serializers.IntegerField(required=False, help_text="Individual services: only with this staff member.")
-    seats = serializers.IntegerField(min_value=1, default=1)
+    service = id_field(help_text="Service id.")
+    session = id_field(required=False, help_text="Group services: a full session.")
+    date_from = BoundedDateField(required=False, help_text="Group services: any session from this date ...")
+    date_to = BoundedDateField(required=False, help_text="... to this date (at most 62 days).")
+    date = BoundedDateField(required=False, help_text="Individual services: the day wanted.")
+    staff = id_field(required=False, help_text="Individual services: only with this staff member.")
+    seats = count_field(default=1)
     client = ClientInputSerializer()
     answers = serializers.DictField(required=False, default=dict)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, required=False)
@@ -132,19 +133,19 @@ class PrioritySerializer(serializers.Serializer):
 
 
 class ManualOfferSerializer(serializers.Serializer):
-    session = serializers.IntegerField(required=False, help_text="Group services (default: the entry's session).")
-    starts_at = serializers.DateTimeField(required=False, help_text="Individual services: the slot start.")
-    staff = serializers.IntegerField(required=False, help_text="Individual services: who serves it.")
+    session = id_field(required=False, help_text="Group services (default: the entry's session).")
+    starts_at = TenantDateTimeField(required=False, help_text="Individual services: the slot start. " + NAIVE_TIME_RULE)
+    staff = id_field(required=False, help_text="Individual services: who serves it.")
     send = serializers.BooleanField(default=True, help_text="Send at once (true) or keep it prepared (false).")
 
 
 class ReleaseSerializer(serializers.Serializer):
-    offers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list,
+    offers = serializers.ListField(child=id_field(), required=False, default=list, max_length=1000,
                                    help_text="Ids of prepared offers to send.")
     all = serializers.BooleanField(default=False, help_text="Send every prepared offer (of `service` or "
                                                             "`session` if given).")
-    service = serializers.IntegerField(required=False)
-    session = serializers.IntegerField(required=False)
+    service = id_field(required=False)
+    session = id_field(required=False)
 
 
 class RefusedSerializer(serializers.Serializer):

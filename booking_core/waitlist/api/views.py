@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 
 from allot.errors import NotFoundError
 from booking_core.acting import Actor
+from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
@@ -243,7 +246,9 @@ class WaitlistEntryViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.Retrie
         return Response(s.CandidateSerializer(rows, many=True).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("service", int), OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        parameters=[OpenApiParameter("service", int),
+                    OpenApiParameter("from", dt.datetime, description=NAIVE_TIME_RULE),
+                    OpenApiParameter("to", dt.datetime, description=NAIVE_TIME_RULE)],
         responses=s.FiguresSerializer,
     )
     @action(detail=False, methods=["get"])
