@@ -47,15 +47,16 @@ class PublicView(APIView):
         return connection.tenant
 
 
-def posted_client_email(request) -> object:
-    """The client's email address in a creating request's body, as sent (None when there is none or the body
-    does not parse: the request still counts against the per-address limit, and is refused afterwards)."""
+def limit_posted_creation(request):
+    """Count a creating request against the abuse limits: by address, and by the client's email address in its
+    body. A body that does not parse counts by address, then gets its 400 (the parser's own message)."""
     try:
         data = request.data
     except ParseError:
-        return None
+        limit_creation(request, email=None)
+        raise
     client = data.get("client") if isinstance(data, dict) else None
-    return client.get("email") if isinstance(client, dict) else None
+    return limit_creation(request, email=client.get("email") if isinstance(client, dict) else None)
 
 
 def _date_range(request, tenant, *, default_days: int = 6) -> tuple[dt.date, dt.date]:
@@ -170,7 +171,7 @@ class BookingCreateView(PublicView):
     @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
                    responses={201: s.PublicBookingSerializer})
     def post(self, request):
-        creation = limit_creation(request, email=posted_client_email(request))
+        creation = limit_posted_creation(request)
         serializer = s.BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

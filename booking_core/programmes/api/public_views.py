@@ -8,7 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from booking_core.acting import Actor
-from booking_core.api.public_views import PublicView, client_language, posted_client_email
+from booking_core.api.public_views import PublicView, client_language, limit_posted_creation
 from booking_core.programmes.api import public_serializers as s
 from booking_core.programmes.selectors import (
     offer_get_by_token,
@@ -18,7 +18,7 @@ from booking_core.programmes.selectors import (
 )
 from booking_core.programmes.services.offers import place_offer_accept, place_offer_decline
 from booking_core.programmes.services.signups import signup_create, signup_withdraw
-from booking_core.public_limits import limit_creation, limit_link_action
+from booking_core.public_limits import limit_link_action
 from booking_core.services.bookings import ClientDetails
 
 
@@ -45,7 +45,7 @@ class SignUpCreateView(PublicView):
                    request=s.ProgrammeSignUpCreateSerializer,
                    responses={201: s.ProgrammeSignUpStatusSerializer(many=True)})
     def post(self, request, programme_id: int):
-        creation = limit_creation(request, email=posted_client_email(request))
+        creation = limit_posted_creation(request)
         programme = programme_get_for_clients(programme_id=programme_id)
         serializer = s.ProgrammeSignUpCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -18,11 +18,17 @@ from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
-from booking_core.api.public_views import PublicView, chosen_session, chosen_staff, client_language, posted_client_email
+from booking_core.api.public_views import (
+    PublicView,
+    chosen_session,
+    chosen_staff,
+    client_language,
+    limit_posted_creation,
+)
 from booking_core.api.query_params import date_param, datetime_param, int_param
 from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundError
 from booking_core.models import Offer, Service, WaitlistEntry
-from booking_core.public_limits import limit_creation, limit_link_action
+from booking_core.public_limits import limit_link_action
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, service_get_for_operator, staff_get_for_operator
 from booking_core.selectors.sessions import session_get_for_operator
@@ -89,7 +95,7 @@ class WaitlistJoinView(PublicView):
     @extend_schema(summary="Join the waitlist of a full session, a date range or an appointment day",
                    request=s.JoinSerializer, responses={201: s.EntrySerializer})
     def post(self, request):
-        creation = limit_creation(request, email=posted_client_email(request))
+        creation = limit_posted_creation(request)
         serializer = s.JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
