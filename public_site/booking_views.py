@@ -32,7 +32,7 @@ from booking_core.services.bookings import ClientDetails, booking_create_group, 
 from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
 from public_site.languages import site_url
-from public_site.pages import public_page, secret_link_page
+from public_site.pages import created, creation_page, public_page, secret_link_page
 
 
 @dataclass
@@ -118,6 +118,7 @@ def _seats_page(request, choice: Choice, message: str = ""):
 
 
 @public_page
+@creation_page(counts=lambda request: request.POST.get("step") == "confirm")
 @require_http_methods(["GET", "POST"])
 def book_page(request, slug: str):
     service = service_get_for_clients(slug=slug)
@@ -182,6 +183,7 @@ def _book(request, choice: Choice, form: BookingForm):
             return _form_page(request, choice, form, error=str(error.message), status=400)
         unplaced = form.add_service_errors(error.fields)
         return _form_page(request, choice, form, error=" ".join([str(error.message), *unplaced]), status=400)
+    created(request)
     return redirect(site_url("booking-done", booking.manage_token))
 
 

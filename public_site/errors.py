@@ -1,6 +1,6 @@
 """Error pages in the tenant's branding and the visitor's language (handler404 / handler500 of both
-URL configurations, and CSRF_FAILURE_VIEW). They use only what is already in memory: a 500 may mean the
-database is gone."""
+URL configurations, CSRF_FAILURE_VIEW, and the 429 of the abuse limits). They use only what is already in
+memory: a 500 may mean the database is gone."""
 
 from __future__ import annotations
 
@@ -36,3 +36,12 @@ def csrf_failure(request, reason=""):
     with translation.override(page_language(request)):
         return render(request, "public_site/csrf_failure.html", {"tenant": getattr(request, "tenant", None)},
                       status=403)
+
+
+def too_many_requests_page(request, *, retry_after: int):
+    """A request over one of the abuse limits (allot.rate_limits): the sign-in limits' 429 page, saying how long
+    to wait, with Retry-After. Nothing was done."""
+    response = render(request, "429.html", {"tenant": getattr(request, "tenant", None),
+                                            "retry_after_minutes": -(-retry_after // 60)}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -35,7 +35,7 @@ from booking_core.services.bookings import (
 from public_site.calendar import month_calendar
 from public_site.forms import MonthForm, StartForm, start_parameter
 from public_site.languages import site_url, use_language
-from public_site.pages import public_page, secret_link_page
+from public_site.pages import link_action_page, public_page, secret_link_page
 from tenants.links import tenant_url
 
 NOTICES = {"cancelled", "rescheduled", "accepted"}
@@ -88,6 +88,7 @@ def booking_calendar(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def booking_cancel_page(request, token: str):
     booking = _booking(request, token)
@@ -102,6 +103,7 @@ def booking_cancel_page(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def booking_confirm_attendance_page(request, token: str):
     booking = _booking(request, token)
@@ -161,6 +163,7 @@ def _parse_day(text: str | None) -> dt.date | None:
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def booking_reschedule_page(request, token: str):
     """Pick another day and time for an appointment, confirm, and the booking moves (same service)."""

@@ -28,7 +28,7 @@ from booking_core.selectors.public_pages import (
 )
 from public_site.languages import offered_languages, site_url, use_language
 from public_site.page_cache import cached_page
-from public_site.pages import public_page, secret_link_page
+from public_site.pages import created, creation_page, link_action_page, public_page, secret_link_page
 from public_site.programme_forms import ProgrammeSignUpForm
 
 SIGNUP_NOTICES = {"signed_up", "withdrawn", "accepted"}
@@ -46,6 +46,7 @@ def programme_page(request, slug: str):
 
 
 @public_page
+@creation_page()
 @require_http_methods(["GET", "POST"])
 def programme_signup_page(request, slug: str):
     """The sign-up form; a refusal is shown next to the fields it concerns, never as an error page."""
@@ -72,6 +73,7 @@ def programme_signup_page(request, slug: str):
     except ApplicationError as error:
         unplaced = form.add_service_errors(error.fields)
         return _signup_form(request, programme, form, error=" ".join([str(error.message), *unplaced]), status=400)
+    created(request)
     return redirect(site_url("programme-signup-status", signups[0].token, done="signed_up"))
 
 
@@ -115,6 +117,7 @@ def programme_signup_status_page(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def programme_signup_withdraw(request, token: str):
     """Withdraw (POST from the status page); a place given back goes to the next one waiting."""
@@ -158,6 +161,7 @@ def programme_offer_page(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def programme_offer_accept(request, token: str):
     """Accept (POST): every participant of the offer gets the place, once; a second click changes nothing."""
@@ -176,6 +180,7 @@ def programme_offer_accept(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def programme_offer_decline(request, token: str):
     """Decline (POST): the place goes to the next one waiting."""

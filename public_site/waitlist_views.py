@@ -42,7 +42,7 @@ from booking_core.waitlist.services.entries import waitlist_activity_record, wai
 from booking_core.waitlist.services.offers import offer_accept, offer_decline
 from public_site.forms import StaffFilterForm, WaitlistJoinForm
 from public_site.languages import site_url, use_language
-from public_site.pages import public_page, secret_link_page
+from public_site.pages import created, creation_page, link_action_page, public_page, secret_link_page
 
 # A 1x1 transparent GIF: the offer email's open-tracking image.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -71,6 +71,7 @@ class JoinTarget:
 
 
 @public_page
+@creation_page()
 @require_http_methods(["GET", "POST"])
 def waitlist_join_session_page(request, slug: str, session_id: int):
     """Join the waitlist of a full group session."""
@@ -87,6 +88,7 @@ def waitlist_join_session_page(request, slug: str, session_id: int):
 
 
 @public_page
+@creation_page()
 @require_http_methods(["GET", "POST"])
 def waitlist_join_day_page(request, slug: str, day: str):
     """Join the waitlist for an appointment on a day that has no free times left."""
@@ -138,6 +140,7 @@ def _join_page(request, target: JoinTarget):
             return _join_form(request, target, form, refusal=error.code, status=409)
         unplaced = form.add_service_errors(error.fields)
         return _join_form(request, target, form, error=" ".join([str(error.message), *unplaced]), status=400)
+    created(request)
     return redirect(site_url("waitlist-joined", entry.token))
 
 
@@ -190,6 +193,7 @@ def waitlist_status_page(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def waitlist_leave(request, token: str):
     """Leave the waitlist (POST from the status page); an open offer is declined with it."""
@@ -251,6 +255,7 @@ def offer_seen(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def offer_accept_page(request, token: str):
     """Accept (POST): the held place becomes a booking, once; a second click lands on the same booking."""
@@ -268,6 +273,7 @@ def offer_accept_page(request, token: str):
 
 @secret_link_page
 @public_page
+@link_action_page
 @require_http_methods(["GET", "POST"])
 def offer_decline_page(request, token: str):
     """Decline (POST): the place goes to the next one waiting."""

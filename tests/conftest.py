@@ -404,3 +404,35 @@ def pytest_report_header(config):
 
         return f"clock moved ({CLOCK_VARIABLE}={os.environ[CLOCK_VARIABLE]}): now is {timezone.now().isoformat()}"
     return None
+
+
+# --- public abuse limits ---------------------------------------------------------------------------
+
+
+class RateLimitClock:
+    """The public abuse limits switched on (the production defaults unless overridden), their counters empty,
+    and their clock frozen at the start of an hour: move it with advance()."""
+
+    def __init__(self, settings, monkeypatch, start: float = 1_800_000_000.0):
+        from allot import rate_limits
+
+        self.now = start  # a whole number of hours (and of 10 minutes) since the epoch: windows start here
+        self._settings = settings
+        monkeypatch.setattr(rate_limits, "_clock", lambda: self.now)
+        settings.ALLOT_PUBLIC_RATE_LIMITS = dict(rate_limits.DEFAULT_RATES)
+        settings.ALLOT_RATE_LIMIT_MULTIPLIER = 1
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def set(self, **rates: str) -> None:
+        self._settings.ALLOT_PUBLIC_RATE_LIMITS = {**self._settings.ALLOT_PUBLIC_RATE_LIMITS, **rates}
+
+
+@pytest.fixture
+def public_rate_limits(settings, monkeypatch):
+    from allot.rate_limits import forget_all
+
+    forget_all()
+    yield RateLimitClock(settings, monkeypatch)
+    forget_all()

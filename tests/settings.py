@@ -21,6 +21,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 
+# The public abuse limits (allot.rate_limits) are off: many tests book and sign up repeatedly from one address
+# and one email address. tests/platform/test_rate_limits.py and the tests that use the `public_rate_limits`
+# fixture turn them on with the production defaults. (The sign-in limits stay on, as in production.)
+ALLOT_PUBLIC_RATE_LIMITS = {}
+
 # ALLOT_TEST_CLOCK=<ISO instant> moves this process's clock (and so every subprocess a test starts with these
 # settings) to that instant: `make test-clocks` (tests/clock.py).
 from tests.clock import travel_from_environment  # noqa: E402

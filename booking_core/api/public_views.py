@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
 from booking_core.models import Booking, Service, Session, StaffMember
+from booking_core.public_limits import limit_creation, limit_link_action
 from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients, staff_get_for_clients
@@ -43,6 +45,18 @@ class PublicView(APIView):
     @property
     def tenant(self):
         return connection.tenant
+
+
+def limit_posted_creation(request):
+    """Count a creating request against the abuse limits: by address, and by the client's email address in its
+    body. A body that does not parse counts by address, then gets its 400 (the parser's own message)."""
+    try:
+        data = request.data
+    except ParseError:
+        limit_creation(request, email=None)
+        raise
+    client = data.get("client") if isinstance(data, dict) else None
+    return limit_creation(request, email=client.get("email") if isinstance(client, dict) else None)
 
 
 def _date_range(request, tenant, *, default_days: int = 6) -> tuple[dt.date, dt.date]:
@@ -152,9 +166,12 @@ def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Res
 
 
 class BookingCreateView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
                    responses={201: s.PublicBookingSerializer})
     def post(self, request):
+        creation = limit_posted_creation(request)
         serializer = s.BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -175,6 +192,7 @@ class BookingCreateView(PublicView):
                 raise BookingError(_("Pick a time."), fields={"starts_at": [_("Required.")]})
             staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
+        creation.created()
         return _booking_response(booking, self.tenant, created=True)
 
 
@@ -185,9 +203,12 @@ class ManageBookingView(PublicView):
 
 
 class ManageCancelView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
                    request=s.CancelSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = booking_get_by_token(token=token)
         serializer = s.CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -197,9 +218,12 @@ class ManageCancelView(PublicView):
 
 
 class ManageRescheduleView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
                    request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = booking_get_by_token(token=token)
         serializer = s.RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,3 +173,10 @@ def offer_get_by_token(*, token: str) -> PlaceOffer:
     if offer is None:
         raise ProgrammeNotFoundError(_("No offer with this link."))
     return offer
+
+
+def email_took_a_place_offer(email: str) -> bool:
+    """Did this (lower-cased) address accept a place offer, by the link mailed to it? (booking_core.public_limits
+    counts it as an address that confirmed something.)"""
+    return SignUp.objects.alias(email_lower=Lower("client__email")).filter(
+        email_lower=email, offer__status=PlaceOffer.Status.ACCEPTED).exists()

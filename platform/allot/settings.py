@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allot import embedded
 from allot.config import env_bool, env_int, env_list, env_str, parse_database_url, parse_email_url
+from allot.rate_limits import checked_multiplier, checked_rates
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = PACKAGE_DIR.parents[1]  # the checkout (or, once installed, wherever the package lives)
@@ -198,7 +199,7 @@ LOGIN_REDIRECT_URL = "/"
 # Abuse limits on signing in, counted in Redis (allauth's rate limits, through the default cache) for every
 # host together. A rate is "<count>/<period>/<per>": period like 30s, m, 5m, h; per ip, key (the account's
 # email address; for the second factor, the account) or user. ALLOT_RATE_LIMITS_ENABLED=0 switches them off
-# (load tests from one address).
+# (load tests from one address), and the public abuse limits below too.
 ALLOT_RATE_LIMITS_ENABLED = env_bool("ALLOT_RATE_LIMITS_ENABLED", True)
 ALLOT_LOGIN_RATE_LIMIT = env_str("ALLOT_LOGIN_RATE_LIMIT", "30/m/ip")
 ALLOT_LOGIN_FAILED_RATE_LIMIT = env_str("ALLOT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key")
@@ -223,6 +224,18 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": ALLOT_LOGIN_FAILED_RATE_LIMIT,
 } if ALLOT_RATE_LIMITS_ENABLED else False
 MFA_RATE_LIMITS = {} if ALLOT_RATE_LIMITS_ENABLED else False
+# Abuse limits on the public endpoints that create bookings, waitlist entries or programme sign-ups (and so
+# send mail), and on the actions behind emailed links: counted in Redis per tenant, per client address and per
+# email address (allot.rate_limits, booking_core.public_limits). Each ALLOT_RATE_LIMIT_* is a rate like
+# 20/10m; ALLOT_RATE_LIMIT_MULTIPLIER (>= 1) multiplies every count (load tests from one address).
+ALLOT_PUBLIC_RATE_LIMITS = checked_rates({
+    "bookings_per_ip": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_IP", env_str("ALLOT_RATE_LIMIT_BOOKINGS_PER_IP")),
+    "bookings_per_email": ("ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL", env_str("ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL")),
+    "unconfirmed_email": ("ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL", env_str("ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL")),
+    "manage_per_ip": ("ALLOT_RATE_LIMIT_MANAGE_PER_IP", env_str("ALLOT_RATE_LIMIT_MANAGE_PER_IP")),
+}) if ALLOT_RATE_LIMITS_ENABLED else {}
+ALLOT_RATE_LIMIT_MULTIPLIER = checked_multiplier("ALLOT_RATE_LIMIT_MULTIPLIER",
+                                                 env_str("ALLOT_RATE_LIMIT_MULTIPLIER"))
 # Behind proxies, the client's address is the N-th from the right in X-Forwarded-For (N = proxies you run),
 # or a header your proxy sets; without either, every visitor behind an ingress would share one address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLOT_TRUSTED_PROXY_COUNT", 0)
@@ -272,7 +285,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API --------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "allot.api.AutoSchema",  # drf-spectacular's, with the abuse limits' 429
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

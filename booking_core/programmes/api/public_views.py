@@ -8,7 +8,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from booking_core.acting import Actor
-from booking_core.api.public_views import PublicView, client_language
+from booking_core.api.public_views import PublicView, client_language, limit_posted_creation
 from booking_core.programmes.api import public_serializers as s
 from booking_core.programmes.selectors import (
     offer_get_by_token,
@@ -18,6 +18,7 @@ from booking_core.programmes.selectors import (
 )
 from booking_core.programmes.services.offers import place_offer_accept, place_offer_decline
 from booking_core.programmes.services.signups import signup_create, signup_withdraw
+from booking_core.public_limits import limit_link_action
 from booking_core.services.bookings import ClientDetails
 
 
@@ -38,10 +39,13 @@ class ProgrammeDetailView(PublicView):
 
 
 class SignUpCreateView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Sign one or more people up; in immediate mode they are placed or waitlisted at once",
                    request=s.ProgrammeSignUpCreateSerializer,
                    responses={201: s.ProgrammeSignUpStatusSerializer(many=True)})
     def post(self, request, programme_id: int):
+        creation = limit_posted_creation(request)
         programme = programme_get_for_clients(programme_id=programme_id)
         serializer = s.ProgrammeSignUpCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -52,6 +56,7 @@ class SignUpCreateView(PublicView):
             preferences=data["preferences"], keep_together=data["keep_together"], answers=data["answers"],
             language=client_language(data.get("language"), self.tenant), actor=Actor.client(client.email),
         )
+        creation.created()
         statuses = [signup_get_by_token(token=signup.token) for signup in signups]
         return Response(s.ProgrammeSignUpStatusSerializer(statuses, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -64,9 +69,12 @@ class SignUpStatusView(PublicView):
 
 
 class SignUpWithdrawView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Withdraw a sign-up by its token (a freed place goes to the waitlist)", request=None,
                    responses=s.ProgrammeSignUpStatusSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         signup = signup_get_by_token(token=token).signup
         signup = signup_withdraw(tenant=self.tenant, signup=signup, actor=Actor.client(signup.client.email))
         return Response(s.ProgrammeSignUpStatusSerializer(signup_get_by_token(token=token)).data)
@@ -80,16 +88,22 @@ class OfferView(PublicView):
 
 
 class OfferAcceptView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Take the offered place (once; a second accept changes nothing)", request=None,
                    responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         place_offer_accept(offer=offer_get_by_token(token=token))
         return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)
 
 
 class OfferDeclineView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Turn the offered place down; it goes to the next one waiting", request=None,
                    responses=s.PublicPlaceOfferSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         place_offer_decline(tenant=self.tenant, offer=offer_get_by_token(token=token))
         return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)

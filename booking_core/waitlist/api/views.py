@@ -18,10 +18,17 @@ from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
 from booking_core.api.public_serializers import PublicBookingSerializer
-from booking_core.api.public_views import PublicView, chosen_session, chosen_staff, client_language
+from booking_core.api.public_views import (
+    PublicView,
+    chosen_session,
+    chosen_staff,
+    client_language,
+    limit_posted_creation,
+)
 from booking_core.api.query_params import date_param, datetime_param, int_param
 from booking_core.errors import BookingError, WaitlistError, WaitlistNotFoundError
 from booking_core.models import Offer, Service, WaitlistEntry
+from booking_core.public_limits import limit_link_action
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, service_get_for_operator, staff_get_for_operator
 from booking_core.selectors.sessions import session_get_for_operator
@@ -83,15 +90,19 @@ def _for_field(fetch, field: str, message: str, field_message: str):
 
 
 class WaitlistJoinView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Join the waitlist of a full session, a date range or an appointment day",
                    request=s.JoinSerializer, responses={201: s.EntrySerializer})
     def post(self, request):
+        creation = limit_posted_creation(request)
         serializer = s.JoinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         service = service_get_for_clients(service_id=data["service"])
         entry = _join(data, service=service, actor=Actor.client(data["client"]["email"]), for_clients=True,
                       source=WaitlistEntry.Source.WEB, language=client_language(data.get("language"), self.tenant))
+        creation.created()
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=entry.token)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -104,9 +115,12 @@ class WaitlistEntryView(PublicView):
 
 
 class WaitlistLeaveView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Leave the waitlist (an open offer is passed to the next candidate)", request=None,
                    responses=s.EntrySerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         entry = waitlist_entry_get_by_token(token=token)
         waitlist_services.waitlist_entry_remove(entry=entry, actor=Actor.client(entry.client.email))
         return Response(s.EntrySerializer(waitlist_entry_get_by_token(token=token)).data)
@@ -119,18 +133,24 @@ class OfferView(PublicView):
 
 
 class OfferAcceptView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
                    request=None, responses=PublicBookingSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         booking = offer_services.offer_accept(offer=offer_get_by_token(token=token))
         return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
                                                 context={"tenant": self.tenant}).data)
 
 
 class OfferDeclineView(PublicView):
+    rate_limited = True  # booking_core.public_limits
+
     @extend_schema(summary="Decline an offer: the place goes to the next candidate", request=None,
                    responses=s.OfferSerializer)
     def post(self, request, token: str):
+        limit_link_action(request)
         offer_services.offer_decline(offer=offer_get_by_token(token=token))
         return Response(s.OfferSerializer(offer_get_by_token(token=token)).data)
 
