@@ -126,9 +126,10 @@ def _apply(tenant, session: Session, operation) -> None:
             change = {"accept": offer_accept, "decline": offer_decline}.get(name)
             if change:
                 change(offer=offer)
+            elif name == "skip":
+                offer_skip(tenant=connection.tenant, offer=offer, actor=OPERATOR)
             else:
-                {"release": offer_release, "skip": offer_skip, "withdraw": offer_withdraw}[name](
-                    offer=offer, actor=OPERATOR)
+                {"release": offer_release, "withdraw": offer_withdraw}[name](offer=offer, actor=OPERATOR)
 
 
 @pytest.mark.django_db
