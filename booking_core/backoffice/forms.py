@@ -59,3 +59,14 @@ class RescheduleForm(forms.Form):
 
     def starts_at(self, zone) -> dt.datetime:
         return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=zone)
+
+
+class DayOfferForm(forms.Form):
+    """A place offered by hand on an appointment day: the local time and the staff member."""
+
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    staff = forms.TypedChoiceField(label=_("Staff"), coerce=int)
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [(member.pk, member.name) for member in staff]
