@@ -70,3 +70,20 @@ class DayOfferForm(forms.Form):
     def __init__(self, *args, staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].choices = [(member.pk, member.name) for member in staff]
+
+
+class FiguresPeriodForm(forms.Form):
+    """The period of the revenue protection figures: local dates, both ends included."""
+
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            if date_to < date_from:
+                self.add_error("date_to", _("The end date must not be before the start date."))
+            elif (date_to - date_from).days > 366:
+                self.add_error("date_to", _("Choose a period of at most a year."))
+        return cleaned

@@ -20,6 +20,7 @@ urlpatterns = [
          name="office-booking-reschedule"),
     path("bookings/<int:booking_id>/confirm/", office_views.booking_confirm, name="office-booking-confirm"),
     path("waitlist/", office_views.waitlist_overview, name="office-waitlist"),
+    path("waitlist/figures/", office_views.waitlist_figures_page, name="office-waitlist-figures"),
     path("waitlist/session/<int:session_id>/", office_views.waitlist_session, name="office-waitlist-session"),
     path("waitlist/session/<int:session_id>/release/", office_views.waitlist_session_release,
          name="office-waitlist-session-release"),

@@ -24,7 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.exports import bookings_csv_rows
-from booking_core.backoffice.forms import AttendanceForm, BookingFilterForm, CancelForm, DayOfferForm, RescheduleForm
+from booking_core.backoffice.forms import (
+    AttendanceForm,
+    BookingFilterForm,
+    CancelForm,
+    DayOfferForm,
+    FiguresPeriodForm,
+    RescheduleForm,
+)
 from booking_core.selectors.bookings import (
     booking_get_for_operator,
     booking_history_for_operator,
@@ -47,6 +54,7 @@ from booking_core.waitlist.selectors.entries import (
     offers_prepared_for_operator,
     waitlist_entry_get_for_operator,
 )
+from booking_core.waitlist.selectors.figures import waitlist_figures
 from booking_core.waitlist.selectors.queues import (
     day_queues_for_operator,
     offers_prepared_for_day,
@@ -440,3 +448,29 @@ def waitlist_entry_offer(request, entry_id: int):
         messages.success(request, _("A place is offered to %(name)s; the offer is on its way.") % {
             "name": entry.client.name})
     return redirect(back)
+
+
+FIGURES_DEFAULT_DAYS = 30
+
+
+@office_page
+@require_GET
+def waitlist_figures_page(request):
+    """Revenue protection over a chosen period (offers prepared in it; local dates, both ends included):
+    seats refilled, offers and their outcomes, time from a freed place to its booking, revenue won back."""
+    zone = tenant_zone(request.tenant)
+    today = timezone.now().astimezone(zone).date()
+    data = request.GET if request.GET else None
+    form = FiguresPeriodForm(data, initial={"date_from": today - dt.timedelta(days=FIGURES_DEFAULT_DAYS - 1),
+                                            "date_to": today})
+    context = {"tenant": request.tenant, "nav": "waitlist", "form": form}
+    if data is None:
+        date_from, date_to = form.initial["date_from"], form.initial["date_to"]
+    elif form.is_valid():
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    else:
+        return render(request, "backoffice/waitlist_figures.html", context, status=400)
+    total, rows = waitlist_figures(since=_local_day_bounds(date_from, zone)[0],
+                                   until=_local_day_bounds(date_to, zone)[1])
+    return render(request, "backoffice/waitlist_figures.html", {
+        **context, "date_from": date_from, "date_to": date_to, "total": total, "rows": rows})

@@ -274,3 +274,56 @@ def test_an_offer_by_hand_on_a_day_needs_a_time_and_a_free_one(owner, tenant_alp
     assert "A place is offered to" in made.content.decode()
     with in_tenant(tenant_alpha):
         assert Offer.objects.filter(entry=entry, status="sent", made_by_operator=True).count() == 1
+
+
+def test_the_session_queue_costs_the_same_queries_for_2_or_12_candidates(owner, tenant_alpha, in_tenant, queue,
+                                                                       django_assert_max_num_queries):
+    url = f"/office/waitlist/session/{queue['session'].pk}/"
+    with django_assert_max_num_queries(20) as few:
+        assert len(owner.get(url).context["rows"]) == 2
+    with in_tenant(tenant_alpha):
+        for _ in range(10):
+            join(tenant_alpha, queue["session"])
+    connection.set_schema_to_public()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(owner.get(url).context["rows"]) == 12
+
+
+def test_the_audit_log_names_the_member_who_released(owner, tenant_alpha, in_tenant, queue):
+    from booking_core.models import AuditEntry
+
+    owner.post(f"/office/waitlist/offers/{queue['offer'].pk}/release/")
+    with in_tenant(tenant_alpha):
+        labels = set(AuditEntry.objects.filter(action__startswith="offer.").values_list("actor_label", flat=True))
+    assert "alpha_owner@example.com" in labels
+
+
+# --- revenue protection -------------------------------------------------------------------------------------
+
+
+def test_the_figures_count_a_refilled_seat_and_its_revenue_in_the_chosen_period(owner, tenant_alpha, in_tenant,
+                                                                                queue):
+    from booking_core.waitlist.services.offers import offer_accept
+
+    owner.post(f"/office/waitlist/offers/{queue['offer'].pk}/release/")
+    with in_tenant(tenant_alpha):
+        offer_accept(offer=Offer.objects.get(pk=queue["offer"].pk))
+    connection.set_schema_to_public()
+    # the default period (the last 30 days) includes today
+    default = owner.get("/office/waitlist/figures/")
+    assert default.status_code == 200
+    assert (default.context["total"].seats_refilled, default.context["total"].offers_accepted) == (1, 1)
+    from django.utils.html import escape
+
+    from public_site.formatting import format_price
+    assert escape(format_price(2500, "EUR")) in default.content.decode()
+    # a period before today counts nothing
+    earlier = owner.get("/office/waitlist/figures/?date_from=2026-05-01&date_to=2026-06-09")
+    assert earlier.context["total"].seats_refilled == 0
+
+
+def test_a_bad_period_is_refused_next_to_the_field(owner):
+    response = owner.get("/office/waitlist/figures/?date_from=2026-06-10&date_to=2026-06-01")
+    assert response.status_code == 400
+    assert "The end date must not be before the start date." in response.content.decode()
+    assert "total" not in response.context

@@ -310,7 +310,9 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
         tenant_pages.check(owner, path)
     for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
                  f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
-                 "/office/waitlist/", f"/office/waitlist/session/{scene['site'].full_session.pk}/",
+                 "/office/waitlist/", "/office/waitlist/figures/",
+                 "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
+                 f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
                  f"{scene['individual'].starts_at.date().isoformat()}/"):
         tenant_pages.check(owner, path)
