@@ -424,8 +424,9 @@ def waitlist_entry_offer(request, entry_id: int):
     entry = waitlist_entry_get_for_operator(entry_id=entry_id)
     session = starts_at = staff_id = None
     if entry.service.is_group:
-        session = session_get_for_operator(session_id=request.POST.get("session") or entry.session_id)
-        back = reverse("office-waitlist-session", args=[session.pk])
+        session_id = request.POST.get("session") or entry.session_id
+        session = session_get_for_operator(session_id=session_id) if session_id else None
+        back = reverse("office-waitlist-session", args=[session.pk]) if session else reverse("office-waitlist")
     else:
         back = reverse("office-waitlist-day", args=[entry.service_id, entry.date_from.isoformat()])
         form = DayOfferForm(request.POST, staff=staff_for_operator())

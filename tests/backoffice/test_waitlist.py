@@ -327,3 +327,31 @@ def test_a_bad_period_is_refused_next_to_the_field(owner):
     assert response.status_code == 400
     assert "The end date must not be before the start date." in response.content.decode()
     assert "total" not in response.context
+
+
+def test_a_session_wanted_by_a_date_range_entry_is_listed_and_queued(owner, tenant_alpha, in_tenant):
+    # given: a full session on the 12th, and a client waiting for any session of the service from the 11th to
+    # the 13th
+    with in_tenant(tenant_alpha):
+        service = make_service(name_en="Pilates", offer_auto_send=Service.OfferRelease.OFF)
+        session = make_session(service, capacity=1, starts_at=at(12, 10))
+        fill(tenant_alpha, session, [1])
+        entry = join(tenant_alpha, None, service=service, date_from=dt.date(2026, 6, 11),
+                     date_to=dt.date(2026, 6, 13))
+    connection.set_schema_to_public()
+    (listed,) = owner.get("/office/waitlist/").context["sessions"]
+    assert (listed.pk, listed.waiting) == (session.pk, 1)
+    rows = owner.get(f"/office/waitlist/session/{session.pk}/").context["rows"]
+    assert [row.entry.pk for row in rows] == [entry.pk]
+
+
+def test_an_offer_by_hand_without_a_session_is_refused(owner, tenant_alpha, in_tenant):
+    with in_tenant(tenant_alpha):
+        service = make_service(name_en="Pilates")
+        entry = join(tenant_alpha, None, service=service, date_from=dt.date(2026, 6, 11),
+                     date_to=dt.date(2026, 6, 13))
+    connection.set_schema_to_public()
+    response = owner.post(f"/office/waitlist/entries/{entry.pk}/offer/", follow=True)
+    assert "Pick the session to offer." in response.content.decode()
+    with in_tenant(tenant_alpha):
+        assert not Offer.objects.filter(entry=entry).exists()

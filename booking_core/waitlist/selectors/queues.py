@@ -18,6 +18,8 @@ QUEUES_LIMIT = 100
 
 
 def _count(queryset: QuerySet) -> Coalesce:
+    """The number of rows of a subquery filtered by the outer session (all its rows share one session_id, the
+    range entries' being null: one group)."""
     counted = queryset.order_by().values("session_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
@@ -25,7 +27,7 @@ def _count(queryset: QuerySet) -> Coalesce:
 def session_queues_for_operator(*, now: dt.datetime | None = None, limit: int = QUEUES_LIMIT) -> list[Session]:
     """Upcoming, not cancelled sessions that someone waits for (for that session, or for any session of the
     service on its local date) or that have an open offer; soonest first, each with `waiting`, `prepared` and
-    `sent` counts (waiting counts the entries for the session itself)."""
+    `sent` counts (waiting: the live entries for the session and for a date range covering its day)."""
     now = now or timezone.now()
     live = WaitlistEntry.objects.filter(status__in=WaitlistEntry.LIVE_STATUSES)
     for_session = live.filter(target_kind=WaitlistEntry.Target.SESSION, session_id=OuterRef("pk"))
@@ -37,7 +39,7 @@ def session_queues_for_operator(*, now: dt.datetime | None = None, limit: int = 
         .annotate(local_day=TruncDate("starts_at", tzinfo=connection.tenant.zone))
         .filter(Q(Exists(for_session)) | Q(Exists(for_range))
                 | Q(Exists(offers.filter(status__in=Offer.OPEN_STATUSES))))
-        .annotate(waiting=_count(for_session),
+        .annotate(waiting=_count(for_session) + _count(for_range),
                   prepared=_count(offers.filter(status=Offer.Status.PREPARED)),
                   sent=_count(offers.filter(status=Offer.Status.SENT)))
         .select_related("service")
