@@ -133,6 +133,7 @@ def test_the_session_queue_is_ranked_with_source_status_and_activity(owner, queu
     assert rows[0].open_offer.pk == queue["offer"].pk
     html = response.content.decode()
     assert queue["first"].client.name in html and "sent 0 · seen 0 · clicked 0" in html
+    assert "Capacity 2: 1 booked, 1 held for offers, 0 free." in html
     assert f'action="/office/waitlist/offers/{queue["offer"].pk}/release/"' in html
     assert f'action="/office/waitlist/offers/{queue["offer"].pk}/skip/"' in html
     assert f'action="/office/waitlist/entries/{queue["second"].pk}/offer/"' in html
