@@ -356,3 +356,11 @@ def test_an_offer_by_hand_without_a_session_is_refused(owner, tenant_alpha, in_t
     assert "Pick the session to offer." in response.content.decode()
     with in_tenant(tenant_alpha):
         assert not Offer.objects.filter(entry=entry).exists()
+
+
+def test_another_organisations_service_day_is_a_404(member_client, tenant_alpha, tenant_beta, in_tenant, day_queue):
+    beta = member_client(tenant_beta, "beta_owner")
+    url = f"/office/waitlist/service/{day_queue['massage'].pk}/2026-06-12/"
+    assert beta.get(url).status_code == 404
+    assert beta.post(f"{url}release/").status_code == 404
+    assert status_of(tenant_alpha, in_tenant, Offer, day_queue["offer"].pk) == "prepared"
