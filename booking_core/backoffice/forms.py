@@ -59,3 +59,31 @@ class RescheduleForm(forms.Form):
 
     def starts_at(self, zone) -> dt.datetime:
         return dt.datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=zone)
+
+
+class DayOfferForm(forms.Form):
+    """A place offered by hand on an appointment day: the local time and the staff member."""
+
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}))
+    staff = forms.TypedChoiceField(label=_("Staff"), coerce=int)
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].choices = [(member.pk, member.name) for member in staff]
+
+
+class FiguresPeriodForm(forms.Form):
+    """The period of the revenue protection figures: local dates, both ends included."""
+
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to:
+            if date_to < date_from:
+                self.add_error("date_to", _("The end date must not be before the start date."))
+            elif (date_to - date_from).days > 366:
+                self.add_error("date_to", _("Choose a period of at most a year."))
+        return cleaned

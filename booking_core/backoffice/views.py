@@ -11,17 +11,27 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.exports import bookings_csv_rows
-from booking_core.backoffice.forms import AttendanceForm, BookingFilterForm, CancelForm, RescheduleForm
+from booking_core.backoffice.forms import (
+    AttendanceForm,
+    BookingFilterForm,
+    CancelForm,
+    DayOfferForm,
+    FiguresPeriodForm,
+    RescheduleForm,
+)
 from booking_core.selectors.bookings import (
     booking_get_for_operator,
     booking_history_for_operator,
@@ -29,11 +39,28 @@ from booking_core.selectors.bookings import (
     bookings_for_operator,
     dead_notifications_count_for_operator,
 )
-from booking_core.selectors.catalogue import services_for_clients, services_for_operator, staff_for_operator
-from booking_core.selectors.sessions import sessions_for_operator
+from booking_core.selectors.catalogue import (
+    service_get_for_operator,
+    services_for_clients,
+    services_for_operator,
+    staff_for_operator,
+)
+from booking_core.selectors.sessions import session_get_for_operator, sessions_for_operator
 from booking_core.services import bookings as booking_services
-from booking_core.waitlist.selectors.entries import offer_get_for_operator, offers_prepared_for_operator
-from booking_core.waitlist.services.offers import offer_release
+from booking_core.waitlist.selectors.entries import (
+    candidates_for_date,
+    candidates_for_session,
+    offer_get_for_operator,
+    offers_prepared_for_operator,
+    waitlist_entry_get_for_operator,
+)
+from booking_core.waitlist.selectors.figures import waitlist_figures
+from booking_core.waitlist.selectors.queues import (
+    day_queues_for_operator,
+    offers_prepared_for_day,
+    session_queues_for_operator,
+)
+from booking_core.waitlist.services import offers as offer_services
 from public_site.pages import public_page, tenant_zone
 from tenants.permissions import membership_role
 
@@ -110,7 +137,7 @@ def office_offer_release(request, offer_id: int):
     """Send a prepared waitlist offer to its candidate (Today lists the offers waiting for this)."""
     offer = offer_get_for_operator(offer_id=offer_id)
     try:
-        offer_release(offer=offer, actor=_actor(request))
+        offer_services.offer_release(offer=offer, actor=_actor(request))
     except ApplicationError as error:
         messages.error(request, str(error.message))
     else:
@@ -254,3 +281,197 @@ def booking_reschedule(request, booking_id: int):
         return _("The booking is moved to %(when)s; the client is told by email.") % {"when": when}
 
     return _booking_action(request, booking_id, act)
+
+
+# --- waitlist and offers ----------------------------------------------------------------------------------
+
+
+@office_page
+@require_GET
+def waitlist_overview(request):
+    """Upcoming sessions and appointment days with someone waiting or an offer open."""
+    return render(request, "backoffice/waitlist.html", {
+        "tenant": request.tenant, "nav": "waitlist",
+        "sessions": session_queues_for_operator(), "days": day_queues_for_operator(),
+    })
+
+
+@office_page
+@require_GET
+def waitlist_session(request, session_id: int):
+    """A session's queue, ranked as offers are prepared (`candidates_for_session`), with its actions."""
+    session = session_get_for_operator(session_id=session_id)
+    rows = candidates_for_session(session)
+    return render(request, "backoffice/waitlist_queue.html", {
+        "tenant": request.tenant, "nav": "waitlist", "session": session, "service": session.service,
+        "rows": rows, "has_prepared": any(row.open_offer and row.open_offer.status == "prepared" for row in rows),
+        "release_all_url": reverse("office-waitlist-session-release", args=[session.pk]),
+    })
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404("No such day.") from None
+
+
+@office_page
+@require_GET
+def waitlist_day(request, service_id: int, day: str):
+    """An individual service's day: the entries waiting for it, ranked (`candidates_for_date`)."""
+    service = service_get_for_operator(service_id=service_id)
+    if service.is_group:
+        raise Http404("Group services wait per session.")
+    the_day = _day(day)
+    rows = candidates_for_date(service=service, day=the_day)
+    return render(request, "backoffice/waitlist_queue.html", {
+        "tenant": request.tenant, "nav": "waitlist", "session": None, "service": service, "day": the_day,
+        "rows": rows, "has_prepared": any(row.open_offer and row.open_offer.status == "prepared" for row in rows),
+        "release_all_url": reverse("office-waitlist-day-release", args=[service.pk, the_day.isoformat()]),
+        "offer_form": DayOfferForm(staff=staff_for_operator()),
+    })
+
+
+def _queue_of(offer) -> str:
+    """The address of the queue an offer belongs to."""
+    if offer.session_id:
+        return reverse("office-waitlist-session", args=[offer.session_id])
+    day = offer.starts_at.astimezone(tenant_zone(connection.tenant)).date()
+    return reverse("office-waitlist-day", args=[offer.service_id, day.isoformat()])
+
+
+def _refused(request, error: ApplicationError) -> None:
+    messages.error(request, str(error.message))
+    for problems in error.fields.values():
+        for problem in problems:
+            messages.error(request, problem)
+
+
+def _offer_action(request, offer_id: int, act, done: str):
+    offer = offer_get_for_operator(offer_id=offer_id)
+    try:
+        act(offer)
+    except NotFoundError:
+        raise
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, done % {"name": offer.entry.client.name})
+    return redirect(_queue_of(offer))
+
+
+@office_page
+@require_POST
+def waitlist_offer_release(request, offer_id: int):
+    return _offer_action(request, offer_id,
+                         lambda offer: offer_services.offer_release(offer=offer, actor=_actor(request)),
+                         _("The offer is on its way to %(name)s."))
+
+
+@office_page
+@require_POST
+def waitlist_offer_skip(request, offer_id: int):
+    return _offer_action(request, offer_id,
+                         lambda offer: offer_services.offer_skip(tenant=request.tenant, offer=offer,
+                                                                 actor=_actor(request)),
+                         _("%(name)s is skipped for this place and keeps waiting; the next candidate is up."))
+
+
+@office_page
+@require_POST
+def waitlist_offer_withdraw(request, offer_id: int):
+    return _offer_action(request, offer_id,
+                         lambda offer: offer_services.offer_withdraw(offer=offer, actor=_actor(request)),
+                         _("The offer to %(name)s is withdrawn; they keep waiting."))
+
+
+def _release_all(request, prepared, back: str):
+    released, refused = offer_services.offers_release(offers=list(prepared), actor=_actor(request),
+                                                      now=timezone.now())
+    if released:
+        messages.success(request, ngettext("%(count)d offer is on its way.", "%(count)d offers are on their way.",
+                                           len(released)) % {"count": len(released)})
+    for detail in refused.values():
+        messages.error(request, detail)
+    if not released and not refused:
+        messages.info(request, _("No offer was waiting for release."))
+    return redirect(back)
+
+
+@office_page
+@require_POST
+def waitlist_session_release(request, session_id: int):
+    session = session_get_for_operator(session_id=session_id)
+    return _release_all(request, offers_prepared_for_operator(session_id=session.pk),
+                        reverse("office-waitlist-session", args=[session.pk]))
+
+
+@office_page
+@require_POST
+def waitlist_day_release(request, service_id: int, day: str):
+    service = service_get_for_operator(service_id=service_id)
+    the_day = _day(day)
+    return _release_all(request, offers_prepared_for_day(service_id=service.pk, day=the_day),
+                        reverse("office-waitlist-day", args=[service.pk, the_day.isoformat()]))
+
+
+@office_page
+@require_POST
+def waitlist_entry_offer(request, entry_id: int):
+    """Offer a place by hand to a waiting candidate: the page's session, or a time and staff member on the
+    entry's day (individual services); sent at once."""
+    entry = waitlist_entry_get_for_operator(entry_id=entry_id)
+    session = starts_at = staff_id = None
+    if entry.service.is_group:
+        session_id = request.POST.get("session") or entry.session_id
+        session = session_get_for_operator(session_id=session_id) if session_id else None
+        back = reverse("office-waitlist-session", args=[session.pk]) if session else reverse("office-waitlist")
+    else:
+        back = reverse("office-waitlist-day", args=[entry.service_id, entry.date_from.isoformat()])
+        form = DayOfferForm(request.POST, staff=staff_for_operator())
+        if not form.is_valid():
+            for problems in form.errors.values():
+                for problem in problems:
+                    messages.error(request, problem)
+            return redirect(back)
+        zone = tenant_zone(request.tenant)
+        starts_at = dt.datetime.combine(entry.date_from, form.cleaned_data["time"], tzinfo=zone)
+        staff_id = form.cleaned_data["staff"]
+    try:
+        offer_services.offer_create_by_operator(tenant=request.tenant, entry=entry, session=session,
+                                                starts_at=starts_at, staff_id=staff_id, actor=_actor(request))
+    except NotFoundError:
+        raise
+    except ApplicationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("A place is offered to %(name)s; the offer is on its way.") % {
+            "name": entry.client.name})
+    return redirect(back)
+
+
+FIGURES_DEFAULT_DAYS = 30
+
+
+@office_page
+@require_GET
+def waitlist_figures_page(request):
+    """Revenue protection over a chosen period (offers prepared in it; local dates, both ends included):
+    seats refilled, offers and their outcomes, time from a freed place to its booking, revenue won back."""
+    zone = tenant_zone(request.tenant)
+    today = timezone.now().astimezone(zone).date()
+    data = request.GET if request.GET else None
+    form = FiguresPeriodForm(data, initial={"date_from": today - dt.timedelta(days=FIGURES_DEFAULT_DAYS - 1),
+                                            "date_to": today})
+    context = {"tenant": request.tenant, "nav": "waitlist", "form": form}
+    if data is None:
+        date_from, date_to = form.initial["date_from"], form.initial["date_to"]
+    elif form.is_valid():
+        date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    else:
+        return render(request, "backoffice/waitlist_figures.html", context, status=400)
+    total, rows = waitlist_figures(since=_local_day_bounds(date_from, zone)[0],
+                                   until=_local_day_bounds(date_to, zone)[1])
+    return render(request, "backoffice/waitlist_figures.html", {
+        **context, "date_from": date_from, "date_to": date_to, "total": total, "rows": rows})

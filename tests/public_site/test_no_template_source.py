@@ -68,6 +68,8 @@ NOT_PAGES = {
     r"office-offer-release|office-booking-(cancel|attendance|reschedule|confirm)": "back office actions: a POST from "
                                                                                   "the booking's or Today's page, "
                                                                                   "answered with a redirect",
+    r"office-waitlist-(session-release|day-release|offer-release|offer-skip|offer-withdraw|entry-offer)":
+        "back office waitlist actions: a POST from a waitlist queue's page, answered with a redirect to it",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
@@ -307,7 +309,12 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
     for path in admin_paths(tenant_admin_site, TENANT_URLS, tenant_alpha.schema_name) + own_pages:
         tenant_pages.check(owner, path)
     for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
-                 f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/"):
+                 f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
+                 "/office/waitlist/", "/office/waitlist/figures/",
+                 "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
+                 f"/office/waitlist/session/{scene['site'].full_session.pk}/",
+                 f"/office/waitlist/service/{scene['individual'].service_id}/"
+                 f"{scene['individual'].starts_at.date().isoformat()}/"):
         tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
