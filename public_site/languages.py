@@ -8,12 +8,13 @@ the tenant's enabled languages are ever chosen. On the root domain all languages
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -122,7 +123,16 @@ def with_query(path: str, **query) -> str:
 def site_url(view_name: str, *args, language: str | None = None, **query) -> str:
     """A link of the site that keeps the page's language in the URL (`?lang=xx`)."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
-    return with_query(reverse(view_name, args=args), **query, **{QUERY_PARAMETER: language})
+    path = _reverse(view_name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(),
+                    translation.get_language())
+    return with_query(path, **query, **{QUERY_PARAMETER: language})
+
+
+@functools.lru_cache(maxsize=4096)
+def _reverse(view_name: str, args: tuple, urlconf: str, script_prefix: str, active_language: str | None) -> str:
+    """reverse(), remembered: a calendar page links each of its days and times, and resolving the same few
+    patterns afresh for each link was a good part of its cost. Keyed on everything reverse() reads."""
+    return reverse(view_name, args=args, urlconf=urlconf)
 
 
 def switcher_links(request: HttpRequest) -> list[dict]:
