@@ -182,35 +182,39 @@ def _calendars_sql(*, service_id: int, staff_id: int | None, date_from: dt.date,
     if staff_id is not None:
         staff_sql += ' AND m."id" = %s'
         staff_params.append(staff_id)
+    # The staff are worked out once (a materialised CTE) rather than in each branch: planning the same join
+    # five times cost more than running the whole query.
+    in_staff = 'SELECT "id" FROM "active_staff"'
     branches = [
         (f'SELECT {_WEEKLY}, "staff_id", "weekday", NULL::date, "start_time", "end_time", NULL::bigint, '
-         f'NULL::bigint FROM "{WorkingHours._meta.db_table}" WHERE "staff_id" IN ({staff_sql})',
-         [*staff_params]),
+         f'NULL::bigint FROM "{WorkingHours._meta.db_table}" WHERE "staff_id" IN ({in_staff})',
+         []),
         (f'SELECT {_OVERRIDE}, "staff_id", NULL, "date", "start_time", "end_time", NULL, NULL '
-         f'FROM "{AvailabilityOverride._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) '
-         f'AND "date" BETWEEN %s AND %s', [*staff_params, date_from, date_to]),
+         f'FROM "{AvailabilityOverride._meta.db_table}" WHERE "staff_id" IN ({in_staff}) '
+         f'AND "date" BETWEEN %s AND %s', [date_from, date_to]),
         (f'SELECT {_TIME_OFF}, "staff_id", NULL, NULL, NULL, NULL, {_micros("starts_at")}, '
          f'{_micros("ends_at")} '
-         f'FROM "{TimeOff._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) '
-         f'AND "starts_at" < %s AND "ends_at" > %s', [*staff_params, range_end, range_start]),
+         f'FROM "{TimeOff._meta.db_table}" WHERE "staff_id" IN ({in_staff}) '
+         f'AND "starts_at" < %s AND "ends_at" > %s', [range_end, range_start]),
     ]
     if include_booked:
         not_ignored = ' AND "id" <> %s' if ignore_booking_id is not None else ""
         branches.append((
             f'SELECT {_BOOKED}, "staff_id", NULL, NULL, NULL, NULL, {_micros("blocked_from")}, '
             f'{_micros("blocked_until")} '
-            f'FROM "{Booking._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) AND "status" = ANY(%s) '
+            f'FROM "{Booking._meta.db_table}" WHERE "staff_id" IN ({in_staff}) AND "status" = ANY(%s) '
             f'AND "blocked_from" < %s AND "blocked_until" > %s{not_ignored}',
-            [*staff_params, [str(status) for status in Booking.LIVE_STATUSES], range_end, range_start,
+            [[str(status) for status in Booking.LIVE_STATUSES], range_end, range_start,
              *([ignore_booking_id] if ignore_booking_id is not None else [])]))
         branches.append((
             f'SELECT {_BOOKED}, "staff_id", NULL, NULL, NULL, NULL, {_micros("blocked_from")}, '
             f'{_micros("blocked_until")} '
-            f'FROM "{Offer._meta.db_table}" WHERE "staff_id" IN ({staff_sql}) AND "status" = ANY(%s) '
+            f'FROM "{Offer._meta.db_table}" WHERE "staff_id" IN ({in_staff}) AND "status" = ANY(%s) '
             f'AND "blocked_from" < %s AND "blocked_until" > %s',
-            [*staff_params, [str(status) for status in Offer.OPEN_STATUSES], range_end, range_start]))
-    return " UNION ALL ".join(sql for sql, _params in branches), [param for _sql, params in branches
-                                                                  for param in params]
+            [[str(status) for status in Offer.OPEN_STATUSES], range_end, range_start]))
+    return (f'WITH "active_staff" AS MATERIALIZED ({staff_sql}) '
+            + " UNION ALL ".join(sql for sql, _params in branches),
+            [*staff_params, *(param for _sql, params in branches for param in params)])
 
 
 @dataclass(frozen=True)
