@@ -9,6 +9,7 @@ the tenant's enabled languages are ever chosen. On the root domain all languages
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -126,6 +127,21 @@ def site_url(view_name: str, *args, language: str | None = None, **query) -> str
     path = _reverse(view_name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(),
                     translation.get_language())
     return with_query(path, **query, **{QUERY_PARAMETER: language})
+
+
+def site_url_builder(view_name: str, *args, **query) -> Callable[..., str]:
+    """site_url for many links that differ only in their last path arguments (a month's days): the query and
+    the page's language are worked out once. `builder(*more_args)` == `site_url(view_name, *args, *more_args,
+    **query)`."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    suffix = with_query("", **query, **{QUERY_PARAMETER: language})
+    urlconf, script_prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    active_language = translation.get_language()
+
+    def build(*more_args) -> str:
+        return _reverse(view_name, (*args, *more_args), urlconf, script_prefix, active_language) + suffix
+
+    return build
 
 
 @functools.lru_cache(maxsize=4096)

@@ -27,7 +27,7 @@ from booking_core.selectors.sessions import availability_label, session_get_for_
 from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
-from public_site.languages import is_customer, site_url
+from public_site.languages import is_customer, site_url, site_url_builder
 from public_site.page_cache import cached_page, service_scope, staff_scope
 from public_site.pages import public_page
 from tenants.logos import content_type_for
@@ -120,11 +120,12 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
     month_end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     availability = month_availability(service=service, zone=zone, date_from=month, date_to=month_end,
                                       selected=selected, staff_id=staff_id)
+    day_link = site_url_builder("public-service-day", service.slug, staff=staff_id)
     calendar = month_calendar(
         first_day=month, bookable=availability.free_days, selected=selected, first_month=first, last_month=last,
         # Booked-out working days lead to the day page too: it offers the day's waitlist.
         full=availability.booked_out_days,
-        day_url=lambda day: site_url("public-service-day", service.slug, day.isoformat(), staff=staff_id),
+        day_url=lambda day: day_link(day.isoformat()),
         month_url=lambda first_of_month: site_url("public-service", service.slug,
                                                  month=first_of_month.strftime("%Y-%m"), staff=staff_id),
     )
