@@ -8,12 +8,14 @@ the tenant's enabled languages are ever chosen. On the root domain all languages
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -122,7 +124,31 @@ def with_query(path: str, **query) -> str:
 def site_url(view_name: str, *args, language: str | None = None, **query) -> str:
     """A link of the site that keeps the page's language in the URL (`?lang=xx`)."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
-    return with_query(reverse(view_name, args=args), **query, **{QUERY_PARAMETER: language})
+    path = _reverse(view_name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(),
+                    translation.get_language())
+    return with_query(path, **query, **{QUERY_PARAMETER: language})
+
+
+def site_url_builder(view_name: str, *args, **query) -> Callable[..., str]:
+    """site_url for many links that differ only in their last path arguments (a month's days): the query and
+    the page's language are worked out once. `builder(*more_args)` == `site_url(view_name, *args, *more_args,
+    **query)`."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    suffix = with_query("", **query, **{QUERY_PARAMETER: language})
+    urlconf, script_prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    active_language = translation.get_language()
+
+    def build(*more_args) -> str:
+        return _reverse(view_name, (*args, *more_args), urlconf, script_prefix, active_language) + suffix
+
+    return build
+
+
+@functools.lru_cache(maxsize=4096)
+def _reverse(view_name: str, args: tuple, urlconf: str, script_prefix: str, active_language: str | None) -> str:
+    """reverse(), remembered: a calendar page links each of its days and times, and resolving the same few
+    patterns afresh for each link was a good part of its cost. Keyed on everything reverse() reads."""
+    return reverse(view_name, args=args, urlconf=urlconf)
 
 
 def switcher_links(request: HttpRequest) -> list[dict]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
@@ -102,7 +103,14 @@ def local_time(value, format_name="TIME_FORMAT"):
     02:00 CET are an hour apart, and both would read "02:00"."""
     if value in (None, ""):
         return ""
-    local = timezone.localtime(value)
+    return _local_time(value, timezone.get_current_timezone(), translation.get_language(), format_name)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_time(value, zone, language: str | None, format_name: str) -> str:
+    """local_time, remembered per moment, zone, language and format: a day page lists a dozen times, and
+    formatting each afresh was a noticeable part of its cost."""
+    local = timezone.localtime(value, zone)
     text = date_format(local, format_name)
     if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return f"{text} {local.tzname()}"
