@@ -4,7 +4,7 @@
     allot web           the web server (gunicorn)
     allot worker        the shared dramatiq worker pool
     allot scheduler     periodic jobs (one active scheduler per deployment, via a Redis lock)
-    allot migrate       public schema, tenant template and every tenant
+    allot migrate       public schema, tenant template and every tenant (--workers N in parallel)
     allot seed          demo tenants and records (idempotent)
     allot services      start / stop / status of the embedded PostgreSQL and Redis
     allot ping-workers  send a message per tenant through the worker pool and report where it ran
@@ -101,8 +101,8 @@ def command_migrate(args) -> int:
     _setup_django()
     from tenants.provisioning import migrate_everything
 
-    migrate_everything(executor=args.executor, verbosity=args.verbosity)
-    return 0
+    summary = migrate_everything(workers=args.workers, verbosity=args.verbosity)
+    return 0 if summary.ok else 1
 
 
 def command_seed(args) -> int:
@@ -471,7 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
     scheduler.set_defaults(handler=command_scheduler)
 
     migrate = commands.add_parser("migrate", help="migrate public, template and every tenant")
-    migrate.add_argument("--executor", choices=["standard", "multiprocessing"], default=None)
+    migrate.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="tenant schemas migrated at once, in worker processes (default: the CPU count)")
     migrate.add_argument("--verbosity", type=int, default=1)
     migrate.set_defaults(handler=command_migrate)
 

@@ -366,16 +366,16 @@ def test_migration_job_is_a_pre_install_and_pre_upgrade_hook_running_allot_migra
     assert "args" not in container
 
 
-def test_migration_executor_can_be_chosen():
-    # given many tenants, where the operator wants parallel tenant migrations
-    values = merged(REQUIRED_VALUES, {"migrate": {"executor": "multiprocessing"}})
+def test_migration_workers_can_be_chosen():
+    # given many tenants, where the operator wants four tenant schemas migrated at once
+    values = merged(REQUIRED_VALUES, {"migrate": {"workers": 4}})
 
     # when the chart renders
     job = find(render(values), "Job", "allot-migrate")
 
-    # then the job passes the executor to `allot migrate`
+    # then the job passes the worker count to `allot migrate`
     assert only_container(job)["command"] == ["allot", "migrate"]
-    assert only_container(job)["args"] == ["--executor", "multiprocessing"]
+    assert only_container(job)["args"] == ["--workers", "4"]
 
 
 def test_migration_job_reads_hook_copies_of_the_configuration_created_before_it():
