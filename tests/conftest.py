@@ -22,6 +22,9 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
+# The one live HTTP server (browser tests, the sign-up race, the API fuzzer).
+pytest_plugins = ["tests.support.live_server"]
+
 CHECKOUT_DIR = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-battery"
 

@@ -26,22 +26,6 @@ EXAMPLES_PUBLIC = 3 * SCALE
 EXAMPLES_OPERATOR = 1 * SCALE
 
 
-@pytest.fixture(scope="module")
-def live_server_port(django_db_setup):
-    from django.test.testcases import LiveServerThread
-
-    # One keep-alive HTTP connection per run (see _server_errors): one server thread and one database
-    # connection, closed by the server when the HTTP connection closes.
-    server = LiveServerThread("127.0.0.1", static_handler=lambda application: application, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield server.port
-    server.terminate()
-
-
 @pytest.fixture
 def committed_catalogue(committed_db, tenant_alpha, in_tenant):
     """A group service with a session and a question, an individual service with a staff member (committed, so

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -28,30 +28,6 @@ pytestmark = pytest.mark.slow
 
 JUST_TAKEN = "This subdomain was just taken. Please choose another."
 TAKEN = "This subdomain is taken. Please choose another."
-
-
-def _closing_connections(application):
-    def handle(environ, start_response):
-        try:
-            return application(environ, start_response)
-        finally:
-            connections.close_all()
-
-    return handle
-
-
-@pytest.fixture(scope="module")
-def live_server_port(django_db_setup):
-    from django.test.testcases import LiveServerThread
-
-    server = LiveServerThread("127.0.0.1", static_handler=_closing_connections, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    yield server.port
-    server.terminate()
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
