@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zoneinfo
 
 import pytest
 import time_machine
@@ -15,25 +14,13 @@ from django.db import connection
 from allot.outbox.models import OutboxMessage
 from booking_core.models import AuditEntry, Booking, Offer, Service
 from booking_core.services.bookings import booking_create_group, booking_create_individual
+from tests.backoffice.clock import at
 from tests.conftest import real_queries
 from tests.factories import OPERATOR, client_details, make_client, make_question, make_service, make_session, make_staff
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
 
-BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
-# A Wednesday morning in Budapest; the clock stands still here for every test of this file.
-NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=BUDAPEST)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 6, day, hour, minute, tzinfo=BUDAPEST)
 
 
 @pytest.fixture
@@ -60,10 +47,6 @@ def scene(tenant_alpha, in_tenant):
     return {"massage": massage, "yoga": yoga, "today_session": today_session, "today_massage": today_massage,
             "later_massage": later_massage, "yoga_today": yoga_today, "yoga_later": yoga_later}
 
-
-@pytest.fixture
-def owner(member_client, tenant_alpha):
-    return member_client(tenant_alpha, "alpha_owner")
 
 
 def ids_in(response) -> list[int]:

@@ -5,37 +5,20 @@ skip, withdraw, an offer by hand). Refusals are messages and change nothing; ano
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
-import time_machine
 from django.db import connection
 
 from allot.outbox.models import OutboxMessage
 from booking_core.models import Offer, Service, WaitlistEntry
 from booking_core.services.bookings import booking_cancel, booking_create_individual
+from tests.backoffice.clock import at
 from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
 
-BUDAPEST = zoneinfo.ZoneInfo("Europe/Budapest")
-NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=BUDAPEST)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 6, day, hour, minute, tzinfo=BUDAPEST)
-
-
-@pytest.fixture
-def owner(member_client, tenant_alpha):
-    return member_client(tenant_alpha, "alpha_owner")
 
 
 @pytest.fixture
