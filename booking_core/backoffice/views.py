@@ -4,25 +4,23 @@ calls and back; refusals from services become messages, and nothing is changed."
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
+from booking_core.backoffice.access import office_page
 from booking_core.backoffice.exports import bookings_csv_rows
 from booking_core.backoffice.forms import (
     AttendanceForm,
@@ -61,32 +59,10 @@ from booking_core.waitlist.selectors.queues import (
     session_queues_for_operator,
 )
 from booking_core.waitlist.services import offers as offer_services
-from public_site.pages import public_page, tenant_zone
-from tenants.permissions import membership_role
+from public_site.pages import tenant_zone
 
 PAGE_SIZE = 50
 TODAY_OFFERS = 50
-
-
-def office_page(view):
-    """Every back office page: anonymous visitors are sent to sign in; to anyone signed in who is not a member
-    of this organisation (a member of another one included) the back office does not exist here (404); no
-    cache keeps what a member saw."""
-
-    @public_page
-    @wraps(view)
-    def page(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        role = membership_role(user=request.user, tenant=request.tenant)
-        if role is None:
-            raise Http404("Not a member of this organisation.")
-        request.office_role = role
-        response = view(request, *args, **kwargs)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return page
 
 
 def _actor(request) -> Actor:

@@ -1,0 +1,54 @@
+"""Who may open a back office page: members of this organisation only, and some pages only for some roles.
+
+Owners may do everything; admins everything but billing and members; staff run their own day. A visitor
+who is not a member (a member of another organisation included) is told nothing exists here (404); a member
+whose role does not reach a page is told so (403), since they know the back office is there."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from public_site.pages import public_page
+from tenants.models import Membership
+from tenants.permissions import membership_role
+
+Role = Membership.Role
+EVERY_ROLE = (Role.OWNER, Role.ADMIN, Role.STAFF)
+MANAGERS = (Role.OWNER, Role.ADMIN)
+OWNERS = (Role.OWNER,)
+
+
+def office_page(view=None, *, roles=EVERY_ROLE):
+    """Decorate a back office view: `@office_page` for every member, `@office_page(roles=MANAGERS)` for some.
+    Sets `request.office_role`; no cache keeps what a member saw."""
+
+    def decorate(view):
+        @public_page
+        @wraps(view)
+        def page(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = membership_role(user=request.user, tenant=request.tenant)
+            if role is None:
+                raise Http404("Not a member of this organisation.")
+            if role not in roles:
+                raise PermissionDenied(_("Your role in this organisation does not allow this page."))
+            request.office_role = role
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+
+        page.office_roles = tuple(roles)
+        return page
+
+    return decorate(view) if view is not None else decorate
+
+
+def is_manager(request) -> bool:
+    return getattr(request, "office_role", None) in MANAGERS
