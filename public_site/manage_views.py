@@ -20,6 +20,7 @@ from booking_core.errors import CutoffPassedError, SelfServiceDisabledError, Slo
 from booking_core.messages.ics import booking_ics
 from booking_core.models import Booking
 from booking_core.selectors.bookings import booking_get_by_token
+from booking_core.selectors.feeds import feed_for_client
 from booking_core.selectors.public_pages import (
     bookable_range,
     next_free_start_times,
@@ -32,13 +33,14 @@ from booking_core.services.bookings import (
     booking_client_confirm_attendance,
     booking_reschedule,
 )
+from booking_core.services.feeds import feed_issue
 from public_site.calendar import month_calendar
 from public_site.forms import MonthForm, StartForm, start_parameter
 from public_site.languages import site_url, use_language
 from public_site.pages import link_action_page, public_page, secret_link_page
 from tenants.links import tenant_url
 
-NOTICES = {"cancelled", "rescheduled", "accepted"}
+NOTICES = {"cancelled", "rescheduled", "accepted", "feed"}
 
 
 def _booking(request, token: str) -> Booking:
@@ -71,7 +73,21 @@ def _manage_url(booking: Booking, **query) -> str:
 def booking_manage(request, token: str):
     booking = _booking(request, token)
     notice = request.GET.get("done")
-    return _page(request, booking, "public_site/manage/booking.html", notice=notice if notice in NOTICES else None)
+    feed = feed_for_client(client_id=booking.client_id)
+    return _page(request, booking, "public_site/manage/booking.html", notice=notice if notice in NOTICES else None,
+                 client_feed_url=tenant_url(request.tenant, f"/feeds/{feed.token}.ics") if feed else None)
+
+
+@secret_link_page
+@public_page
+@link_action_page
+@require_http_methods(["POST"])
+def booking_client_feed(request, token: str):
+    """The client's subscription to all of their bookings: given on first request, a new address on reset."""
+    booking = _booking(request, token)
+    feed_issue(actor=Actor.client(booking.client.email), kind="client", client=booking.client,
+               reset=request.POST.get("reset") == "1")
+    return redirect(_manage_url(booking, done="feed") + "#calendar-feed")
 
 
 @secret_link_page

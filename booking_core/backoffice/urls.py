@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from booking_core.backoffice import feeds_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -34,4 +35,7 @@ urlpatterns = [
          name="office-waitlist-offer-withdraw"),
     path("waitlist/entries/<int:entry_id>/offer/", office_views.waitlist_entry_offer,
          name="office-waitlist-entry-offer"),
+    # Calendar subscriptions (issue 16 item 2).
+    path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
+    path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),
 ]

@@ -2,6 +2,7 @@ from booking_core.models.audit import AuditEntry
 from booking_core.models.bookings import Booking, SlotClaim
 from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.clients import Client
+from booking_core.models.feeds import CalendarFeed
 from booking_core.models.sessions import Session
 from booking_core.models.staff import AvailabilityOverride, StaffMember, TimeOff, WorkingHours
 from booking_core.waitlist.models import Offer, WaitlistEntry
@@ -10,6 +11,7 @@ __all__ = [
     "GRID_MINUTES",
     "AuditEntry",
     "AvailabilityOverride",
+    "CalendarFeed",
     "Booking",
     "Client",
     "FormField",

@@ -46,7 +46,10 @@ API_REASON = "the JSON API, its schema and Swagger UI (drf-spectacular's page), 
 NOT_PAGES = {
     r"robots-txt": "plain text",
     r"tenant-logo": "an image",
-    r"booking-calendar": "an .ics file",
+    r"booking-calendar|calendar-feed": "an .ics file",
+    r"booking-client-feed|office-calendar-feed-issue":
+        "calendar feed actions: a POST from the manage page or the back office's calendar subscriptions, answered "
+        "with a redirect",
     r"offer-open-image": "the tracking image of the offer email",
     r".*:(autocomplete|jsi18n)": "the admin's JSON and JavaScript",
     r".*:view_on_site": "a redirect to the object's page on the site",
@@ -310,7 +313,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
         tenant_pages.check(owner, path)
     for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
                  f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
-                 "/office/waitlist/", "/office/waitlist/figures/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
