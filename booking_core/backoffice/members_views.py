@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from allot.errors import ApplicationError
+from allot.errors import ApplicationError, NotFoundError
 from booking_core.backoffice.access import OWNERS, has_totp, office_page
 from booking_core.backoffice.members_forms import (
     AcceptExistingAccountForm,
@@ -87,6 +87,8 @@ def invitation_resend(request, invitation_id: int):
     try:
         invitation = invitation_services.invitation_resend(tenant=request.tenant, invitation_id=invitation_id,
                                                            actor=request.user, language=_language())
+    except NotFoundError:
+        raise
     except ApplicationError as error:
         messages.error(request, str(error.message))
     else:
@@ -101,6 +103,8 @@ def invitation_revoke(request, invitation_id: int):
     try:
         invitation = invitation_services.invitation_revoke(tenant=request.tenant, invitation_id=invitation_id,
                                                            actor=request.user)
+    except NotFoundError:
+        raise
     except ApplicationError as error:
         messages.error(request, str(error.message))
     else:
@@ -214,11 +218,9 @@ def invitation_accept(request, token: str):
                 user = member_services.member_join_with_new_account(
                     tenant=request.tenant, token=token, full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"])
-        except invitation_services.InvitationGone as error:
+        except (invitation_services.InvitationGone, NotFoundError) as error:
             return _invitation_refused(request, error)
         except ApplicationError as error:
-            if error.code == "not_found":
-                return _invitation_refused(request, error)
             for name, problems in error.fields.items():
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allot.errors import ApplicationError
+from allot.errors import ApplicationError, NotFoundError
 from allot.outbox.services import outbox_write
 from tenants.audit import field_values, platform_audit_record
 from tenants import resolution
@@ -29,6 +29,10 @@ _AUDITED = ["email", "role", "staff_member_id", "expires_at", "accepted_at", "re
 
 class InvitationError(ApplicationError):
     pass
+
+
+class InvitationNotFound(NotFoundError):
+    """No such invitation in this organisation (another organisation's looks exactly like this)."""
 
 
 class InvitationGone(InvitationError):
@@ -83,7 +87,7 @@ def _open_invitation(*, tenant: Tenant, invitation_id: int) -> Invitation:
     invitation = (Invitation.objects.select_for_update().select_related("tenant")
                   .filter(pk=invitation_id, tenant=tenant, accepted_at__isnull=True, revoked_at__isnull=True).first())
     if invitation is None:
-        raise InvitationError(_("No such invitation."), code="not_found")
+        raise InvitationNotFound(_("No such invitation."))
     return invitation
 
 
@@ -122,7 +126,7 @@ def invitation_for_token(*, tenant: Tenant, token: str, lock: bool = False) -> I
         queryset = queryset.select_for_update()
     invitation = queryset.filter(token_hash=invitation_token_hash(token or ""), tenant=tenant).first()
     if invitation is None:
-        raise InvitationError(_("This invitation link is not valid."), code="not_found")
+        raise InvitationNotFound(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
         raise InvitationGone(_("This invitation has been used already. Sign in instead."))
     if invitation.revoked_at is not None:
