@@ -167,6 +167,10 @@ def mfa_policy(request):
     form = MfaPolicyForm(request.POST)
     form.is_valid()
     required = bool(form.cleaned_data.get("mfa_required"))
+    if required and not has_totp(request.user):
+        messages.error(request, _("Set up your own authenticator app first (Security), then require it of "
+                                  "everyone."))
+        return redirect("office-members")
     invitation_services.tenant_mfa_requirement_set(tenant=request.tenant, required=required, actor=request.user)
     if required:
         messages.success(request, _("Every member now needs two-factor authentication; those without it are asked "
