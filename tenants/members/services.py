@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError, NotFoundError
 from allot.outbox.services import outbox_write
-from tenants.audit import field_values, platform_audit_record
 from tenants import resolution
+from tenants.audit import field_values, platform_audit_record
 from tenants.members.tokens import invitation_salt_new, invitation_token, invitation_token_hash
 from tenants.models import Invitation, Membership, Tenant
 from tenants.services import membership_add

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django import template
-
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django import template
 
 from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY
 
