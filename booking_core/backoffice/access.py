@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -19,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from booking_core.selectors.catalogue import staff_ids_of_user
 from public_site.pages import public_page
-from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY
+from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY, member_needs_mfa_setup
 from tenants.models import Membership
 from tenants.permissions import membership_role
 
@@ -44,7 +42,7 @@ def office_page(view=None, *, roles=EVERY_ROLE):
             role = membership_role(user=request.user, tenant=request.tenant)
             if role is None:
                 raise Http404("Not a member of this organisation.")
-            if getattr(request.tenant, "mfa_required", False) and not has_totp(request.user):
+            if member_needs_mfa_setup(request.user, request.tenant):
                 if request.method == "GET":
                     request.session[AFTER_MFA_SETUP_SESSION_KEY] = request.get_full_path()
                 return redirect("mfa_activate_totp")
@@ -60,13 +58,6 @@ def office_page(view=None, *, roles=EVERY_ROLE):
         return page
 
     return decorate(view) if view is not None else decorate
-
-
-def has_totp(user) -> bool:
-    """The user has an authenticator app set up (remembered on the user object for the request)."""
-    if "_allot_has_totp" not in user.__dict__:
-        user.__dict__["_allot_has_totp"] = is_mfa_enabled(user, [Authenticator.Type.TOTP])
-    return user.__dict__["_allot_has_totp"]
 
 
 def own_staff_ids(user, role) -> list[int] | None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allot.errors import ApplicationError, NotFoundError
-from booking_core.backoffice.access import OWNERS, has_totp, office_page
+from booking_core.backoffice.access import OWNERS, office_page
 from booking_core.backoffice.members_forms import (
     AcceptExistingAccountForm,
     AcceptNewAccountForm,
@@ -29,6 +29,7 @@ from booking_core.backoffice.members_forms import (
 from booking_core.selectors.catalogue import staff_for_operator, staff_linked_users
 from booking_core.services import members as member_services
 from public_site.pages import public_page, secret_link_page
+from tenants.accounts import has_totp
 from tenants.members import services as invitation_services
 from tenants.members.selectors import members_of, membership_get, open_invitations_of
 

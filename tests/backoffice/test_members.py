@@ -261,9 +261,17 @@ def test_when_the_owner_requires_two_factor_members_without_it_set_it_up_first(o
     setup = staff.get("/accounts/2fa/totp/activate/")
     assert setup.status_code == 302 and setup["Location"].startswith("/accounts/reauthenticate/")
     assert staff.get(setup["Location"]).status_code == 200
+    # and from the organisation's admin too
+    admin_page = staff.get("/admin/", follow=True)
+    assert admin_page.redirect_chain[-1][0].startswith("/accounts/")
+    assert "/accounts/2fa/totp/activate/" in [url for url, _status in admin_page.redirect_chain]
+    # and from the operator API with their session
+    assert staff.get("/api/v1/operator/bookings/").status_code == 403
     # and once they have one, the back office opens
     TOTP.activate(user("alpha_staff"), generate_totp_secret())
     assert staff.get("/office/today/").status_code == 200
+    assert staff.get("/admin/").status_code == 200
+    assert staff.get("/api/v1/operator/bookings/").status_code == 200
     # and the owner, who has one, works on
     assert owner.get("/office/members/").status_code == 200
     # when: the owner lifts the requirement, it is each member's choice again
