@@ -286,3 +286,22 @@ def test_the_security_page_links_to_the_authenticator_and_recovery_code_pages(ow
     TOTP.activate(user("alpha_owner"), generate_totp_secret())
     html = owner.get("/office/security/").content.decode()
     assert 'href="/accounts/2fa/"' in html and 'href="/accounts/2fa/recovery-codes/"' in html
+
+
+def test_the_members_page_costs_the_same_queries_however_many_members(owner, tenant_alpha):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import real_queries
+
+    owner.get("/office/members/")  # the host's tenant is resolved (and cached) once
+    with CaptureQueriesContext(db) as few:
+        assert owner.get("/office/members/").status_code == 200
+    for number in range(5):
+        person = get_user_model().objects.create_user(email=f"more{number}@example.com", password=PASSWORD)
+        Membership.objects.create(user=person, tenant=tenant_alpha, role="staff")
+        Invitation.objects.create(tenant=tenant_alpha, email=f"invited{number}@example.com", key_salt=str(number),
+                                  token_hash=str(number), expires_at=NOW)
+    with CaptureQueriesContext(db) as many:
+        assert owner.get("/office/members/").status_code == 200
+    assert len(real_queries(many)) == len(real_queries(few))
