@@ -85,15 +85,24 @@ class PlatformAccess(enum.Enum):
     DENIED = "denied"
 
 
+def has_totp(user) -> bool:
+    """The user has an authenticator app set up (remembered on the user object for the request)."""
+    if "_allot_has_totp" not in user.__dict__:
+        user.__dict__["_allot_has_totp"] = is_mfa_enabled(user, [Authenticator.Type.TOTP])
+    return user.__dict__["_allot_has_totp"]
+
+
+def member_needs_mfa_setup(user, tenant) -> bool:
+    """The organisation requires two-factor authentication and this member has no authenticator app yet."""
+    return bool(getattr(tenant, "mfa_required", False)) and not has_totp(user)
+
+
 def platform_staff_access(user) -> PlatformAccess:
     """May this user enter the platform's own pages on the root domain (the admin, the console)?"""
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.is_staff:
         return PlatformAccess.DENIED
     # Asked on every admin page: remembered on the user object for the request.
-    has_totp = user.__dict__.get("_allot_has_totp")
-    if has_totp is None:
-        has_totp = user.__dict__["_allot_has_totp"] = is_mfa_enabled(user, [Authenticator.Type.TOTP])
-    return PlatformAccess.ALLOWED if has_totp else PlatformAccess.NEEDS_MFA
+    return PlatformAccess.ALLOWED if has_totp(user) else PlatformAccess.NEEDS_MFA
 
 
 # allauth's rate-limited actions, by the name of the page they guard (for the 429 page's "try again in").

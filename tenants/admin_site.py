@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
-from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY, PlatformAccess, platform_staff_access
+from tenants.accounts import (
+    AFTER_MFA_SETUP_SESSION_KEY,
+    PlatformAccess,
+    member_needs_mfa_setup,
+    platform_staff_access,
+)
 from tenants.permissions import current_tenant, membership_role
 
 
@@ -64,7 +69,18 @@ class TenantAdminSite(AccountLoginAdminSite):
     index_title = _("Manage your organisation")
 
     def has_permission(self, request):
-        return membership_role(user=request.user, tenant=current_tenant()) is not None
+        tenant = current_tenant()
+        return (membership_role(user=request.user, tenant=tenant) is not None
+                and not member_needs_mfa_setup(request.user, tenant))
+
+    def refuse(self, request, destination: str):
+        tenant = current_tenant()
+        if membership_role(user=request.user, tenant=tenant) is not None and member_needs_mfa_setup(request.user,
+                                                                                                   tenant):
+            # The organisation requires two-factor authentication: set it up, then back here.
+            request.session[AFTER_MFA_SETUP_SESSION_KEY] = destination
+            return redirect("mfa_activate_totp")
+        return super().refuse(request, destination)
 
     def refusal_reason(self, request) -> str:
         return _("This account is not a member of this organisation.")

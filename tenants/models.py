@@ -106,6 +106,9 @@ class Tenant(TenantMixin):
         default=True, help_text=_("Ask clients to confirm they are coming, with confirm and cancel links."),
     )
     attendance_request_offset_minutes = models.PositiveIntegerField(default=2 * 24 * 60)
+    mfa_required = models.BooleanField(
+        default=False, help_text=_("Every member must set up two-factor authentication before using the back office."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +193,42 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.tenant} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation with a role, sent to an email address. The link's token is never
+    stored: it is derived from `key_salt` with the site's secret (tenants.invitations), and only its hash is
+    looked up."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.STAFF)
+    # The booking_core StaffMember (in the tenant's schema) the new member's calendar is, for the staff role.
+    staff_member_id = models.BigIntegerField(null=True, blank=True)
+    key_salt = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant", "-created_at"]
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "email"], condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+            name="invitation_one_open_per_email")]
+
+    def __str__(self):
+        return f"{self.email} → {self.tenant} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
 
 
 class ApiKey(models.Model):

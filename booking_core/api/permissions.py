@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from booking_core.acting import Actor
+from tenants.accounts import member_needs_mfa_setup
 from tenants.api_keys import ApiKeyUser
 from tenants.models import ApiKey, Membership
 from tenants.permissions import current_tenant, membership_role
@@ -17,7 +18,11 @@ def operator_role(request) -> str | None:
     user = request.user
     if isinstance(user, ApiKeyUser):
         return user.key.role
-    return membership_role(user=user, tenant=current_tenant())
+    tenant = current_tenant()
+    role = membership_role(user=user, tenant=tenant)
+    if role is not None and member_needs_mfa_setup(user, tenant):
+        return None  # the organisation requires two-factor authentication and this member has none yet
+    return role
 
 
 def operator_actor(request) -> Actor:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views
+from booking_core.backoffice import feeds_views, members_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -38,4 +38,17 @@ urlpatterns = [
     # Calendar subscriptions (issue 16 item 2).
     path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
     path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),
+    # --- members, invitations and sign-in security (roles) ---
+    path("members/", members_views.members_page, name="office-members"),
+    path("members/invite/", members_views.member_invite, name="office-member-invite"),
+    path("members/security-policy/", members_views.mfa_policy, name="office-members-mfa-policy"),
+    path("members/<int:membership_id>/role/", members_views.member_role, name="office-member-role"),
+    path("members/<int:membership_id>/calendar/", members_views.member_calendar, name="office-member-calendar"),
+    path("members/<int:membership_id>/remove/", members_views.member_remove, name="office-member-remove"),
+    path("members/invitations/<int:invitation_id>/resend/", members_views.invitation_resend,
+         name="office-invitation-resend"),
+    path("members/invitations/<int:invitation_id>/revoke/", members_views.invitation_revoke,
+         name="office-invitation-revoke"),
+    path("security/", members_views.security_page, name="office-security"),
+    path("invitation/<str:token>/", members_views.invitation_accept, name="office-invitation"),
 ]

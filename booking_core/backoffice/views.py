@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
-from booking_core.backoffice.access import office_page
+from booking_core.backoffice.access import MANAGERS, is_manager, office_page
 from booking_core.backoffice.exports import bookings_csv_rows
 from booking_core.backoffice.forms import (
     AttendanceForm,
@@ -95,19 +95,22 @@ def office_today(request):
     zone = tenant_zone(request.tenant)
     today = timezone.now().astimezone(zone).date()
     start, end = _local_day_bounds(today, zone)
-    bookings = list(bookings_for_operator(starts_from=start, starts_until=end, order="start"))
-    sessions = list(sessions_for_operator(starts_from=start, starts_until=end))
+    bookings = list(bookings_for_operator(starts_from=start, starts_until=end, order="start",
+                                          staff_ids=request.office_staff_ids))
+    # Staff see their own appointments; sessions, waitlist offers and undelivered messages are the managers'.
+    manager = is_manager(request)
+    sessions = list(sessions_for_operator(starts_from=start, starts_until=end)) if manager else []
     return render(request, "backoffice/today.html", {
         "tenant": request.tenant, "nav": "today", "today": today, "now": timezone.now(),
         "appointments": [booking for booking in bookings if not booking.session_id],
         "group_bookings": [booking for booking in bookings if booking.session_id],
-        "sessions": sessions,
-        "prepared_offers": list(offers_prepared_for_operator()[:TODAY_OFFERS]),
-        "dead_notifications": dead_notifications_count_for_operator(),
+        "sessions": sessions, "is_manager": manager,
+        "prepared_offers": list(offers_prepared_for_operator()[:TODAY_OFFERS]) if manager else [],
+        "dead_notifications": dead_notifications_count_for_operator() if manager else 0,
     })
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def office_offer_release(request, offer_id: int):
     """Send a prepared waitlist offer to its candidate (Today lists the offers waiting for this)."""
@@ -126,7 +129,10 @@ def office_offer_release(request, offer_id: int):
 
 def _filtered_bookings(request):
     """(form, queryset or None): the bookings the list's filters select; None when the filters are invalid."""
-    form = BookingFilterForm(request.GET or None, services=services_for_operator(), staff=staff_for_operator())
+    staff = staff_for_operator()
+    if request.office_staff_ids is not None:
+        staff = [member for member in staff if member.pk in request.office_staff_ids]
+    form = BookingFilterForm(request.GET or None, services=services_for_operator(), staff=staff)
     if request.GET and not form.is_valid():
         return form, None
     data = form.cleaned_data if request.GET else {}
@@ -137,6 +143,7 @@ def _filtered_bookings(request):
         status=data.get("status") or None, service_id=data.get("service"), staff_id=data.get("staff"),
         source=data.get("source") or None, client_query=data.get("q"),
         starts_from=starts_from, starts_until=starts_until, order=data.get("order") or "-start",
+        staff_ids=request.office_staff_ids,
     )
 
 
@@ -170,7 +177,7 @@ def bookings_csv(request):
 @office_page
 @require_GET
 def booking_detail(request, booking_id: int):
-    booking = booking_get_for_operator(booking_id=booking_id)
+    booking = booking_get_for_operator(booking_id=booking_id, staff_ids=request.office_staff_ids)
     return render(request, "backoffice/booking_detail.html", {
         "tenant": request.tenant, "nav": "bookings", "booking": booking,
         "history": list(booking_history_for_operator(booking_id=booking.pk)),
@@ -185,7 +192,7 @@ def booking_detail(request, booking_id: int):
 
 def _booking_action(request, booking_id: int, act) -> object:
     """Run `act(booking)` (a service call); a refusal becomes an error message and changes nothing."""
-    booking = booking_get_for_operator(booking_id=booking_id)
+    booking = booking_get_for_operator(booking_id=booking_id, staff_ids=request.office_staff_ids)
     try:
         message = act(booking)
     except NotFoundError:
@@ -262,7 +269,7 @@ def booking_reschedule(request, booking_id: int):
 # --- waitlist and offers ----------------------------------------------------------------------------------
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_GET
 def waitlist_overview(request):
     """Upcoming sessions and appointment days with someone waiting or an offer open."""
@@ -272,7 +279,7 @@ def waitlist_overview(request):
     })
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_GET
 def waitlist_session(request, session_id: int):
     """A session's queue, ranked as offers are prepared (`candidates_for_session`), with its actions."""
@@ -292,7 +299,7 @@ def _day(value: str) -> dt.date:
         raise Http404("No such day.") from None
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_GET
 def waitlist_day(request, service_id: int, day: str):
     """An individual service's day: the entries waiting for it, ranked (`candidates_for_date`)."""
@@ -337,7 +344,7 @@ def _offer_action(request, offer_id: int, act, done: str):
     return redirect(_queue_of(offer))
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_offer_release(request, offer_id: int):
     return _offer_action(request, offer_id,
@@ -345,7 +352,7 @@ def waitlist_offer_release(request, offer_id: int):
                          _("The offer is on its way to %(name)s."))
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_offer_skip(request, offer_id: int):
     return _offer_action(request, offer_id,
@@ -354,7 +361,7 @@ def waitlist_offer_skip(request, offer_id: int):
                          _("%(name)s is skipped for this place and keeps waiting; the next candidate is up."))
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_offer_withdraw(request, offer_id: int):
     return _offer_action(request, offer_id,
@@ -375,7 +382,7 @@ def _release_all(request, prepared, back: str):
     return redirect(back)
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_session_release(request, session_id: int):
     session = session_get_for_operator(session_id=session_id)
@@ -383,7 +390,7 @@ def waitlist_session_release(request, session_id: int):
                         reverse("office-waitlist-session", args=[session.pk]))
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_day_release(request, service_id: int, day: str):
     service = service_get_for_operator(service_id=service_id)
@@ -392,7 +399,7 @@ def waitlist_day_release(request, service_id: int, day: str):
                         reverse("office-waitlist-day", args=[service.pk, the_day.isoformat()]))
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_POST
 def waitlist_entry_offer(request, entry_id: int):
     """Offer a place by hand to a waiting candidate: the page's session, or a time and staff member on the
@@ -430,7 +437,7 @@ def waitlist_entry_offer(request, entry_id: int):
 FIGURES_DEFAULT_DAYS = 30
 
 
-@office_page
+@office_page(roles=MANAGERS)
 @require_GET
 def waitlist_figures_page(request):
     """Revenue protection over a chosen period (offers prepared in it; local dates, both ends included):

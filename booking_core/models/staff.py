@@ -15,6 +15,9 @@ class StaffMember(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    # The member (a user in the public schema) whose calendar this is: a member with the staff role sees this
+    # staff member's bookings only. A plain id: users live in the public schema.
+    user_id = models.BigIntegerField(null=True, blank=True, unique=True)
     services = models.ManyToManyField(Service, related_name="staff_members", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -24,9 +24,13 @@ def booking_get_by_token(*, token: str) -> Booking:
     return booking
 
 
-def booking_get_for_operator(*, booking_id) -> Booking:
-    """A booking of the current tenant (another tenant's id simply does not exist here)."""
-    booking = _with_relations(Booking.objects.filter(pk=booking_id)).first()
+def booking_get_for_operator(*, booking_id, staff_ids: list[int] | None = None) -> Booking:
+    """A booking of the current tenant (another tenant's id simply does not exist here). `staff_ids` (a member
+    with the staff role: their own calendar) limits it to those staff members' appointments."""
+    bookings = Booking.objects.filter(pk=booking_id)
+    if staff_ids is not None:
+        bookings = bookings.filter(staff_id__in=staff_ids)
+    booking = _with_relations(bookings).first()
     if booking is None:
         raise BookingNotFoundError("No such booking.")
     return booking
@@ -51,9 +55,13 @@ def bookings_for_operator(
     starts_from: dt.datetime | None = None,
     starts_until: dt.datetime | None = None,
     order: str = "start",
+    staff_ids: list[int] | None = None,
 ) -> QuerySet[Booking]:
-    """Bookings matching every filter given; `order` is one of OPERATOR_ORDERS (by start by default)."""
+    """Bookings matching every filter given; `order` is one of OPERATOR_ORDERS (by start by default).
+    `staff_ids` (a member with the staff role: their own calendar) keeps those staff members' appointments."""
     bookings = _with_relations(Booking.objects.all())
+    if staff_ids is not None:
+        bookings = bookings.filter(staff_id__in=staff_ids)
     if status:
         bookings = bookings.filter(status=status)
     if service_id:

@@ -127,6 +127,16 @@ def staff_get_for_operator(*, staff_id) -> StaffMember:
     return staff
 
 
+def staff_ids_of_user(*, user_id: int) -> list[int]:
+    """The staff member(s) whose calendar is this member's (at most one)."""
+    return list(StaffMember.objects.filter(user_id=user_id).values_list("pk", flat=True))
+
+
+def staff_linked_users() -> dict[int, StaffMember]:
+    """Member user id -> the staff member whose calendar is theirs."""
+    return {member.user_id: member for member in StaffMember.objects.filter(user_id__isnull=False)}
+
+
 def catalogue_changed() -> None:
     """Tell every process that this tenant's catalogue changed (after the change commits)."""
     schema_name = connection.schema_name

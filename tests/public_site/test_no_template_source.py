@@ -28,6 +28,8 @@ from booking_core.programmes.models import PlaceOffer, Programme
 from booking_core.programmes.services.signups import signup_withdraw
 from booking_core.services.bookings import booking_create_individual
 from tenants.admin_site import tenant_admin_site
+from tenants.members.services import invitation_create, invitation_revoke
+from tenants.members.tokens import invitation_token
 from tests.conftest import CHECKOUT_DIR, signed_in
 from tests.factories import OPERATOR, client_details
 from tests.programmes.factories import make_group, make_programme, one
@@ -36,6 +38,7 @@ from tests.public_site.waitlist_scene import free_a_seat, join, offer_of
 from tests.support.sign_in import LOGIN_URL, SECOND_FACTOR_URL, forget_sign_in_limits, give_totp, password_step
 
 # The scene's programme runs in December 2026 (tests/programmes/factories.py).
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("programmes_month_clock")]
 
 TEMPLATE_SOURCE = re.compile(r"\{#|#\}|\{%|\{\{")
@@ -73,6 +76,9 @@ NOT_PAGES = {
                                                                                   "answered with a redirect",
     r"office-waitlist-(session-release|day-release|offer-release|offer-skip|offer-withdraw|entry-offer)":
         "back office waitlist actions: a POST from a waitlist queue's page, answered with a redirect to it",
+    r"office-member-(invite|role|calendar|remove)|office-members-mfa-policy|office-invitation-(resend|revoke)":
+        "members page actions: a POST from the members page, answered with a redirect to it (or the page itself "
+        "with the refusal, checked in tests/backoffice/test_members.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
@@ -319,6 +325,14 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
                  f"{scene['individual'].starts_at.date().isoformat()}/"):
         tenant_pages.check(owner, path)
+    # (the members and security pages, and an invitation's link: valid, and used up)
+    for path in ("/office/members/", "/office/security/"):
+        tenant_pages.check(owner, path)
+    invitation = invitation_create(tenant=tenant_alpha, email="invited@example.com", role="staff")
+    invitation_path = reverse("office-invitation", urlconf=TENANT_URLS, args=[invitation_token(invitation.key_salt)])
+    tenant_pages.check(client_for(tenant_alpha), invitation_path)
+    invitation_revoke(tenant=tenant_alpha, invitation_id=invitation.pk)
+    tenant_pages.check(client_for(tenant_alpha), invitation_path, expect=(410,))
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
     for path in ("/console/", "/console/?q=alpha", f"/console/tenants/{tenant_alpha.pk}/", "/console/audit/",

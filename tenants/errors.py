@@ -1,0 +1,7 @@
+"""Errors of the organisation's member pages."""
+
+from allot.errors import NotFoundError
+
+
+class MemberNotFoundError(NotFoundError):
+    pass

@@ -1,0 +1,221 @@
+"""Roles in the back office: every page and action by owner, admin and staff (allowed or refused), staff seeing
+their own calendar only, and another organisation's ids being 404s."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.urls import URLPattern, reverse
+
+from booking_core.backoffice import urls as office_urls
+from booking_core.models import Booking, Service
+from booking_core.services.bookings import booking_create_individual
+from booking_core.services.staff_links import staff_member_link_user
+from tenants.members.services import invitation_create
+from tenants.members.tokens import invitation_token
+from tenants.models import Membership
+from tenants.services import membership_add
+from tests.backoffice.clock import at
+from tests.conftest import PASSWORD, signed_in
+from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 999_999
+
+
+@pytest.fixture
+def roles_scene(tenant_alpha, in_tenant, user):
+    """Alpha with an admin, a second staff member to remove, Anna (alpha_staff's calendar) and Béla, each with
+    an appointment on the 12th, a yoga session, and an open invitation."""
+    User = get_user_model()
+    admin = User.objects.create_user(email="alpha_admin@example.com", password=PASSWORD)
+    membership_add(tenant=tenant_alpha, user=admin, role=Membership.Role.ADMIN)
+    leaver = User.objects.create_user(email="alpha_leaver@example.com", password=PASSWORD)
+    leaving = membership_add(tenant=tenant_alpha, user=leaver, role=Membership.Role.STAFF)
+    staff_user = user("alpha_staff")
+    with in_tenant(tenant_alpha):
+        massage = make_service(Service.Kind.INDIVIDUAL, name_en="Massage", cancellation_cutoff_minutes=60)
+        anna = make_staff(massage, name="Anna", hours=((8, 20),))
+        bela = make_staff(massage, name="Béla", hours=((8, 20),))
+        staff_member_link_user(staff_id=anna.pk, user_id=staff_user.pk, actor=OPERATOR)
+        annas = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=anna, starts_at=at(12, 10), language="en",
+            client=client_details("Kiss Dóra", "dora@example.hu"), actor=OPERATOR)
+        belas = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=bela, starts_at=at(12, 11), language="en",
+            client=client_details("Nagy Péter", "peter@example.hu"), actor=OPERATOR)
+        annas_today = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=anna, starts_at=at(10, 15), language="en",
+            client=client_details("Tóth Anna", "anna.t@example.hu"), actor=OPERATOR)
+        belas_today = booking_create_individual(
+            tenant=tenant_alpha, service=massage, staff=bela, starts_at=at(10, 16), language="en",
+            client=client_details("Szabó Éva", "eva@example.hu"), actor=OPERATOR)
+        yoga = make_service(name_en="Yoga")
+        session = make_session(yoga, capacity=3, starts_at=at(11, 18), location="Room 1")
+    connection.set_schema_to_public()
+    invitation = invitation_create(tenant=tenant_alpha, email="new@example.com", role="staff")
+    staff_membership = Membership.objects.get(tenant=tenant_alpha, user=staff_user)
+    return {"admin": admin, "massage": massage, "anna": anna, "bela": bela, "annas": annas, "belas": belas,
+            "annas_today": annas_today, "belas_today": belas_today, "session": session,
+            "leaving": leaving, "staff_membership": staff_membership, "invitation": invitation}
+
+
+@pytest.fixture
+def as_role(client_for, tenant_alpha, user, roles_scene):
+    def make(role: str):
+        person = {"owner": user("alpha_owner"), "admin": roles_scene["admin"], "staff": user("alpha_staff")}[role]
+        return signed_in(client_for(tenant_alpha), person, tenant_alpha.schema_name)
+
+    return make
+
+
+ALL = {"owner": 200, "admin": 200, "staff": 200}
+MANAGERS_ONLY = {"owner": 200, "admin": 200, "staff": 403}
+OWNERS_ONLY = {"owner": 200, "admin": 403, "staff": 403}
+
+
+def _statuses(base: dict, allowed: int) -> dict:
+    return {role: allowed if status == 200 else status for role, status in base.items()}
+
+
+# url name -> (method, arguments from the scene, POST data, expected status by role). A POST that passes the
+# role check answers with its redirect (302); one about an id that does not exist answers 404.
+TABLE = {
+    "office-home": ("get", lambda s: [], None, ALL),
+    "office-today": ("get", lambda s: [], None, ALL),
+    "office-bookings": ("get", lambda s: [], None, ALL),
+    "office-bookings-csv": ("get", lambda s: [], None, ALL),
+    "office-booking": ("get", lambda s: [s["annas"].pk], None, ALL),
+    "office-booking-cancel": ("post", lambda s: [s["annas"].pk], {"reason": "ill"}, _statuses(ALL, 302)),
+    "office-booking-attendance": ("post", lambda s: [s["annas"].pk], {"attended": "1"}, _statuses(ALL, 302)),
+    "office-booking-reschedule": ("post", lambda s: [s["annas"].pk], {"date": "2026-06-12", "time": "12:00"},
+                                  _statuses(ALL, 302)),
+    "office-booking-confirm": ("post", lambda s: [s["annas"].pk], {}, _statuses(ALL, 302)),
+    "office-offer-release": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-waitlist": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-waitlist-figures": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-waitlist-session": ("get", lambda s: [s["session"].pk], None, MANAGERS_ONLY),
+    "office-waitlist-session-release": ("post", lambda s: [s["session"].pk], {}, _statuses(MANAGERS_ONLY, 302)),
+    "office-waitlist-day": ("get", lambda s: [s["massage"].pk, "2026-06-12"], None, MANAGERS_ONLY),
+    "office-waitlist-day-release": ("post", lambda s: [s["massage"].pk, "2026-06-12"], {},
+                                    _statuses(MANAGERS_ONLY, 302)),
+    "office-waitlist-offer-release": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-waitlist-offer-skip": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-waitlist-offer-withdraw": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-waitlist-entry-offer": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-members": ("get", lambda s: [], None, OWNERS_ONLY),
+    "office-member-invite": ("post", lambda s: [], {"email": "friend@example.com", "role": "admin"},
+                             _statuses(OWNERS_ONLY, 302)),
+    "office-members-mfa-policy": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
+    "office-member-role": ("post", lambda s: [s["leaving"].pk], {"role": "admin"}, _statuses(OWNERS_ONLY, 302)),
+    "office-member-calendar": ("post", lambda s: [s["leaving"].pk], lambda s: {"staff": str(s["bela"].pk)},
+                               _statuses(OWNERS_ONLY, 302)),
+    "office-member-remove": ("post", lambda s: [s["leaving"].pk], {}, _statuses(OWNERS_ONLY, 302)),
+    "office-invitation-resend": ("post", lambda s: [s["invitation"].pk], {}, _statuses(OWNERS_ONLY, 302)),
+    "office-invitation-revoke": ("post", lambda s: [s["invitation"].pk], {}, _statuses(OWNERS_ONLY, 302)),
+    "office-security": ("get", lambda s: [], None, ALL),
+    # The invitation link is for someone who is not a member yet: every visitor may open it.
+    "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
+}
+# Not a back office page: the sign-up's one-time hand-off to the new organisation (tests/tenants/test_signup.py).
+NOT_IN_TABLE = {"office-handoff"}
+
+
+def test_the_table_names_every_back_office_address():
+    names = {pattern.name for pattern in office_urls.urlpatterns if isinstance(pattern, URLPattern)}
+    assert names - NOT_IN_TABLE == set(TABLE)
+
+
+CASES = [(name, role) for name in TABLE for role in ("owner", "admin", "staff")]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{name}-{role}" for name, role in CASES])
+def test_each_page_and_action_by_role(as_role, roles_scene, name, role):
+    # given: a member with the role
+    method, arguments, data, expected = TABLE[name]
+    client = as_role(role)
+    url = reverse(name, args=arguments(roles_scene))
+    # when: they open the page or send the action
+    data = data(roles_scene) if callable(data) else data
+    response = client.get(url) if method == "get" else client.post(url, data)
+    # then: the role decides
+    assert response.status_code == expected[role], (name, role, response.status_code)
+
+
+def test_a_refused_action_changes_nothing(as_role, roles_scene, tenant_alpha):
+    # when: an admin tries to remove a member and to invite someone
+    admin = as_role("admin")
+    assert admin.post(reverse("office-member-remove", args=[roles_scene["leaving"].pk])).status_code == 403
+    assert admin.post(reverse("office-member-invite"), {"email": "x@example.com", "role": "owner"}).status_code == 403
+    # then: the member stays and nobody is invited
+    assert Membership.objects.filter(pk=roles_scene["leaving"].pk).exists()
+    assert not tenant_alpha.invitations.filter(email="x@example.com").exists()
+
+
+# --- staff see their own calendar ------------------------------------------------------------------------------
+
+
+def _listed(response) -> set[int]:
+    return {booking.pk for booking in response.context["page"].object_list}
+
+
+def test_staff_see_only_their_own_bookings_in_the_list_and_today(as_role, roles_scene):
+    s = roles_scene
+    staff, owner = as_role("staff"), as_role("owner")
+    assert _listed(staff.get("/office/bookings/")) == {s["annas"].pk, s["annas_today"].pk}
+    assert _listed(owner.get("/office/bookings/")) == {s["annas"].pk, s["belas"].pk, s["annas_today"].pk,
+                                                       s["belas_today"].pk}
+    today = staff.get("/office/today/")
+    assert [booking.pk for booking in today.context["appointments"]] == [s["annas_today"].pk]
+    assert today.context["sessions"] == [] and today.context["prepared_offers"] == []
+    html = today.content.decode()
+    assert "Tóth Anna" in html and "Szabó Éva" not in html
+    assert 'href="/office/waitlist/"' not in html and 'href="/office/members/"' not in html
+    csv_text = b"".join(staff.get("/office/bookings.csv").streaming_content).decode()
+    assert "dora@example.hu" in csv_text and "peter@example.hu" not in csv_text
+
+
+def test_staff_get_404_for_another_staff_members_booking_and_change_nothing(as_role, roles_scene, in_tenant,
+                                                                            tenant_alpha):
+    staff = as_role("staff")
+    belas = roles_scene["belas"]
+    assert staff.get(f"/office/bookings/{belas.pk}/").status_code == 404
+    assert staff.post(f"/office/bookings/{belas.pk}/cancel/", {"reason": "mine now"}).status_code == 404
+    with in_tenant(tenant_alpha):
+        assert Booking.objects.get(pk=belas.pk).status == Booking.Status.CONFIRMED
+
+
+def test_staff_without_a_calendar_see_no_bookings(as_role, roles_scene, in_tenant, tenant_alpha, user):
+    with in_tenant(tenant_alpha):
+        staff_member_link_user(staff_id=None, user_id=user("alpha_staff").pk, actor=OPERATOR)
+    connection.set_schema_to_public()
+    assert _listed(as_role("staff").get("/office/bookings/")) == set()
+
+
+# --- another organisation --------------------------------------------------------------------------------------
+
+
+def test_another_organisations_member_and_invitation_ids_are_404s_and_change_nothing(member_client, tenant_alpha,
+                                                                                   tenant_beta, user):
+    # given: beta's owner, and an invitation of alpha
+    beta = member_client(tenant_beta, "beta_owner")
+    alpha_staff = Membership.objects.get(tenant=tenant_alpha, user=user("alpha_staff"))
+    alpha_invitation = invitation_create(tenant=tenant_alpha, email="someone@example.com", role="staff")
+    # when: beta's owner aims beta's member pages at alpha's ids
+    assert beta.post(f"/office/members/{alpha_staff.pk}/role/", {"role": "owner"}).status_code == 404
+    assert beta.post(f"/office/members/{alpha_staff.pk}/remove/").status_code == 404
+    assert beta.post(f"/office/members/invitations/{alpha_invitation.pk}/revoke/").status_code == 404
+    assert beta.post(f"/office/members/invitations/{alpha_invitation.pk}/resend/").status_code == 404
+    # then: nothing changed
+    alpha_staff.refresh_from_db()
+    alpha_invitation.refresh_from_db()
+    assert alpha_staff.role == "staff"
+    assert alpha_invitation.revoked_at is None and alpha_invitation.is_open
+
+
+def test_another_organisations_booking_id_is_a_404_for_every_role(member_client, tenant_beta, roles_scene, as_role):
+    annas = roles_scene["annas"]
+    assert member_client(tenant_beta, "beta_owner").get(f"/office/bookings/{annas.pk}/").status_code == 404
+    assert as_role("owner").get(f"/office/bookings/{annas.pk}/").status_code == 200
