@@ -118,6 +118,8 @@ TABLE = {
     "office-security": ("get", lambda s: [], None, ALL),
     # The invitation link is for someone who is not a member yet: every visitor may open it.
     "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
+    "office-calendar-feeds": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-calendar-feed-issue": ("post", lambda s: [], {}, _statuses(MANAGERS_ONLY, 302)),
 }
 # Not a back office page: the sign-up's one-time hand-off to the new organisation (tests/tenants/test_signup.py).
 NOT_IN_TABLE = {"office-handoff"}
