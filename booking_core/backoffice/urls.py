@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views
+from booking_core.backoffice import feeds_views, webhooks_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -38,4 +38,12 @@ urlpatterns = [
     # Calendar subscriptions (issue 16 item 2).
     path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
     path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),
+    # Outgoing webhooks (issue 16 item 1).
+    path("webhooks/", webhooks_views.webhooks_list, name="office-webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks_views.webhook_endpoint, name="office-webhook"),
+    path("webhooks/<int:endpoint_id>/rotate/", webhooks_views.webhook_endpoint_rotate, name="office-webhook-rotate"),
+    path("webhooks/<int:endpoint_id>/test/", webhooks_views.webhook_endpoint_test, name="office-webhook-test"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks_views.webhook_endpoint_delete, name="office-webhook-delete"),
+    path("webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+         webhooks_views.webhook_delivery_redeliver, name="office-webhook-redeliver"),
 ]
