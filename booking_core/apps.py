@@ -16,9 +16,14 @@ class BookingCoreConfig(AppConfig):
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
         from booking_core.waitlist.jobs import waitlist_offers_expire
+        from booking_core.webhooks import emails as webhook_emails  # noqa: F401  (registers the owners' email)
+        from booking_core.webhooks.channel import webhook_channel_register
 
         # Dates and times sent to any ModelSerializer are bounded and read in the tenant's zone (api/fields.py).
         model_serializers_use_bounded_fields()
+
+        # Webhook deliveries go through the outbox on a queue of their own (booking_core/webhooks).
+        webhook_channel_register()
 
         # Who handles which domain event: the table in booking_core/event_handlers.py.
         events.handlers_connect(event_handlers.HANDLERS)

@@ -13,6 +13,8 @@ os.environ.setdefault("EMAIL_URL", "memory://")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+# The tests' webhook receivers listen on 127.0.0.1 (tests/webhooks turn the SSRF guard on where they test it).
+os.environ.setdefault("ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1")
 
 from allot.settings import *  # noqa: E402,F403
 

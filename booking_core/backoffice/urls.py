@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views, members_views
+from booking_core.backoffice import feeds_views, members_views, webhooks_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -51,4 +51,12 @@ urlpatterns = [
          name="office-invitation-revoke"),
     path("security/", members_views.security_page, name="office-security"),
     path("invitation/<str:token>/", members_views.invitation_accept, name="office-invitation"),
+    # Outgoing webhooks (issue 16 item 1).
+    path("webhooks/", webhooks_views.webhooks_list, name="office-webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks_views.webhook_endpoint, name="office-webhook"),
+    path("webhooks/<int:endpoint_id>/rotate/", webhooks_views.webhook_endpoint_rotate, name="office-webhook-rotate"),
+    path("webhooks/<int:endpoint_id>/test/", webhooks_views.webhook_endpoint_test, name="office-webhook-test"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks_views.webhook_endpoint_delete, name="office-webhook-delete"),
+    path("webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+         webhooks_views.webhook_delivery_redeliver, name="office-webhook-redeliver"),
 ]

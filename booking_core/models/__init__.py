@@ -6,6 +6,7 @@ from booking_core.models.feeds import CalendarFeed
 from booking_core.models.sessions import Session
 from booking_core.models.staff import AvailabilityOverride, StaffMember, TimeOff, WorkingHours
 from booking_core.waitlist.models import Offer, WaitlistEntry
+from booking_core.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "GRID_MINUTES",
@@ -22,5 +23,7 @@ __all__ = [
     "StaffMember",
     "TimeOff",
     "WaitlistEntry",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkingHours",
 ]

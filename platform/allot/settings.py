@@ -383,6 +383,15 @@ ALLOT_CSP_INLINE_STYLE_PATHS = ("/admin/", "/api/docs/")
 # Uploaded logos (tenants.logos): PNG, JPEG or WebP by content, re-encoded, at most this many bytes and
 # pixels per side (checked before decoding).
 ALLOT_LOGO_MAX_BYTES = env_int("ALLOT_LOGO_MAX_BYTES", 1024 * 1024)
+
+# Outgoing webhooks (booking_core/webhooks). Local and private addresses (and plain http) only for development
+# and tests: in production an endpoint inside the cluster's network would be an SSRF hole.
+ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", DEBUG)
+ALLOT_WEBHOOK_TIMEOUT_SECONDS = env_int("ALLOT_WEBHOOK_TIMEOUT_SECONDS", 5)
+ALLOT_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("ALLOT_WEBHOOK_DISABLE_AFTER_FAILURES", 50)
+ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# Multiplies the retry waits (5 s, 5 min, ... 24 h): tests and benchmarks shrink them.
+ALLOT_WEBHOOK_RETRY_SCALE = float(env_str("ALLOT_WEBHOOK_RETRY_SCALE") or 1)
 ALLOT_LOGO_MAX_SIDE_PIXELS = env_int("ALLOT_LOGO_MAX_SIDE_PIXELS", 2000)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload is a one-way door an operator chooses for their own domain, not a default.

@@ -120,6 +120,12 @@ TABLE = {
     "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
     "office-calendar-feeds": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-calendar-feed-issue": ("post", lambda s: [], {}, _statuses(MANAGERS_ONLY, 302)),
+    "office-webhooks": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-webhook": ("get", lambda s: [MISSING], None, _statuses(MANAGERS_ONLY, 404)),
+    "office-webhook-rotate": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-webhook-test": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-webhook-delete": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-webhook-redeliver": ("post", lambda s: [MISSING, MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
 }
 # Not a back office page: the sign-up's one-time hand-off to the new organisation (tests/tenants/test_signup.py).
 NOT_IN_TABLE = {"office-handoff"}

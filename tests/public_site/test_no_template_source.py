@@ -27,6 +27,7 @@ from booking_core.models import Booking
 from booking_core.programmes.models import PlaceOffer, Programme
 from booking_core.programmes.services.signups import signup_withdraw
 from booking_core.services.bookings import booking_create_individual
+from booking_core.webhooks.services import webhook_endpoint_create
 from tenants.admin_site import tenant_admin_site
 from tenants.members.services import invitation_create, invitation_revoke
 from tenants.members.tokens import invitation_token
@@ -50,6 +51,8 @@ NOT_PAGES = {
     r"robots-txt": "plain text",
     r"tenant-logo": "an image",
     r"booking-calendar|calendar-feed": "an .ics file",
+    r"office-webhook-(rotate|test|delete|redeliver)": "webhook actions: a POST from the endpoint's page, answered "
+                                                      "with a redirect (rotate shows the endpoint's page: checked)",
     r"booking-client-feed|office-calendar-feed-issue":
         "calendar feed actions: a POST from the manage page or the back office's calendar subscriptions, answered "
         "with a redirect",
@@ -199,9 +202,10 @@ def scene(tenant_alpha, site, in_tenant):
         signup_withdraw(tenant=tenant_alpha, signup=taken, actor=Actor.client("x@example.com"))
         place_offer = PlaceOffer.objects.get(signups=waiting_signup)
         assert Programme.objects.filter(slug="swimming-december").exists()
+        endpoint = webhook_endpoint_create(actor=OPERATOR, url="http://127.0.0.1:9/hooks", description="CRM")
     connection.set_schema_to_public()
     return {"site": site, "individual": individual, "group": group, "entry": offered, "offer": offer,
-            "programme": programme, "signup": waiting_signup, "place_offer": place_offer}
+            "programme": programme, "signup": waiting_signup, "place_offer": place_offer, "endpoint": endpoint}
 
 
 def booking_site_paths(scene) -> list[str]:
@@ -319,7 +323,8 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
         tenant_pages.check(owner, path)
     for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
                  f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
-                 "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/", "/office/webhooks/",
+                 f"/office/webhooks/{scene['endpoint'].pk}/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"

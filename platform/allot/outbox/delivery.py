@@ -31,6 +31,23 @@ _renderers: dict[str, Renderer] = {}
 _local = threading.local()
 
 
+class Channel:
+    """A way out other than email (a queue of its own): `send(row)` delivers the row or raises (retried), or
+    raises NoLongerRelevant; `retry_delay(attempts)` spaces its retries. Registered by the app that owns it,
+    so this module stays free of the domain."""
+
+    def __init__(self, send: Callable[[OutboxMessage], None], retry_delay: Callable[[int], dt.timedelta]):
+        self.send = send
+        self.retry_delay = retry_delay
+
+
+_channels: dict[str, Channel] = {}
+
+
+def channel_register(queue: str, channel: Channel) -> None:
+    _channels[queue] = channel
+
+
 class NoLongerRelevant(Exception):
     """Raised by a renderer when the message should not go out any more (e.g. the booking was cancelled)."""
 
@@ -90,7 +107,8 @@ def _fail(row: OutboxMessage, error: Exception, now: dt.datetime) -> str:
         logger.error("outbox message %s is dead after %s attempts: %s", row.pk, row.attempts, row.last_error)
     else:
         row.status = OutboxMessage.Status.FAILED
-        row.next_attempt_at = now + retry_delay(row.attempts)
+        delay = _channels[row.queue].retry_delay if row.queue in _channels else retry_delay
+        row.next_attempt_at = now + delay(row.attempts)
     row.lease_expires_at = None
     row.save(update_fields=["status", "last_error", "next_attempt_at", "lease_expires_at", "attempts", "updated_at"])
     return row.status
@@ -114,6 +132,8 @@ def deliver(message_id: int) -> str:
         if row.status != OutboxMessage.Status.INFLIGHT and row.next_attempt_at > now:
             return "not due"
         row.attempts += 1
+        if row.queue in _channels:
+            return _deliver_through_channel(row, _channels[row.queue], now)
         try:
             with translation.override(row.language):
                 email = _renderers[row.event_type](row)
@@ -135,4 +155,23 @@ def deliver(message_id: int) -> str:
         row.lease_expires_at = None
         row.last_error = ""
         row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
+    return "sent"
+
+
+def _deliver_through_channel(row: OutboxMessage, channel: Channel, now: dt.datetime) -> str:
+    """The same row states as an email: sent, retried (failed), dead after max_attempts, or cancelled."""
+    try:
+        channel.send(row)
+    except NoLongerRelevant:
+        row.status = OutboxMessage.Status.CANCELLED
+        row.lease_expires_at = None
+        row.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
+        return "cancelled"
+    except Exception as error:
+        return _fail(row, error, now)
+    row.status = OutboxMessage.Status.SENT
+    row.sent_at = timezone.now()
+    row.lease_expires_at = None
+    row.last_error = ""
+    row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
     return "sent"

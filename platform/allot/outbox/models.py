@@ -28,6 +28,7 @@ class OutboxMessage(models.Model):
     class Queue(models.TextChoices):
         TRANSACTIONAL = "transactional", "transactional"  # confirmations, cancellations, offers
         BULK = "bulk", "bulk"  # reminders and other scheduled mail
+        WEBHOOK = "webhook", "webhook"  # signed HTTP deliveries to an organisation's endpoints (not email)
 
     tenant_schema = models.CharField(max_length=63)
     event_type = models.CharField(max_length=64)

@@ -17,7 +17,7 @@ import os
 import zlib
 
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.utils import timezone
 
 from allot.outbox.models import OutboxMessage
@@ -27,6 +27,10 @@ PER_TENANT_INFLIGHT = int(os.environ.get("ALLOT_OUTBOX_TENANT_INFLIGHT") or 40)
 BATCH_SIZE = int(os.environ.get("ALLOT_OUTBOX_BATCH_SIZE") or 10)
 # How long a worker has to finish a batch before the relay assumes it died and hands the rows out again.
 LEASE_SECONDS = int(os.environ.get("ALLOT_OUTBOX_LEASE_SECONDS") or 60)
+# Webhook deliveries wait on other people's servers (up to their timeout each): a tenant has at most this many
+# in flight, one per worker message, so its slow endpoint holds a few worker threads, never the pool, and never
+# its own or anyone's email.
+WEBHOOK_TENANT_INFLIGHT = int(os.environ.get("ALLOT_WEBHOOK_TENANT_INFLIGHT") or 4)
 
 
 def _due(now: dt.datetime) -> Q:
@@ -44,18 +48,27 @@ def claim(schema: str, now: dt.datetime) -> list[tuple[int, str]]:
     with transaction.atomic(), connection.cursor() as cursor:
         # One dispatcher per tenant at a time, so the in-flight count below stays true.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"outbox:{schema}".encode())])
-        in_flight = OutboxMessage.objects.filter(
-            tenant_schema=schema, status=OutboxMessage.Status.INFLIGHT, lease_expires_at__gte=now
-        ).count()
-        room = PER_TENANT_INFLIGHT - in_flight
-        if room <= 0:
-            return []
-        rows = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(_due(now), tenant_schema=schema)
-            .order_by(TRANSACTIONAL_FIRST, "next_attempt_at", "id")
-            .values_list("id", "queue")[:room]
+        in_flight = dict(
+            OutboxMessage.objects.filter(
+                tenant_schema=schema, status=OutboxMessage.Status.INFLIGHT, lease_expires_at__gte=now)
+            .order_by().values("queue").annotate(rows=Count("id")).values_list("queue", "rows")
         )
+        webhooks_in_flight = in_flight.pop(OutboxMessage.Queue.WEBHOOK, 0)
+        rows = []
+        room = PER_TENANT_INFLIGHT - sum(in_flight.values())
+        due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(_due(now), tenant_schema=schema)
+        if room > 0:
+            rows += list(
+                due.exclude(queue=OutboxMessage.Queue.WEBHOOK)
+                .order_by(TRANSACTIONAL_FIRST, "next_attempt_at", "id")
+                .values_list("id", "queue")[:room]
+            )
+        webhook_room = WEBHOOK_TENANT_INFLIGHT - webhooks_in_flight
+        if webhook_room > 0:
+            rows += list(
+                due.filter(queue=OutboxMessage.Queue.WEBHOOK).order_by("next_attempt_at", "id")
+                .values_list("id", "queue")[:webhook_room]
+            )
         if rows:
             OutboxMessage.objects.filter(pk__in=[row_id for row_id, _queue in rows]).update(
                 status=OutboxMessage.Status.INFLIGHT, lease_expires_at=now + dt.timedelta(seconds=LEASE_SECONDS),

@@ -22,6 +22,7 @@ def outbox_write(
     send_at: dt.datetime | None = None,
     queue: str = OutboxMessage.Queue.TRANSACTIONAL,
     tenant_schema: str | None = None,
+    max_attempts: int | None = None,
 ) -> None:
     """Record a message to send once the current transaction commits (or at `send_at`).
 
@@ -36,6 +37,8 @@ def outbox_write(
         idempotency_key=idempotency_key, subject_ref=subject_ref, queue=queue,
         next_attempt_at=send_at or timezone.now(),
     )
+    if max_attempts:
+        message.max_attempts = max_attempts
     # One INSERT ... ON CONFLICT DO NOTHING: no savepoint round trips inside a booking's lock.
     OutboxMessage.objects.bulk_create([message], ignore_conflicts=True)
     outbox_dispatch_after_commit(schema)

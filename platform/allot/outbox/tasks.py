@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 def dispatch_tenant(schema: str) -> int:
     """Hand this tenant's due rows to the worker pool, up to its in-flight limit. Returns rows handed out."""
-    actors = {OutboxMessage.Queue.TRANSACTIONAL: deliver_batch, OutboxMessage.Queue.BULK: deliver_bulk_batch}
+    actors = {OutboxMessage.Queue.TRANSACTIONAL: deliver_batch, OutboxMessage.Queue.BULK: deliver_bulk_batch,
+              OutboxMessage.Queue.WEBHOOK: deliver_webhook}
     rows = relay.claim(schema, timezone.now())
     by_queue: dict[str, list[int]] = {}
     for row_id, queue in rows:
@@ -29,8 +30,10 @@ def dispatch_tenant(schema: str) -> int:
     sent: list[int] = []
     try:
         for queue, ids in by_queue.items():
-            for start in range(0, len(ids), relay.BATCH_SIZE):
-                batch = ids[start:start + relay.BATCH_SIZE]
+            # A webhook waits on someone else's server: one per worker message, so a slow one holds up no other.
+            size = 1 if queue == OutboxMessage.Queue.WEBHOOK else relay.BATCH_SIZE
+            for start in range(0, len(ids), size):
+                batch = ids[start:start + size]
                 actors[queue].send_with_options(args=(batch,), tenant_schema=schema)
                 sent += batch
     except Exception:  # Redis down, most likely: give the rest back at once instead of waiting out the lease
@@ -76,6 +79,12 @@ def deliver_batch(message_ids: list[int]) -> None:
 
 @actor(queue_name="bulk", priority=10, max_retries=0, time_limit=300_000)
 def deliver_bulk_batch(message_ids: list[int]) -> None:
+    _deliver_all(message_ids)
+
+
+# Webhooks have a queue of their own, so an endpoint that answers slowly never sits in front of an email.
+@actor(queue_name="webhooks", priority=0, max_retries=0, time_limit=120_000)
+def deliver_webhook(message_ids: list[int]) -> None:
     _deliver_all(message_ids)
 
 

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: an organisation's endpoints, the events they get, signed deliveries through the outbox."""
