@@ -11,6 +11,7 @@ class TenantsConfig(AppConfig):
 
         from tenants import middleware, resolution
         from tenants.models import Domain, Tenant
+        from tenants.leaving import emails as leaving_emails  # noqa: F401  (registers the leaving emails' renderers)
         from tenants.signup import emails  # noqa: F401  (registers the email confirmation renderer)
 
         def forget_cached_tenancy(**kwargs):

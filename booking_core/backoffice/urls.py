@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from booking_core.backoffice import organisation_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -34,4 +35,10 @@ urlpatterns = [
          name="office-waitlist-offer-withdraw"),
     path("waitlist/entries/<int:entry_id>/offer/", office_views.waitlist_entry_offer,
          name="office-waitlist-entry-offer"),
+    # Leaving (owners only): export the organisation's data, download exports, close the organisation.
+    path("organisation/", organisation_views.organisation_page, name="office-organisation"),
+    path("organisation/export/", organisation_views.organisation_export, name="office-organisation-export"),
+    path("organisation/exports/<str:token>/", organisation_views.organisation_export_download,
+         name="office-organisation-export-download"),
+    path("organisation/close/", organisation_views.organisation_close_view, name="office-organisation-close"),
 ]
