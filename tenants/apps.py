@@ -10,8 +10,8 @@ class TenantsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from tenants import middleware, resolution
-        from tenants.models import Domain, Tenant
         from tenants.leaving import emails as leaving_emails  # noqa: F401  (registers the leaving emails' renderers)
+        from tenants.models import Domain, Tenant
         from tenants.signup import emails  # noqa: F401  (registers the email confirmation renderer)
 
         def forget_cached_tenancy(**kwargs):

@@ -20,8 +20,11 @@ def data_export_build_task(export_id: int) -> None:
 
 @actor(queue_name="bulk", priority=20, max_retries=0, time_limit=EXPORT_TIME_LIMIT_MS)
 def leaving_maintenance() -> None:
-    from tenants.leaving.services import closed_organisations_delete, data_exports_expired_remove, \
-        data_exports_stale_resend
+    from tenants.leaving.services import (
+        closed_organisations_delete,
+        data_exports_expired_remove,
+        data_exports_stale_resend,
+    )
 
     with recorded_run("tenants.leaving") as run:
         run.items_processed = (data_exports_stale_resend() + data_exports_expired_remove()
