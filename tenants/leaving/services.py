@@ -106,7 +106,8 @@ def _export_fail(*, export_id: int, error: Exception) -> None:
 def _export_finish(*, export_id: int, name: str, size_bytes: int, rows: int) -> DataExport:
     now = timezone.now()
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().select_related("tenant", "requested_by").get(pk=export_id)
+        export = DataExport.objects.select_for_update(of=("self",)).select_related("tenant", "requested_by").get(
+            pk=export_id)
         if export.status != DataExport.Status.PENDING:
             # Another delivery of the same message finished first: keep its file, drop this one.
             private_storage().delete(name)
@@ -251,6 +252,10 @@ def organisation_delete(*, tenant: Tenant, actor=None) -> None:
         alone = (get_user_model().objects.filter(pk__in=members, is_staff=False, is_superuser=False)
                  .exclude(pk__in=Membership.objects.exclude(tenant=locked).values("user_id")))
         alone.delete()
+        # Deferred foreign-key checks of rows written earlier in the same transaction must run before their
+        # tables go (PostgreSQL refuses to drop a table with pending trigger events).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # django-tenants drops the schema (auto_drop_schema); domains, members, API keys, exports cascade.
         locked.delete(force_drop=True)
         resolution.forget_after_commit()
