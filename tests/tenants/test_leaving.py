@@ -15,43 +15,28 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 from django_tenants.utils import schema_exists, tenant_context
 
-from allot.jobs.models import JobRun
-from allot.jobs.runs import recorded_run
 from allot.outbox import delivery
 from allot.outbox.models import OutboxMessage
 from booking_core.acting import Actor
-from booking_core.models import Booking
 from booking_core.services.bookings import booking_create_group
 from tenants.leaving.services import EXPORT_READY, ORGANISATION_CLOSED
-from tenants.leaving.tasks import data_export_build_task, leaving_maintenance
-from tenants.models import DataExport, Domain, Membership, PlatformAuditEntry, Tenant
+from tenants.leaving.tasks import data_export_build_task
+from tenants.models import DataExport, PlatformAuditEntry, Tenant
 from tenants.services import TenantError, tenant_create
 from tenants.slugs import SlugProblem, slug_problem
-from tests.conftest import PASSWORD, signed_in
 from tests.factories import client_details, make_session
+from tests.tenants.leaving_support import NOW, TEMPLATE_SOURCE, close, hourly_pass
 
 pytestmark = pytest.mark.django_db
 
-NOW = dt.datetime(2026, 6, 10, 7, 0, tzinfo=dt.UTC)
-TEMPLATE_SOURCE = re.compile(r"\{#|#\}|\{%|\{\{")  # as tests/public_site/test_no_template_source.py
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock():
+def frozen_clock(private_files):
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture(autouse=True)
-def private_files():
-    """The exports' directory of this test run, emptied after each test."""
-    import shutil
-
-    yield
-    shutil.rmtree(settings.ALLOT_PRIVATE_STORAGE_DIR, ignore_errors=True)
 
 
 @pytest.fixture
@@ -60,41 +45,11 @@ def outbox_mail():
     yield mail.outbox
 
 
-@pytest.fixture
-def leaver(client_for):
-    """A fresh organisation of its own ("gamma-leaves"), with an owner who belongs to nothing else, a booking,
-    a job run and an outbox message; returns (tenant, owner, the owner's client)."""
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-
-    owner = get_user_model().objects.create_user(email="gamma-owner@example.com", password=PASSWORD)
-    EmailAddress.objects.create(user=owner, email=owner.email, verified=True, primary=True)
-    tenant = tenant_create(slug="gamma-leaves", display_name="Gamma Leaves", owner=owner)
-    with tenant_context(tenant):
-        booking_create_group(tenant=tenant, session=make_session(capacity=5), seats=1,
-                             client=client_details(name="Gamma Client", email="client@gamma.example"),
-                             actor=Actor.client("client@gamma.example"))
-        with recorded_run("tests.gamma"):
-            pass
-    return tenant, owner, signed_in(client_for(tenant), owner, tenant.schema_name)
-
-
 def _deliver(event_type: str, tenant: Tenant, outbox_mail):
     row = OutboxMessage.objects.filter(event_type=event_type, tenant_schema=tenant.schema_name).latest("id")
     with tenant_context(tenant):
         assert delivery.deliver(row.pk) == "sent"
     return outbox_mail[-1]
-
-
-def _hourly_pass() -> None:
-    """The scheduler's hourly message, run as a worker runs it: in the public schema (the test client's requests
-    leave the connection on the last tenant they served)."""
-    connection.set_schema_to_public()
-    leaving_maintenance.fn()
-
-
-def _close(client, tenant: Tenant):
-    return client.post("/office/organisation/close/", {"confirmation": tenant.slug, "reason": "Retiring"})
 
 
 # --- exporting ---------------------------------------------------------------------------------------------
@@ -196,7 +151,7 @@ def test_the_download_link_expires(tenant_alpha, member_client, frozen_clock):
     # when: a week and a minute later, and once the hourly pass has run
     frozen_clock.move_to(NOW + dt.timedelta(days=7, minutes=1))
     assert owner.get(path).status_code == 404
-    _hourly_pass()
+    hourly_pass()
     # then: the file is gone and the export says so
     export.refresh_from_db()
     assert (export.status, export.file_name) == (DataExport.Status.EXPIRED, "")
@@ -219,7 +174,7 @@ def test_closing_takes_the_site_offline_at_once_and_mails_the_deletion_date(leav
     tenant, _owner, client = leaver
     assert client_for(tenant).get("/").status_code == 200
     # when
-    response = _close(client, tenant)
+    response = close(client, tenant)
     # then: closed, audited, offline for clients and for the back office, but the owner's page still answers
     assert (response.status_code, response["Location"]) == (302, "/office/organisation/")
     tenant.refresh_from_db()
@@ -242,7 +197,7 @@ def test_closing_takes_the_site_offline_at_once_and_mails_the_deletion_date(leav
 
 def test_a_closed_organisations_subdomain_stays_taken(leaver):
     tenant, owner, client = leaver
-    _close(client, tenant)
+    close(client, tenant)
     # then
     assert slug_problem("gamma-leaves") == SlugProblem.TAKEN
     with pytest.raises(TenantError) as refusal:
@@ -252,7 +207,7 @@ def test_a_closed_organisations_subdomain_stays_taken(leaver):
 
 def test_platform_staff_restore_a_closed_organisation_from_the_console(leaver, staff_client, client_for):
     tenant, _owner, client = leaver
-    _close(client, tenant)
+    close(client, tenant)
     console = staff_client()
     page = console.get(f"/console/tenants/{tenant.pk}/")
     assert "Restore this organisation" in page.content.decode()
@@ -270,74 +225,11 @@ def test_platform_staff_restore_a_closed_organisation_from_the_console(leaver, s
     entry = PlatformAuditEntry.objects.get(tenant_id=tenant.pk, action="tenant.restored")
     assert entry.changes["restore_reason"] == [None, "Owner changed mind"]
     with time_machine.travel(NOW + dt.timedelta(days=60), tick=False):
-        _hourly_pass()
+        hourly_pass()
     assert schema_exists(tenant.schema_name)
 
 
 # --- deletion after the grace period ----------------------------------------------------------------------
-
-
-def _public_counts(tenant: Tenant) -> dict:
-    return {
-        "domains": Domain.objects.filter(tenant=tenant).count(),
-        "memberships": Membership.objects.filter(tenant=tenant).count(),
-        "outbox": OutboxMessage.objects.filter(tenant_schema=tenant.schema_name).count(),
-        "job_runs": JobRun.objects.filter(tenant_schema=tenant.schema_name).count(),
-        "exports": DataExport.objects.filter(tenant=tenant).count(),
-    }
-
-
-def test_deletion_after_the_grace_period_removes_the_schema_and_its_public_rows_and_nothing_else(
-        leaver, tenant_alpha, tenant_beta, user, frozen_clock, django_capture_on_commit_callbacks, settings):
-    tenant, owner, client = leaver
-    settings.ALLOT_EXPORT_LINK_DAYS = 60  # the export's file is still there when the organisation is deleted
-    # given: the leaver has an export and is closed; Alpha has rows of every public kind too
-    client.post("/office/organisation/export/")
-    with tenant_context(tenant):
-        data_export_build_task.fn(DataExport.objects.get(tenant=tenant).pk)
-    export_file = DataExport.objects.get(tenant=tenant).file_name
-    _close(client, tenant)
-    alpha_export = DataExport.objects.create(tenant=tenant_alpha)
-    with tenant_context(tenant_alpha):
-        data_export_build_task.fn(alpha_export.pk)
-        alpha_bookings = Booking.objects.count()
-    leaver_counts = _public_counts(tenant)
-    assert all(leaver_counts.values()), leaver_counts
-    others_before = {other.slug: _public_counts(other) for other in (tenant_alpha, tenant_beta)}
-    # when: the hourly pass runs a minute before the 30 days are up
-    frozen_clock.move_to(NOW + dt.timedelta(days=30, minutes=-1))
-    with django_capture_on_commit_callbacks(execute=True):
-        _hourly_pass()
-    # then: nothing is deleted yet
-    assert schema_exists(tenant.schema_name)
-    assert _public_counts(tenant) == leaver_counts
-    # when: and a minute after
-    frozen_clock.move_to(NOW + dt.timedelta(days=30, minutes=1))
-    with django_capture_on_commit_callbacks(execute=True):  # the files go once the deletion commits
-        _hourly_pass()
-    # then: the schema, the organisation, its public rows, its export file and its owner's account are gone
-    assert not schema_exists(tenant.schema_name)
-    assert not Tenant.objects.filter(pk=tenant.pk).exists()
-    assert _public_counts(tenant) == {name: 0 for name in leaver_counts}
-    from tenants.leaving.storage import private_storage
-
-    assert not private_storage().exists(export_file)
-    assert not type(owner).objects.filter(pk=owner.pk).exists()
-    # and the audit log keeps what happened, by name
-    deleted = PlatformAuditEntry.objects.get(tenant_id=tenant.pk, action="tenant.deleted")
-    assert deleted.changes["slug"] == ["gamma-leaves", None]
-    assert PlatformAuditEntry.objects.filter(tenant_id=tenant.pk, action="tenant.closed").exists()
-    # and nothing of the other organisations changed
-    connection.set_schema_to_public()
-    assert {other.slug: _public_counts(other) for other in (tenant_alpha, tenant_beta)} == others_before
-    assert schema_exists(tenant_alpha.schema_name) and schema_exists(tenant_beta.schema_name)
-    with tenant_context(tenant_alpha):
-        assert Booking.objects.count() == alpha_bookings
-    assert user("alpha_owner").pk and private_storage().exists(DataExport.objects.get(pk=alpha_export.pk).file_name)
-    # and the subdomain is free again
-    assert slug_problem("gamma-leaves") is None
-    # and the hourly pass recorded its run
-    assert JobRun.objects.filter(job_name="tenants.leaving", status=JobRun.Status.SUCCEEDED).count() == 2
 
 
 def test_only_closed_organisations_are_deleted(tenant_alpha):
