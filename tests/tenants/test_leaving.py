@@ -239,3 +239,15 @@ def test_only_closed_organisations_are_deleted(tenant_alpha):
         organisation_delete(tenant=tenant_alpha)
     assert schema_exists(tenant_alpha.schema_name)
     assert settings.ALLOT_CLOSED_TENANT_GRACE_DAYS == 30
+
+
+def test_the_status_cannot_be_edited_to_or_from_closed(leaver):
+    from tenants.services import tenant_set_status
+
+    tenant, _owner, client = leaver
+    with pytest.raises(TenantError):
+        tenant_set_status(tenant=tenant, status=Tenant.Status.CLOSED)
+    close(client, tenant)
+    with pytest.raises(TenantError):
+        tenant_set_status(tenant=Tenant.objects.get(pk=tenant.pk), status=Tenant.Status.ACTIVE)
+    assert Tenant.objects.get(pk=tenant.pk).status == Tenant.Status.CLOSED
