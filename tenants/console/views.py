@@ -49,8 +49,11 @@ def tenant_list(request):
     tenants = selectors.console_tenant_list(
         search=filters.get("q", ""), status=filters.get("status", ""),
         created_from=filters.get("created_from"), created_to=filters.get("created_to"))
+    page = _page(request, tenants)
+    activity = selectors.console_tenant_activity(page.object_list)
     return render(request, "console/tenant_list.html", {
-        "form": form, "page": _page(request, tenants), "query": _query_without_page(request),
+        "form": form, "page": page, "query": _query_without_page(request),
+        "rows": [(organisation, activity[organisation.pk]) for organisation in page.object_list],
     })
 
 
