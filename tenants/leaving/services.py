@@ -58,7 +58,7 @@ def data_export_request(*, tenant: Tenant, actor) -> DataExport:
 
 
 @contextlib.contextmanager
-def _one_snapshot():
+def one_snapshot():
     """Read every table as of one moment (REPEATABLE READ, read only), unless the caller's transaction decides."""
     if connection.in_atomic_block:
         yield
@@ -86,7 +86,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".part{os.getpid()}")
     try:
-        with _one_snapshot():
+        with one_snapshot():
             summary = export_write(tenant=tenant, target=partial)
         os.replace(partial, path)
     except Exception as error:
