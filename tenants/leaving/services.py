@@ -249,15 +249,17 @@ def organisation_delete(*, tenant: Tenant, actor=None) -> None:
         OutboxMessage.objects.filter(tenant_schema=schema_name).delete()
         JobRun.objects.filter(tenant_schema=schema_name).delete()
         members = Membership.objects.filter(tenant=locked).values("user_id")
-        alone = (get_user_model().objects.filter(pk__in=members, is_staff=False, is_superuser=False)
-                 .exclude(pk__in=Membership.objects.exclude(tenant=locked).values("user_id")))
-        alone.delete()
+        alone = list(get_user_model().objects.filter(pk__in=members, is_staff=False, is_superuser=False)
+                     .exclude(pk__in=Membership.objects.exclude(tenant=locked).values("user_id"))
+                     .values_list("pk", flat=True))
         # Deferred foreign-key checks of rows written earlier in the same transaction must run before their
         # tables go (PostgreSQL refuses to drop a table with pending trigger events).
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         # django-tenants drops the schema (auto_drop_schema); domains, members, API keys, exports cascade.
         locked.delete(force_drop=True)
+        # After the schema: its tables (the admin's log) may point at these accounts.
+        get_user_model().objects.filter(pk__in=alone).delete()
         resolution.forget_after_commit()
 
         def remove_files():
