@@ -10,6 +10,7 @@ class TenantsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from tenants import middleware, resolution
+        from tenants.leaving import emails as leaving_emails  # noqa: F401  (registers the leaving emails' renderers)
         from tenants.members import emails as member_emails  # noqa: F401  (registers the invitation renderer)
         from tenants.models import Domain, Tenant
         from tenants.signup import emails  # noqa: F401  (registers the email confirmation renderer)

@@ -40,6 +40,10 @@ class TenantResolutionMiddleware(TenantMainMiddleware):
             connection.set_tenant(tenant)
         self.setup_url_routing(request)
         _tag_errors_with_tenant(tenant.schema_name)
+        if tenant.status == tenant.Status.CLOSED:
+            if request.path.startswith(CLOSED_OPEN_PATHS):
+                return None  # the owners' organisation page (exports, closure) and signing in to reach it
+            return render(request, "allot/tenant_closed.html", {"tenant": tenant}, status=503)
         if tenant.schema_name != settings.PUBLIC_SCHEMA_NAME and not tenant.is_active:
             return render(request, "allot/tenant_unavailable.html", {
                 "tenant": tenant, "suspension_reason": _reason_for_members(request, tenant),
@@ -48,6 +52,9 @@ class TenantResolutionMiddleware(TenantMainMiddleware):
 
 
 BACK_OFFICE_PATHS = ("/office/", "/admin/")
+# What a closed organisation still answers: its owners download their exports and see that it is closed there
+# (owners only: booking_core.backoffice.organisation_views), signing in first if they have to.
+CLOSED_OPEN_PATHS = ("/office/organisation/", "/accounts/", "/static/")
 
 
 def _reason_for_members(request, tenant) -> str:

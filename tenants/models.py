@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -58,6 +59,9 @@ class Tenant(TenantMixin):
         ACTIVE = "active", _("active")
         TRIAL = "trial", _("trial")  # signed itself up, no plan yet; serves like an active one
         SUSPENDED = "suspended", _("suspended")
+        # The owner closed it (tenants.leaving): offline at once, deleted after the grace period unless platform
+        # staff restore it first.
+        CLOSED = "closed", _("closed")
 
     # Statuses whose sites are served and whose periodic jobs run.
     SERVING_STATUSES = (Status.ACTIVE, Status.TRIAL)
@@ -74,6 +78,11 @@ class Tenant(TenantMixin):
     # to the status it had before (active or trial).
     suspension_reason = models.TextField(blank=True)
     status_before_suspension = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    # Set by organisation_close (the owner leaves), cleared by organisation_restore (platform staff, before the
+    # scheduled deletion): the status to return to, when it was closed, who closed it and why.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.TextField(blank=True)
+    status_before_closure = models.CharField(max_length=20, choices=Status.choices, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/Budapest", validators=[validate_timezone])
     default_language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
     country = models.CharField(max_length=2, blank=True, validators=[country_code_validator],
@@ -282,3 +291,38 @@ class PlatformAuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+
+
+def export_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DataExport(models.Model):
+    """One export of an organisation's data, asked for by an owner: a zip in private storage, built by a worker
+    (tenants.leaving.exports), downloadable by the organisation's owners until `expires_at`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")  # the link's time is up and the file is gone
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="data_exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    # The download link's secret part (with the owner's sign-in and the expiry, what lets the file out).
+    token = models.CharField(max_length=64, unique=True, default=export_token, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    file_name = models.CharField(max_length=300, blank=True, help_text=_("In the private storage."))
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    rows_exported = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"export #{self.pk} of {self.tenant_id} ({self.status})"

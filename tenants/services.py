@@ -116,6 +116,11 @@ def tenant_update(*, tenant: Tenant, actor=None, **changes) -> Tenant:
                                                                             for name in unknown})
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if "status" in changes and changes["status"] != locked.status and Tenant.Status.CLOSED in (
+                changes["status"], locked.status):
+            # Closing has its date, its emails and its deletion (tenants.leaving); so does restoring.
+            message = _("An organisation is closed by its owner and restored from the console, not edited.")
+            raise TenantError(message, fields={"status": [message]}, code="closure_not_editable")
         before = field_values(locked, changes)
         for name, value in changes.items():
             setattr(locked, name, value)

@@ -209,6 +209,7 @@ _WORLD_TABLES = {
     "accounts_user": "accounts.User",
     "mfa_authenticator": "mfa.Authenticator",
     "tenants_platformauditentry": "tenants.PlatformAuditEntry",
+    "tenants_dataexport": "tenants.DataExport",
 }
 
 

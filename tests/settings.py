@@ -2,6 +2,7 @@
 that a test run never touches `make up`'s data and two runs can share one server."""
 
 import os
+import tempfile
 
 _run = os.environ.setdefault("ALLOT_TEST_RUN_ID", str(os.getpid()))
 os.environ.setdefault("DEBUG", "0")
@@ -15,6 +16,8 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 # The tests' webhook receivers listen on 127.0.0.1 (tests/webhooks turn the SSRF guard on where they test it).
 os.environ.setdefault("ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1")
+# Data exports (tenants.leaving) go to a directory of this run's own, not the checkout's private/.
+os.environ.setdefault("ALLOT_PRIVATE_STORAGE_DIR", os.path.join(tempfile.gettempdir(), f"allot-test-private-{_run}"))
 
 from allot.settings import *  # noqa: E402,F403
 

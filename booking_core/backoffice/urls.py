@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views, members_views, webhooks_views
+from booking_core.backoffice import feeds_views, members_views, organisation_views, webhooks_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -59,4 +59,10 @@ urlpatterns = [
     path("webhooks/<int:endpoint_id>/delete/", webhooks_views.webhook_endpoint_delete, name="office-webhook-delete"),
     path("webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
          webhooks_views.webhook_delivery_redeliver, name="office-webhook-redeliver"),
+    # Leaving (owners only): export the organisation's data, download exports, close the organisation.
+    path("organisation/", organisation_views.organisation_page, name="office-organisation"),
+    path("organisation/export/", organisation_views.organisation_export, name="office-organisation-export"),
+    path("organisation/exports/<str:token>/", organisation_views.organisation_export_download,
+         name="office-organisation-export-download"),
+    path("organisation/close/", organisation_views.organisation_close_view, name="office-organisation-close"),
 ]

@@ -393,6 +393,13 @@ ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS
 # Multiplies the retry waits (5 s, 5 min, ... 24 h): tests and benchmarks shrink them.
 ALLOT_WEBHOOK_RETRY_SCALE = float(env_str("ALLOT_WEBHOOK_RETRY_SCALE") or 1)
 ALLOT_LOGO_MAX_SIDE_PIXELS = env_int("ALLOT_LOGO_MAX_SIDE_PIXELS", 2000)
+
+# Leaving (tenants.leaving): data exports are zips in a private directory (never served as /media/; only the
+# owners' download page hands them out), their links work for ALLOT_EXPORT_LINK_DAYS; a closed organisation is
+# deleted, schema and all, ALLOT_CLOSED_TENANT_GRACE_DAYS after it was closed unless platform staff restore it.
+ALLOT_PRIVATE_STORAGE_DIR = Path(env_str("ALLOT_PRIVATE_STORAGE_DIR") or BASE_DIR / "private")
+ALLOT_EXPORT_LINK_DAYS = env_int("ALLOT_EXPORT_LINK_DAYS", 7)
+ALLOT_CLOSED_TENANT_GRACE_DAYS = env_int("ALLOT_CLOSED_TENANT_GRACE_DAYS", 30)
 SILENCED_SYSTEM_CHECKS = [
     # HSTS preload is a one-way door an operator chooses for their own domain, not a default.
     "security.W021",

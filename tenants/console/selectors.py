@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import Count, Max, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -69,6 +70,7 @@ class TenantOverview:
     recent_job_runs: list
     recent_audit_entries: list
     month_started_at: dt.datetime
+    activity: TenantActivity
 
 
 def console_tenant_overview(*, tenant: Tenant, now: dt.datetime | None = None) -> TenantOverview:
@@ -93,6 +95,7 @@ def console_tenant_overview(*, tenant: Tenant, now: dt.datetime | None = None) -
         recent_job_runs=list(JobRun.objects.filter(tenant_schema=tenant.schema_name).order_by("-started_at")[:10]),
         recent_audit_entries=list(PlatformAuditEntry.objects.filter(tenant_id=tenant.pk)[:10]),
         month_started_at=started,
+        activity=console_tenant_activity([tenant])[tenant.pk],
     )
 
 
@@ -102,6 +105,52 @@ def _bookings_made_since(*, tenant: Tenant, since: dt.datetime) -> int:
     booking_model = apps.get_model("booking_core", "Booking")
     with tenant_context(tenant):
         return booking_model.objects.filter(created_at__gte=since).count()
+
+
+@dataclass(frozen=True)
+class TenantActivity:
+    last_booking_at: dt.datetime | None  # when its newest booking was made
+    last_login_at: dt.datetime | None  # its members' latest sign-in (anywhere)
+    storage_bytes: int  # tables, indexes and TOAST of its schema
+
+    @property
+    def last_activity_at(self) -> dt.datetime | None:
+        moments = [moment for moment in (self.last_booking_at, self.last_login_at) if moment is not None]
+        return max(moments) if moments else None
+
+
+def console_tenant_activity(tenants) -> dict[int, TenantActivity]:
+    """Last activity (newest booking or member sign-in) and storage of each organisation, in three queries
+    whatever their number: sizes from the catalogue (pg_total_relation_size of each table of the schemas), the
+    members' latest sign-in grouped by organisation, and one UNION ALL reading each schema's newest booking by
+    primary key (an index probe each, not a scan)."""
+    tenants = list(tenants)
+    if not tenants:
+        return {}
+    schemas = [tenant.schema_name for tenant in tenants]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'm') "
+            "GROUP BY n.nspname", [schemas])
+        sizes = dict(cursor.fetchall())
+    booking_table = apps.get_model("booking_core", "Booking")._meta.db_table  # by name: see _bookings_made_since
+    quote = connection.ops.quote_name
+    # Only schemas that exist (a missing one would fail the whole statement); names come from our own rows.
+    present = [schema for schema in schemas if schema in sizes]
+    newest = {}
+    if present:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(
+                f"(SELECT %s::text, created_at FROM {quote(schema)}.{quote(booking_table)} ORDER BY id DESC LIMIT 1)"
+                for schema in present), present)
+            newest = dict(cursor.fetchall())
+    logins = dict(Membership.objects.filter(tenant__in=tenants).values("tenant_id")
+                  .annotate(latest=Max("user__last_login")).values_list("tenant_id", "latest"))
+    return {tenant.pk: TenantActivity(last_booking_at=newest.get(tenant.schema_name),
+                                      last_login_at=logins.get(tenant.pk),
+                                      storage_bytes=int(sizes.get(tenant.schema_name, 0)))
+            for tenant in tenants}
 
 
 def console_audit_entries(*, tenant_id: int | None = None):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tenants/<int:tenant_id>/", views.tenant_detail, name="tenant-detail"),
     path("tenants/<int:tenant_id>/suspend/", views.tenant_suspend_view, name="tenant-suspend"),
     path("tenants/<int:tenant_id>/resume/", views.tenant_resume_view, name="tenant-resume"),
+    path("tenants/<int:tenant_id>/restore/", views.tenant_restore_view, name="tenant-restore"),
     path("tenants/<int:tenant_id>/resend-verification/", views.owner_verification_resend_view,
          name="owner-verification-resend"),
     path("tenants/<int:tenant_id>/domains/", views.domain_add_view, name="domain-add"),

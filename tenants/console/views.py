@@ -14,6 +14,8 @@ from allot.errors import ApplicationError
 from tenants.console import selectors
 from tenants.console.access import console_page
 from tenants.console.forms import AuditFilterForm, DomainAddForm, ReasonForm, TenantFilterForm
+from tenants.leaving.selectors import deletion_due_at
+from tenants.leaving.services import organisation_restore
 from tenants.models import Tenant
 from tenants.services import (
     domain_add,
@@ -47,20 +49,25 @@ def tenant_list(request):
     tenants = selectors.console_tenant_list(
         search=filters.get("q", ""), status=filters.get("status", ""),
         created_from=filters.get("created_from"), created_to=filters.get("created_to"))
+    page = _page(request, tenants)
+    activity = selectors.console_tenant_activity(page.object_list)
     return render(request, "console/tenant_list.html", {
-        "form": form, "page": _page(request, tenants), "query": _query_without_page(request),
+        "form": form, "page": page, "query": _query_without_page(request),
+        "rows": [(organisation, activity[organisation.pk]) for organisation in page.object_list],
     })
 
 
-def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None, domain_form=None, error=None,
-                 status=200):
+def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None, domain_form=None,
+                 restore_form=None, error=None, status=200):
     overview = selectors.console_tenant_overview(tenant=tenant)
     return render(request, "console/tenant_detail.html", {
         "overview": overview, "organisation": tenant,  # not "tenant": the base template reads that as the site's
         "suspend_form": suspend_form or ReasonForm(prefix="suspend"),
         "resume_form": resume_form or ReasonForm(prefix="resume"),
         "domain_form": domain_form or DomainAddForm(prefix="domain"),
-        "serving": tenant.is_active, "error": error,
+        "restore_form": restore_form or ReasonForm(prefix="restore"),
+        "serving": tenant.is_active, "closed": tenant.status == Tenant.Status.CLOSED,
+        "deletion_at": deletion_due_at(tenant), "error": error,
     }, status=status)
 
 
@@ -109,6 +116,14 @@ def tenant_suspend_view(request, tenant_id: int):
 def tenant_resume_view(request, tenant_id: int):
     return _status_change(request, tenant_id, prefix="resume", service=tenant_resume,
                           done_message=_("The organisation is back online."))
+
+
+@console_page
+@require_POST
+def tenant_restore_view(request, tenant_id: int):
+    return _status_change(request, tenant_id, prefix="restore", service=organisation_restore,
+                          done_message=_("The organisation is restored: its sites are back online and its data "
+                                         "will not be deleted."))
 
 
 @console_page

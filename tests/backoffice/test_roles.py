@@ -120,6 +120,12 @@ TABLE = {
     "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
     "office-calendar-feeds": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-calendar-feed-issue": ("post", lambda s: [], {}, _statuses(MANAGERS_ONLY, 302)),
+    "office-organisation": ("get", lambda s: [], None, OWNERS_ONLY),
+    "office-organisation-export": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
+    "office-organisation-export-download": ("get", lambda s: ["NoSuchExportToken123"], None,
+                                            _statuses(OWNERS_ONLY, 404)),
+    # Without the subdomain typed, closing is refused next to the field (400) and nothing changes.
+    "office-organisation-close": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 400)),
     "office-webhooks": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-webhook": ("get", lambda s: [MISSING], None, _statuses(MANAGERS_ONLY, 404)),
     "office-webhook-rotate": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),

@@ -83,7 +83,12 @@ NOT_PAGES = {
         "members page actions: a POST from the members page, answered with a redirect to it (or the page itself "
         "with the refusal, checked in tests/backoffice/test_members.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
-    r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
+    r"office-organisation-(export|close)": "the owners' leaving actions: a POST from the organisation page, answered "
+                                           "with a redirect to it (its refusal re-renders that page: checked in "
+                                           "tests/tenants/test_leaving.py)",
+    r"office-organisation-export-download": "a zip file",
+    r"console:(tenant-suspend|tenant-resume|tenant-restore|owner-verification-resend|domain-add|domain-remove"
+    r"|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
 }
 # Admin pages the admin refuses (403) even to the tenant's owner and to platform staff: models shown read-only
@@ -325,6 +330,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/", "/office/webhooks/",
                  f"/office/webhooks/{scene['endpoint'].pk}/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/organisation/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"

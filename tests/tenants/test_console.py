@@ -145,12 +145,42 @@ def test_the_list_and_a_tenants_page_take_a_fixed_number_of_queries(staff_client
     # given: a client whose session and authenticator are already looked up once
     client = staff_client()
     client.get("/console/")
-    # then: session, user, authenticator, count, page of tenants, their primary domains (and the like)
-    with django_assert_max_num_queries(10):
+    # then: session, user, authenticator, count, page of tenants, their primary domains (and the like), and their
+    # activity: sizes, newest bookings (one UNION ALL), members' sign-ins
+    with django_assert_max_num_queries(13):
         assert client.get("/console/", {"q": "a"}).status_code == 200
-    # memberships, domains, outbox counts, bookings count (in the tenant's schema), job runs, audit entries
-    with django_assert_max_num_queries(14):
+    # memberships, domains, outbox counts, bookings count (in the tenant's schema), job runs, audit entries, activity
+    with django_assert_max_num_queries(17):
         assert client.get(f"/console/tenants/{tenant_alpha.pk}/").status_code == 200
+
+
+def test_the_list_and_a_tenants_page_show_last_activity_and_storage(staff_client, tenant_alpha, tenant_beta,
+                                                                   in_tenant):
+    import datetime as dt
+
+    import time_machine
+
+    from booking_core.acting import Actor
+    from booking_core.services.bookings import booking_create_group
+    from tenants.console.selectors import console_tenant_activity
+    from tests.factories import client_details, make_session
+
+    # given: a booking in Alpha made at a known moment; nobody of Beta has signed in
+    booked_at = dt.datetime(2026, 5, 4, 10, 30, tzinfo=dt.UTC)
+    with time_machine.travel(booked_at, tick=False), in_tenant(tenant_alpha):
+        booking_create_group(tenant=tenant_alpha, session=make_session(capacity=3), seats=1,
+                             client=client_details(), actor=Actor.system("test"))
+    # when
+    activity = console_tenant_activity([tenant_alpha, tenant_beta])
+    # then: the booking's moment, and the schemas' sizes (both cloned from one template: alike but not empty)
+    assert activity[tenant_alpha.pk].last_booking_at == booked_at
+    assert activity[tenant_beta.pk].last_booking_at is None
+    assert activity[tenant_alpha.pk].storage_bytes > 100_000 and activity[tenant_beta.pk].storage_bytes > 100_000
+    client = staff_client()
+    page = client.get("/console/", {"q": "alpha"}).content.decode()
+    assert "Last activity" in page and "Storage" in page
+    detail = client.get(f"/console/tenants/{tenant_alpha.pk}/").content.decode()
+    assert "last booking 2026-05-04 10:30" in detail
 
 
 def test_the_page_of_an_unknown_or_platform_schema_is_a_404(staff_client):

@@ -29,4 +29,6 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("outbox.relay", 5, _send_public("allot.outbox.tasks.outbox_relay_pass")),
         PeriodicJob("tenants.fan_out.minutely", 60, _send_public("allot.jobs.tasks.fan_out_minutely")),
         PeriodicJob("maintenance.prune", 3600, _send_public("allot.jobs.tasks.prune_history")),
+        # Deletes organisations closed longer than the grace period, expired export files (tenants.leaving).
+        PeriodicJob("tenants.leaving", 3600, _send_public("tenants.leaving.tasks.leaving_maintenance")),
     ]
