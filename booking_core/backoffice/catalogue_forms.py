@@ -82,9 +82,8 @@ class ChoicesField(forms.CharField):
             if len(parts) > 1 + len(LANGUAGES) or not parts[0]:
                 raise ValidationError(_("Line %(number)d: write value | English | Hungarian | German."),
                                       params={"number": number})
-            choice = {"value": parts[0]}
-            choice.update({code: text for code, text in zip(LANGUAGES, parts[1:], strict=False) if text})
-            choices.append(choice)
+            labels = {code: text for code, text in zip(LANGUAGES, parts[1:], strict=False) if text}
+            choices.append({"value": parts[0], **labels})
         return choices
 
     def has_changed(self, initial, data):

@@ -70,6 +70,10 @@ NOT_PAGES = {
                                                                                   "answered with a redirect",
     r"office-waitlist-(session-release|day-release|offer-release|offer-skip|offer-withdraw|entry-offer)":
         "back office waitlist actions: a POST from a waitlist queue's page, answered with a redirect to it",
+    r"office-catalogue-(question-new|question-delete|staff-add|staff-remove|session-new|series-new"
+    r"|session-capacity|session-cancel)|office-settings-(save|logo)":
+        "back office catalogue and settings actions: a POST from their page, answered with a redirect (or the "
+        "page again with the refusals, checked in tests/backoffice/test_catalogue.py and test_settings.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
@@ -315,6 +319,16 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
                  f"{scene['individual'].starts_at.date().isoformat()}/"):
+        tenant_pages.check(owner, path)
+    # (the catalogue and the settings, for managers)
+    site = scene["site"]
+    topic = site.massage.form_fields.get(key="topic")
+    for path in ("/office/catalogue/services/", "/office/catalogue/services/new/",
+                 f"/office/catalogue/services/{site.massage.pk}/",
+                 f"/office/catalogue/services/{site.massage.pk}/questions/{topic.pk}/",
+                 "/office/catalogue/staff/", f"/office/catalogue/staff/{site.anna.pk}/",
+                 "/office/catalogue/sessions/", f"/office/catalogue/sessions/{site.full_session.pk}/",
+                 "/office/settings/", "/office/settings/jobs/"):
         tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
