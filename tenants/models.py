@@ -106,6 +106,10 @@ class Tenant(TenantMixin):
         default=True, help_text=_("Ask clients to confirm they are coming, with confirm and cancel links."),
     )
     attendance_request_offset_minutes = models.PositiveIntegerField(default=2 * 24 * 60)
+    notifications_off = ArrayField(
+        models.CharField(max_length=50), default=list, blank=True,
+        help_text=_("Event types of client emails this organisation does not send (e.g. booking.reminder)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -106,3 +106,21 @@ class BookingRulesForm(TenantSettingsForm):
         label=_("Ask clients to confirm they are coming"), required=False)
     attendance_request_offset_minutes = forms.IntegerField(
         label=_("Ask this many minutes before the start"), min_value=60, max_value=60 * 24 * 30)
+
+
+class EventSwitchesForm(forms.Form):
+    """One box per client email: ticked, the organisation sends it."""
+
+    def __init__(self, *args, events: dict, switched_off: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for event_type, label in events.items():
+            self.fields[event_type] = forms.BooleanField(label=label, required=False,
+                                                         initial=event_type not in switched_off)
+
+    def switched_off(self) -> list[str]:
+        return [event_type for event_type in self.fields if not self.cleaned_data.get(event_type)]
+
+
+class NotificationTextForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
+    text = forms.CharField(label=_("Text"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 8}))

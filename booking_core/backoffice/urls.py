@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import catalogue_views, settings_views
+from booking_core.backoffice import catalogue_views, notification_views, settings_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -69,5 +69,8 @@ urlpatterns += [
     path("settings/", settings_views.settings_page, name="office-settings"),
     path("settings/logo/", settings_views.settings_logo, name="office-settings-logo"),
     path("settings/jobs/", settings_views.job_runs_page, name="office-job-runs"),
+    path("settings/notifications/", notification_views.notifications_page, name="office-notifications"),
+    path("settings/notifications/<str:event_type>/", notification_views.notification_texts_page,
+         name="office-notification-texts"),
     path("settings/<str:section>/", settings_views.settings_save, name="office-settings-save"),
 ]
