@@ -95,8 +95,9 @@ def sample_context(tenant, event_type: str) -> dict:
         "can_self_serve": True, "position": 2, "old_starts_at": starts - dt.timedelta(days=1),
     }
     if event_type.startswith("waitlist.offer"):
-        context.update(offer_url=link, manage_url="", offer=SimpleNamespace(
-            starts_at=starts, expires_at=starts - dt.timedelta(hours=12), session=None, staff=booking.staff))
-    elif event_type.startswith("waitlist."):
-        context["manage_url"] = ""
+        offer = SimpleNamespace(starts_at=starts, expires_at=starts - dt.timedelta(hours=12), session=None,
+                                staff=booking.staff)
+        return {**context, "offer_url": link, "manage_url": "", "offer": offer}
+    if event_type.startswith("waitlist."):
+        return {**context, "manage_url": ""}
     return context

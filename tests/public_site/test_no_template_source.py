@@ -328,7 +328,9 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"/office/catalogue/services/{site.massage.pk}/questions/{topic.pk}/",
                  "/office/catalogue/staff/", f"/office/catalogue/staff/{site.anna.pk}/",
                  "/office/catalogue/sessions/", f"/office/catalogue/sessions/{site.full_session.pk}/",
-                 "/office/settings/", "/office/settings/jobs/"):
+                 "/office/settings/", "/office/settings/jobs/", "/office/settings/notifications/",
+                 "/office/settings/notifications/booking.confirmed/",
+                 "/office/settings/notifications/waitlist.offer/"):
         tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
