@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import catalogue_views, notification_views, settings_views
+from booking_core.backoffice import catalogue_views, notification_views, programme_views, settings_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -73,4 +73,15 @@ urlpatterns += [
     path("settings/notifications/<str:event_type>/", notification_views.notification_texts_page,
          name="office-notification-texts"),
     path("settings/<str:section>/", settings_views.settings_save, name="office-settings-save"),
+]
+
+# --- programmes (issue 14 item 4): groups and sign-ups, the allocation's preview and commit, its log ------------
+urlpatterns += [
+    path("programmes/", programme_views.programmes_page, name="office-programmes"),
+    path("programmes/<int:programme_id>/", programme_views.programme_page, name="office-programme"),
+    path("programmes/<int:programme_id>/allocation/", programme_views.allocation_page,
+         name="office-programme-allocation"),
+    path("programmes/<int:programme_id>/allocation/commit/", programme_views.allocation_commit_view,
+         name="office-programme-allocation-commit"),
+    path("programmes/<int:programme_id>/log/", programme_views.allocation_log_page, name="office-programme-log"),
 ]

@@ -71,7 +71,7 @@ NOT_PAGES = {
     r"office-waitlist-(session-release|day-release|offer-release|offer-skip|offer-withdraw|entry-offer)":
         "back office waitlist actions: a POST from a waitlist queue's page, answered with a redirect to it",
     r"office-catalogue-(question-new|question-delete|staff-add|staff-remove|session-new|series-new"
-    r"|session-capacity|session-cancel)|office-settings-(save|logo)":
+    r"|session-capacity|session-cancel)|office-settings-(save|logo)|office-programme-allocation-commit":
         "back office catalogue and settings actions: a POST from their page, answered with a redirect (or the "
         "page again with the refusals, checked in tests/backoffice/test_catalogue.py and test_settings.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
@@ -330,7 +330,9 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/catalogue/sessions/", f"/office/catalogue/sessions/{site.full_session.pk}/",
                  "/office/settings/", "/office/settings/jobs/", "/office/settings/notifications/",
                  "/office/settings/notifications/booking.confirmed/",
-                 "/office/settings/notifications/waitlist.offer/"):
+                 "/office/settings/notifications/waitlist.offer/", "/office/programmes/",
+                 f"/office/programmes/{scene['programme'].pk}/", f"/office/programmes/{scene['programme'].pk}/log/",
+                 f"/office/programmes/{scene['programme'].pk}/allocation/"):
         tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
