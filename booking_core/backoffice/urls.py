@@ -84,4 +84,6 @@ urlpatterns += [
     path("programmes/<int:programme_id>/allocation/commit/", programme_views.allocation_commit_view,
          name="office-programme-allocation-commit"),
     path("programmes/<int:programme_id>/log/", programme_views.allocation_log_page, name="office-programme-log"),
+    path("programmes/<int:programme_id>/groups/<int:group_id>/<str:action>/", programme_views.group_action,
+         name="office-programme-group"),
 ]

@@ -10,10 +10,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from allot.outbox.models import OutboxMessage
+from booking_core.models import AuditEntry
 from booking_core.programmes.models import AllocationLogEntry, Programme, SignUp
 from tests.programmes.factories import make_group, make_programme, one
 
 pytestmark = pytest.mark.django_db
+
+OWNER_EMAIL = "alpha_owner@example.com"
 
 
 @pytest.fixture
@@ -91,3 +95,35 @@ def test_another_tenants_programme_is_not_found(owner, tenant_beta, in_tenant, d
                  f"/office/programmes/{theirs.pk}/allocation/"):
         assert owner.get(path).status_code == 404, path
     assert owner.post(f"/office/programmes/{theirs.pk}/allocation/commit/", {}).status_code == 404
+
+
+def test_a_groups_capacity_is_changed_and_a_refusal_shows_next_to_the_field(owner, tenant_alpha, in_tenant, data):
+    with in_tenant(tenant_alpha):
+        group = data["immediate"].groups.get()
+    connection.set_schema_to_public()
+    url = f"/office/programmes/{data['immediate'].pk}/groups/{group.pk}/capacity/"
+    refused = owner.post(url, {f"g{group.pk}-capacity": 0})
+    assert refused.status_code == 400
+    [shown] = [g for g in refused.context["groups"] if g.pk == group.pk]
+    assert "capacity" in shown.capacity_form.errors and "field--error" in refused.content.decode()
+    assert owner.post(url, {f"g{group.pk}-capacity": 5}).status_code == 302
+    with in_tenant(tenant_alpha):
+        assert type(group).objects.get(pk=group.pk).capacity == 5
+        assert AuditEntry.objects.get(action="programme_group.capacity_changed").actor_label == OWNER_EMAIL
+
+
+def test_cancelling_a_group_tells_its_participants(owner, tenant_alpha, in_tenant, data):
+    with in_tenant(tenant_alpha):
+        group = data["immediate"].groups.get()
+    connection.set_schema_to_public()
+    url = f"/office/programmes/{data['immediate'].pk}/groups/{group.pk}/cancel/"
+    assert owner.post(url, {f"g{group.pk}-reason": ""}).status_code == 400
+    assert owner.post(url, {f"g{group.pk}-reason": "The pool is closed"}).status_code == 302
+    with in_tenant(tenant_alpha):
+        assert type(group).objects.get(pk=group.pk).is_cancelled
+        signup = SignUp.objects.get(pk=data["signup"].pk)
+        assert signup.status == "not_allocated" and "group.cancelled" in signup.status_reason
+        assert OutboxMessage.objects.filter(recipient=signup.client.email).exclude(
+            event_type__contains="received").exists()
+    assert owner.post(f"/office/programmes/{data['immediate'].pk}/groups/{group.pk}/explode/").status_code == 404
+    assert owner.post(f"/office/programmes/{data['batch'].pk}/groups/{group.pk}/cancel/").status_code == 404

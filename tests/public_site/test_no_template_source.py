@@ -71,7 +71,7 @@ NOT_PAGES = {
     r"office-waitlist-(session-release|day-release|offer-release|offer-skip|offer-withdraw|entry-offer)":
         "back office waitlist actions: a POST from a waitlist queue's page, answered with a redirect to it",
     r"office-catalogue-(question-new|question-delete|staff-add|staff-remove|session-new|series-new"
-    r"|session-capacity|session-cancel)|office-settings-(save|logo)|office-programme-allocation-commit":
+    r"|session-capacity|session-cancel)|office-settings-(save|logo)|office-programme-allocation-commit|office-programme-group":
         "back office catalogue and settings actions: a POST from their page, answered with a redirect (or the "
         "page again with the refusals, checked in tests/backoffice/test_catalogue.py and test_settings.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
