@@ -19,6 +19,7 @@ from booking_core.models import (
     Booking,
     Client,
     FormField,
+    NotificationTemplate,
     Service,
     Session,
     SlotClaim,
@@ -289,6 +290,16 @@ class InlineRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 for inline_model in (WorkingHours, AvailabilityOverride, TimeOff, FormField):
     tenant_admin_site.register(inline_model, InlineRecordAdmin)
+
+
+@admin.register(NotificationTemplate, site=tenant_admin_site)
+class NotificationTemplateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the organisation's own email texts are written in the back office (/office/settings/
+    notifications/), through booking_core.services.notification_texts."""
+
+    list_display = ["event_type", "language", "subject", "updated_at"]
+    list_filter = ["event_type", "language"]
+    readonly_fields = ["event_type", "language", "subject", "text", "updated_at"]
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -118,6 +118,10 @@ class Tenant(TenantMixin):
     mfa_required = models.BooleanField(
         default=False, help_text=_("Every member must set up two-factor authentication before using the back office."),
     )
+    notifications_off = ArrayField(
+        models.CharField(max_length=50), default=list, blank=True,
+        help_text=_("Event types of client emails this organisation does not send (e.g. booking.reminder)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

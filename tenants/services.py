@@ -105,6 +105,7 @@ TENANT_EDITABLE_FIELDS = {
     "display_name", "status", "timezone", "default_language", "enabled_languages", "primary_colour", "button_style",
     "contact_email", "contact_phone", "self_service_enabled", "waitlist_auto_send_enabled",
     "reminder_offsets_minutes", "attendance_request_enabled", "attendance_request_offset_minutes",
+    "notifications_off",
 }
 
 

@@ -29,7 +29,7 @@ def calendar_feeds(request):
     staff_rows = [{"staff": staff, "url": _feed_url(tenant, by_staff.get(staff.pk))}
                   for staff in staff_for_operator()]
     return render(request, "backoffice/calendar_feeds.html", {
-        "tenant": tenant, "nav": "calendar-feeds",
+        "tenant": tenant, "nav": "settings",
         "organisation_url": _feed_url(tenant, feed_for_organisation()),
         "staff_rows": staff_rows,
     })

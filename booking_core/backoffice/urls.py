@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views, members_views, organisation_views, webhooks_views
+from booking_core.backoffice import (
+    catalogue_views,
+    feeds_views,
+    members_views,
+    notification_views,
+    organisation_views,
+    programme_views,
+    settings_views,
+    webhooks_views,
+)
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -65,4 +74,55 @@ urlpatterns = [
     path("organisation/exports/<str:token>/", organisation_views.organisation_export_download,
          name="office-organisation-export-download"),
     path("organisation/close/", organisation_views.organisation_close_view, name="office-organisation-close"),
+]
+
+# --- catalogue and capacity (issue 14 item 4): services, their questions, staff, group sessions ---------------
+urlpatterns += [
+    path("catalogue/services/", catalogue_views.services_page, name="office-catalogue-services"),
+    path("catalogue/services/new/", catalogue_views.service_new, name="office-catalogue-service-new"),
+    path("catalogue/services/<int:service_id>/", catalogue_views.service_edit, name="office-catalogue-service"),
+    path("catalogue/services/<int:service_id>/questions/", catalogue_views.question_new,
+         name="office-catalogue-question-new"),
+    path("catalogue/services/<int:service_id>/questions/<int:question_id>/", catalogue_views.question_edit,
+         name="office-catalogue-question"),
+    path("catalogue/services/<int:service_id>/questions/<int:question_id>/delete/", catalogue_views.question_delete,
+         name="office-catalogue-question-delete"),
+    path("catalogue/staff/", catalogue_views.staff_page, name="office-catalogue-staff"),
+    path("catalogue/staff/<int:staff_id>/", catalogue_views.staff_member, name="office-catalogue-staff-member"),
+    path("catalogue/staff/<int:staff_id>/<str:kind>/", catalogue_views.staff_item_add,
+         name="office-catalogue-staff-add"),
+    path("catalogue/staff/<int:staff_id>/<str:kind>/<int:item_id>/delete/", catalogue_views.staff_item_remove,
+         name="office-catalogue-staff-remove"),
+    path("catalogue/sessions/", catalogue_views.sessions_page, name="office-catalogue-sessions"),
+    path("catalogue/sessions/new/", catalogue_views.session_new, name="office-catalogue-session-new"),
+    path("catalogue/sessions/series/", catalogue_views.series_new, name="office-catalogue-series-new"),
+    path("catalogue/sessions/<int:session_id>/", catalogue_views.session_page, name="office-catalogue-session"),
+    path("catalogue/sessions/<int:session_id>/capacity/", catalogue_views.session_capacity,
+         name="office-catalogue-session-capacity"),
+    path("catalogue/sessions/<int:session_id>/cancel/", catalogue_views.session_cancel,
+         name="office-catalogue-session-cancel"),
+]
+
+# --- settings (issue 14 item 6): profile, zone and languages, branding, booking rules, job runs ---------------
+urlpatterns += [
+    path("settings/", settings_views.settings_page, name="office-settings"),
+    path("settings/logo/", settings_views.settings_logo, name="office-settings-logo"),
+    path("settings/jobs/", settings_views.job_runs_page, name="office-job-runs"),
+    path("settings/notifications/", notification_views.notifications_page, name="office-notifications"),
+    path("settings/notifications/<str:event_type>/", notification_views.notification_texts_page,
+         name="office-notification-texts"),
+    path("settings/<str:section>/", settings_views.settings_save, name="office-settings-save"),
+]
+
+# --- programmes (issue 14 item 4): groups and sign-ups, the allocation's preview and commit, its log ------------
+urlpatterns += [
+    path("programmes/", programme_views.programmes_page, name="office-programmes"),
+    path("programmes/<int:programme_id>/", programme_views.programme_page, name="office-programme"),
+    path("programmes/<int:programme_id>/allocation/", programme_views.allocation_page,
+         name="office-programme-allocation"),
+    path("programmes/<int:programme_id>/allocation/commit/", programme_views.allocation_commit_view,
+         name="office-programme-allocation-commit"),
+    path("programmes/<int:programme_id>/log/", programme_views.allocation_log_page, name="office-programme-log"),
+    path("programmes/<int:programme_id>/groups/<int:group_id>/<str:action>/", programme_views.group_action,
+         name="office-programme-group"),
 ]

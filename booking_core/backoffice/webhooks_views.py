@@ -44,7 +44,7 @@ def webhooks_list(request):
         else:
             return _endpoint_page(request, endpoint, new_secret=endpoint.secret, status=201)
     return render(request, "backoffice/webhooks.html", {
-        "tenant": request.tenant, "nav": "webhooks", "endpoints": endpoints_for_operator(), "form": form,
+        "tenant": request.tenant, "nav": "settings", "endpoints": endpoints_for_operator(), "form": form,
         "payload_version": PAYLOAD_VERSION,
     }, status=400 if form.errors else 200)
 
@@ -53,7 +53,7 @@ def _endpoint_page(request, endpoint, *, form=None, new_secret=None, status=200)
     form = form or EndpointForm(initial={"url": endpoint.url, "description": endpoint.description,
                                          "event_types": endpoint.event_types, "is_enabled": endpoint.is_enabled})
     return render(request, "backoffice/webhook_endpoint.html", {
-        "tenant": request.tenant, "nav": "webhooks", "endpoint": endpoint, "form": form, "new_secret": new_secret,
+        "tenant": request.tenant, "nav": "settings", "endpoint": endpoint, "form": form, "new_secret": new_secret,
         "deliveries": deliveries_for_endpoint(endpoint),
     }, status=status)
 

@@ -69,7 +69,7 @@ def render_booking_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "primary_colour": tenant.primary_colour,
     }
     email = tenant_email(tenant=tenant, template=f"booking_core/email/{row.event_type.replace('.', '_')}",
-                         context=context, recipient=row.recipient)
+                         context=context, recipient=row.recipient, event_type=row.event_type)
     if row.event_type in CALENDAR_EVENTS or row.event_type == notifications.BOOKING_CANCELLED:
         ics = booking_ics(booking, tenant, cancelled=row.event_type == notifications.BOOKING_CANCELLED,
                           manage_url=context["manage_url"])

@@ -10,6 +10,7 @@ import datetime as dt
 
 from allot.outbox.models import OutboxMessage
 from allot.outbox.services import outbox_cancel, outbox_write
+from booking_core.messages.custom import switched_off
 from booking_core.models import Booking
 
 BOOKING_CONFIRMED = "booking.confirmed"
@@ -27,6 +28,8 @@ def subject_ref(booking: Booking) -> str:
 
 def _write(booking: Booking, event_type: str, key: str, *, payload: dict | None = None,
            send_at: dt.datetime | None = None, queue: str = OutboxMessage.Queue.TRANSACTIONAL) -> None:
+    if switched_off(event_type):
+        return
     outbox_write(
         event_type=event_type, recipient=booking.client.email, language=booking.language,
         payload={"booking_id": booking.pk, **(payload or {})}, idempotency_key=key,

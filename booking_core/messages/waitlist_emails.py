@@ -66,7 +66,7 @@ def render_waitlist_email(row: OutboxMessage) -> EmailMultiAlternatives:
     tenant = connection.tenant
     context = _context(row, tenant)
     return tenant_email(tenant=tenant, template=f"booking_core/email/{TEMPLATES[row.event_type]}", context=context,
-                        recipient=row.recipient)
+                        recipient=row.recipient, event_type=row.event_type)
 
 
 for _event in TEMPLATES:

@@ -5,7 +5,8 @@ Rendered by booking_core.messages.waitlist_emails in the worker, in the language
 
 from __future__ import annotations
 
-from allot.outbox.services import outbox_write
+from allot.outbox.services import outbox_write as _outbox_write
+from booking_core.messages.custom import switched_off
 from booking_core.models import Offer, WaitlistEntry
 
 WAITLIST_JOINED = "waitlist.joined"
@@ -13,6 +14,12 @@ OFFER_SENT = "waitlist.offer"
 OFFER_EXPIRED = "waitlist.offer_expired"
 OFFER_WITHDRAWN = "waitlist.offer_withdrawn"
 SESSION_CANCELLED = "waitlist.session_cancelled"
+
+
+def outbox_write(*, event_type: str, **message) -> None:
+    """Write the message unless the organisation switched its event type off."""
+    if not switched_off(event_type):
+        _outbox_write(event_type=event_type, **message)
 
 
 def entry_ref(entry: WaitlistEntry) -> str:

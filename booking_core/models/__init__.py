@@ -3,6 +3,7 @@ from booking_core.models.bookings import Booking, SlotClaim
 from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.clients import Client
 from booking_core.models.feeds import CalendarFeed
+from booking_core.models.notifications import NotificationTemplate
 from booking_core.models.sessions import Session
 from booking_core.models.staff import AvailabilityOverride, StaffMember, TimeOff, WorkingHours
 from booking_core.waitlist.models import Offer, WaitlistEntry
@@ -16,6 +17,7 @@ __all__ = [
     "Booking",
     "Client",
     "FormField",
+    "NotificationTemplate",
     "Offer",
     "Service",
     "Session",

@@ -82,6 +82,10 @@ NOT_PAGES = {
     r"office-member-(invite|role|calendar|remove)|office-members-mfa-policy|office-invitation-(resend|revoke)":
         "members page actions: a POST from the members page, answered with a redirect to it (or the page itself "
         "with the refusal, checked in tests/backoffice/test_members.py)",
+    r"office-catalogue-(question-new|question-delete|staff-add|staff-remove|session-new|series-new"
+    r"|session-capacity|session-cancel)|office-settings-(save|logo)|office-programme-allocation-commit|office-programme-group":
+        "back office catalogue and settings actions: a POST from their page, answered with a redirect (or the "
+        "page again with the refusals, checked in tests/backoffice/test_catalogue.py and test_settings.py)",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"office-organisation-(export|close)": "the owners' leaving actions: a POST from the organisation page, answered "
                                            "with a redirect to it (its refusal re-renders that page: checked in "
@@ -344,6 +348,20 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
     tenant_pages.check(client_for(tenant_alpha), invitation_path)
     invitation_revoke(tenant=tenant_alpha, invitation_id=invitation.pk)
     tenant_pages.check(client_for(tenant_alpha), invitation_path, expect=(410,))
+    # (the catalogue and the settings, for managers)
+    site = scene["site"]
+    topic = site.massage.form_fields.get(key="topic")
+    for path in ("/office/catalogue/services/", "/office/catalogue/services/new/",
+                 f"/office/catalogue/services/{site.massage.pk}/",
+                 f"/office/catalogue/services/{site.massage.pk}/questions/{topic.pk}/",
+                 "/office/catalogue/staff/", f"/office/catalogue/staff/{site.anna.pk}/",
+                 "/office/catalogue/sessions/", f"/office/catalogue/sessions/{site.full_session.pk}/",
+                 "/office/settings/", "/office/settings/jobs/", "/office/settings/notifications/",
+                 "/office/settings/notifications/booking.confirmed/",
+                 "/office/settings/notifications/waitlist.offer/", "/office/programmes/",
+                 f"/office/programmes/{scene['programme'].pk}/", f"/office/programmes/{scene['programme'].pk}/log/",
+                 f"/office/programmes/{scene['programme'].pk}/allocation/"):
+        tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
     for path in ("/console/", "/console/?q=alpha", f"/console/tenants/{tenant_alpha.pk}/", "/console/audit/",
