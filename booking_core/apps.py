@@ -12,9 +12,10 @@ class BookingCoreConfig(AppConfig):
         from booking_core import event_handlers, events
         from booking_core.api.fields import model_serializers_use_bounded_fields
         from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
-        from booking_core.messages.reminders import reminders_dispatch
+        from booking_core.messages.reminders import reminders_dispatch, reminders_next_due
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
+        from booking_core.waitlist.due import waitlist_next_due
         from booking_core.waitlist.jobs import waitlist_offers_expire
 
         # Dates and times sent to any ModelSerializer are bounded and read in the tenant's zone (api/fields.py).
@@ -23,9 +24,10 @@ class BookingCoreConfig(AppConfig):
         # Who handles which domain event: the table in booking_core/event_handlers.py.
         events.handlers_connect(event_handlers.HANDLERS)
 
-        # Run every minute in every active tenant (allot.jobs); the names are what job runs are recorded as.
-        tenant_job_register("bookings.reminders", reminders_dispatch)
-        tenant_job_register("waitlist.offers_expire", waitlist_offers_expire)
+        # Run in a tenant when the due-work index says so (allot.jobs.due); the names are what job runs are
+        # recorded as, the next_due functions how a run finds when the job is next due there.
+        tenant_job_register("bookings.reminders", reminders_dispatch, next_due=reminders_next_due)
+        tenant_job_register("waitlist.offers_expire", waitlist_offers_expire, next_due=waitlist_next_due)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()
