@@ -15,10 +15,10 @@ from allot.jobs.models import DueWork, JobRun, SchedulerMinute
 from booking_core.messages.reminders import moment_before
 from booking_core.models import Offer, Service
 from booking_core.services.bookings import booking_cancel, booking_create_group, booking_create_individual
-from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
-from tests.waitlist.helpers import fill, join
 from tenants.models import Tenant
 from tenants.services import tenant_update
+from tests.factories import OPERATOR, client_details, make_service, make_session, make_staff
+from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
 

@@ -30,7 +30,8 @@ STORE_ATTEMPTS = 3
 
 
 def _table() -> str:
-    return f"{connection.ops.quote_name(settings.PUBLIC_SCHEMA_NAME)}.{connection.ops.quote_name(DueWork._meta.db_table)}"
+    quote = connection.ops.quote_name
+    return f"{quote(settings.PUBLIC_SCHEMA_NAME)}.{quote(DueWork._meta.db_table)}"
 
 
 def _upsert_earliest(tenant_schema: str, job: str, due_at: dt.datetime) -> None:
