@@ -234,3 +234,40 @@ def test_the_sweep_finds_work_written_behind_the_services_backs(tenant_alpha, in
     tasks.due_work_sweep.fn()
     # then the booking's first moment is due again
     assert due("t_alpha") == {"bookings.reminders": moment_before(booking.starts_at, 48 * 60, tenant_alpha.zone)}
+
+
+@pytest.mark.parametrize(("index_filled", "migrated", "refreshed"), [
+    (False, [], [None]),  # the deploy that adds the index fills it for every tenant (the backfill)
+    (True, ["t_alpha"], [["t_alpha"]]),  # later deploys refresh the tenants whose schemas they migrated
+    (True, [], []),  # and a no-op deploy touches no tenant
+])
+def test_allot_migrate_backfills_the_index_once_then_refreshes_migrated_tenants(monkeypatch, index_filled, migrated,
+                                                                                refreshed):
+    import argparse
+
+    from allot import cli
+    from tenants.schema_migrations import MigrateSummary
+
+    calls = []
+    monkeypatch.setattr(cli, "_migration_applied", lambda app, name: index_filled)
+    monkeypatch.setattr("tenants.provisioning.migrate_everything",
+                        lambda **kwargs: MigrateSummary(total=2, migrated=migrated))
+    monkeypatch.setattr(tasks, "due_work_refresh_all", lambda schemas=None: calls.append(schemas) or 0)
+    assert cli.command_migrate(argparse.Namespace(workers=1, verbosity=0)) == 0
+    assert calls == refreshed
+
+
+def test_the_backfill_fills_the_index_for_every_tenant_from_its_data(tenant_alpha, tenant_beta, in_tenant, clock):
+    # given bookings in both tenants and an empty index (as before the deploy that adds it)
+    starts = {}
+    for tenant in (tenant_alpha, tenant_beta):
+        with in_tenant(tenant):
+            session = make_session(make_service(), starts_at=NOW + dt.timedelta(days=4))
+            booking_create_group(tenant=tenant, session=session, seats=1, client=client_details(), actor=OPERATOR)
+            starts[tenant.schema_name] = session.starts_at
+    DueWork.objects.all().delete()
+    # when the backfill runs
+    assert tasks.due_work_refresh_all() == 2
+    # then each tenant's reminders are due at its booking's first moment
+    assert {schema: due(schema) for schema in starts} == {
+        schema: {"bookings.reminders": starts_at - dt.timedelta(hours=48)} for schema, starts_at in starts.items()}
