@@ -271,3 +271,4 @@ def test_the_backfill_fills_the_index_for_every_tenant_from_its_data(tenant_alph
     # then each tenant's reminders are due at its booking's first moment
     assert {schema: due(schema) for schema in starts} == {
         schema: {"bookings.reminders": starts_at - dt.timedelta(hours=48)} for schema, starts_at in starts.items()}
+
