@@ -16,9 +16,10 @@ class BookingCoreConfig(AppConfig):
             sample_emails,
             waitlist_emails,
         )
-        from booking_core.messages.reminders import reminders_dispatch
+        from booking_core.messages.reminders import reminders_dispatch, reminders_next_due
         from booking_core.models import FormField, Service, StaffMember
         from booking_core.selectors.catalogue import catalogue_changed
+        from booking_core.waitlist.due import waitlist_next_due
         from booking_core.waitlist.jobs import waitlist_offers_expire
         from booking_core.webhooks import emails as webhook_emails  # noqa: F401  (registers the owners' email)
         from booking_core.webhooks.channel import webhook_channel_register
@@ -32,9 +33,10 @@ class BookingCoreConfig(AppConfig):
         # Who handles which domain event: the table in booking_core/event_handlers.py.
         events.handlers_connect(event_handlers.HANDLERS)
 
-        # Run every minute in every active tenant (allot.jobs); the names are what job runs are recorded as.
-        tenant_job_register("bookings.reminders", reminders_dispatch)
-        tenant_job_register("waitlist.offers_expire", waitlist_offers_expire)
+        # Run in a tenant when the due-work index says so (allot.jobs.due); the names are what job runs are
+        # recorded as, the next_due functions how a run finds when the job is next due there.
+        tenant_job_register("bookings.reminders", reminders_dispatch, next_due=reminders_next_due)
+        tenant_job_register("waitlist.offers_expire", waitlist_offers_expire, next_due=waitlist_next_due)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError
+from allot.jobs.due import due_work_note_everything
 from allot.outbox.services import outbox_retry_dead
 from tenants import resolution
 from tenants.audit import field_values, platform_audit_record
@@ -109,6 +110,11 @@ TENANT_EDITABLE_FIELDS = {
 }
 
 
+# Settings that move when the tenant's jobs are due (reminder offsets, local midnights).
+DUE_TIME_FIELDS = {"timezone", "reminder_offsets_minutes", "attendance_request_enabled",
+                   "attendance_request_offset_minutes"}
+
+
 def tenant_update(*, tenant: Tenant, actor=None, **changes) -> Tenant:
     """Change an organisation's settings (validated as a whole, audited)."""
     unknown = sorted(set(changes) - TENANT_EDITABLE_FIELDS)
@@ -129,6 +135,9 @@ def tenant_update(*, tenant: Tenant, actor=None, **changes) -> Tenant:
         locked.save(update_fields=[*changes, "updated_at"])
         platform_audit_record(actor=actor, action="tenant.updated", obj=locked, tenant_id=locked.pk, before=before,
                               after=field_values(locked, changes))
+        if set(changes) & DUE_TIME_FIELDS:
+            # Reminder moments and local dates moved: every job runs once now and recomputes its due time.
+            due_work_note_everything(locked.schema_name)
         resolution.forget_after_commit()
     for name in changes:
         setattr(tenant, name, getattr(locked, name))

@@ -31,9 +31,11 @@ ALLOWED_WRITES = {
     ("platform/allot/rate_limits.py", "client.delete"): "Redis keys (the abuse limits' counters, forgotten)",
     # The ORM, by modules that are services under another name.
     ("platform/allot/accounts/models.py", "user.save"): "the user manager's create_user (Django's convention)",
-    ("platform/allot/jobs/runs.py", "JobRun.create"): "the job-run recorder is the JobRun service",
     ("platform/allot/jobs/runs.py", "run.save"): "the job-run recorder is the JobRun service",
     ("platform/allot/jobs/tasks.py", "JobRun.delete"): "the retention job deletes old job runs",
+    ("platform/allot/jobs/tasks.py", "SchedulerMinute.delete"): "the retention job deletes old scheduler minutes",
+    ("platform/allot/jobs/tasks.py", "SchedulerMinute.update_or_create"):
+        "the minutely fan-out writes its own one-row summary (the scheduler's record, like the job-run recorder)",
     ("platform/allot/jobs/tasks.py", "OutboxMessage.delete"): "the retention job deletes old delivered outbox rows",
     ("platform/allot/outbox/delivery.py", "row.save"): "the outbox's own delivery state machine",
     ("platform/allot/outbox/relay.py", "OutboxMessage.update"): "the relay marks the rows it hands to the broker",

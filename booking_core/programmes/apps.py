@@ -9,6 +9,7 @@ class ProgrammesConfig(AppConfig):
     def ready(self):
         from allot.jobs.registry import tenant_job_register
         from booking_core.programmes import emails  # noqa: F401  (registers the programme email renderers)
+        from booking_core.programmes.due import programmes_next_due
         from booking_core.programmes.jobs import programmes_tick
         from booking_core.programmes.selectors import email_took_a_place_offer
         from booking_core.public_limits import confirmation_check_register
@@ -16,5 +17,5 @@ class ProgrammesConfig(AppConfig):
         # An accepted place offer proves an address reads its mail: no hourly cap on its sign-ups and bookings.
         confirmation_check_register(email_took_a_place_offer)
 
-        # Every minute in every active tenant (allot.jobs), recorded under this name.
-        tenant_job_register("programmes.tick", programmes_tick)
+        # In a tenant when the due-work index says so (allot.jobs.due), recorded under this name.
+        tenant_job_register("programmes.tick", programmes_tick, next_due=programmes_next_due)

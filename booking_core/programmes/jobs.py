@@ -13,10 +13,9 @@ import datetime as dt
 import logging
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
-from booking_core.programmes.models import Programme
+from booking_core.programmes.due import windows_to_close
 from booking_core.programmes.services.allocation_run import programme_close_window
 from booking_core.programmes.services.offers import place_offers_expire
 
@@ -28,9 +27,7 @@ def programmes_tick(now: dt.datetime | None = None) -> int:
     tenant = connection.tenant
     now = now or timezone.now()
     handled = place_offers_expire(tenant=tenant, now=now)
-    closed = (Programme.objects.filter(is_published=True, signup_closes_at__lte=now, window_closed_at__isnull=True)
-              .filter(Q(allocation_mode=Programme.AllocationMode.IMMEDIATE)
-                      | Q(allocated_at__isnull=True, batch_runs_at_close=True)).order_by("signup_closes_at", "id"))
+    closed = windows_to_close().filter(signup_closes_at__lte=now).order_by("signup_closes_at", "id")
     failed = []
     for programme in closed:
         try:

@@ -27,6 +27,7 @@ from booking_core.errors import (
     SlotTakenError,
 )
 from booking_core.messages import booking_notifications as notifications
+from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import GRID_MINUTES, Booking, Service, Session, SlotClaim, StaffMember
 from booking_core.selectors.availability import free_slots, slot_is_free
 from booking_core.services.answers import answers_validate
@@ -172,6 +173,7 @@ def booking_create_group(
                 )
             booking.save(force_insert=True)
             add_seats_booked(session, seats)
+            reminders_note_due(booking, now)  # last: it holds the tenant's due-work row until the commit
             metrics.booking_created("group")
     except IntegrityError:
         # The same submission, a moment ahead of us, took the idempotency key: answer with its booking.
@@ -250,6 +252,7 @@ def booking_create_individual(
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
         notifications.notify_booking_created(booking)
+        reminders_note_due(booking, now)
         metrics.booking_created("individual")
     return booking
 
@@ -371,6 +374,7 @@ def booking_reschedule(*, tenant, booking: Booking, starts_at: dt.datetime, acto
                                         ends_at=old_end, reason="booking.rescheduled"))
         audit_record(actor=actor, action="booking.rescheduled", obj=booking, before=before, after=booking.snapshot())
         notifications.notify_booking_rescheduled(booking, old_starts_at=old_start)
+        reminders_note_due(booking, now)
     return booking
 
 

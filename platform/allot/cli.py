@@ -99,10 +99,30 @@ def command_scheduler(args) -> int:
 
 def command_migrate(args) -> int:
     _setup_django()
+    from allot.jobs.tasks import due_work_refresh_all
     from tenants.provisioning import migrate_everything
 
+    index_filled = _migration_applied("jobs", "0002_due_work_index")
     summary = migrate_everything(workers=args.workers, verbosity=args.verbosity)
+    # The due-work index: filled for every tenant the first time (the backfill), afterwards refreshed for the
+    # tenants whose schemas were migrated just now (a data migration may have written due work).
+    schemas = summary.migrated if index_filled else None
+    if schemas is None or schemas:
+        started = time.monotonic()
+        due = due_work_refresh_all(schemas=schemas)
+        if args.verbosity:
+            print(f"due work: {'every tenant' if schemas is None else f'{len(schemas)} tenants'} refreshed, "
+                  f"{due} jobs due, in {time.monotonic() - started:.1f} s")
     return 0 if summary.ok else 1
+
+
+def _migration_applied(app: str, name: str) -> bool:
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection.set_schema_to_public()
+    recorder = MigrationRecorder(connection)
+    return recorder.has_table() and recorder.migration_qs.filter(app=app, name=name).exists()
 
 
 def command_seed(args) -> int:

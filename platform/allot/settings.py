@@ -215,6 +215,10 @@ if not all(re.fullmatch(r"\d+/(\d+(\.\d+)?)?[smhd](/(ip|key))?", rate.strip())
         f"ALLOT_SIGNUP_RATE_LIMIT={ALLOT_SIGNUP_RATE_LIMIT!r} is not a rate like 20/h/ip,5/h/key.")
 # How long the one-time token that signs a new owner in on their own host stays valid.
 ALLOT_SIGNUP_HANDOFF_SECONDS = env_int("ALLOT_SIGNUP_HANDOFF_SECONDS", 60)
+# How often the scheduler's safety net recomputes every tenant's due-work index from its data (allot.jobs.due).
+ALLOT_DUE_WORK_SWEEP_SECONDS = env_int("ALLOT_DUE_WORK_SWEEP_SECONDS", 3600)
+if ALLOT_DUE_WORK_SWEEP_SECONDS < 60:
+    raise ImproperlyConfigured("ALLOT_DUE_WORK_SWEEP_SECONDS must be at least 60.")
 ACCOUNT_RATE_LIMITS = {
     # every sign-in form sent, per address
     "login": ALLOT_LOGIN_RATE_LIMIT,

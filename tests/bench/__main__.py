@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "webhooks", "leaving"]
+BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "scheduler", "webhooks",
+              "leaving"]
 
 
 def main(names: list[str]) -> int:

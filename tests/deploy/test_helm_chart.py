@@ -44,6 +44,7 @@ NOT_DEPLOYED_ENVIRONMENT = {
     "SECURE_REFERRER_POLICY", "ALLOT_PERMISSIONS_POLICY", "ALLOT_CSP_REPORT_URI", "ALLOT_CSP_REPORT_ONLY",
     "ALLOT_LOGO_MAX_BYTES", "ALLOT_LOGO_MAX_SIDE_PIXELS",
     "ALLOT_SIGNUP_RATE_LIMIT", "ALLOT_SIGNUP_HANDOFF_SECONDS",
+    "ALLOT_DUE_WORK_SWEEP_SECONDS",  # the due-work safety net; the hourly default suits every deployment
     "ALLOT_METRICS_ENABLED", "ALLOT_METRICS_ALLOW_PRIVATE",  # on by default; config.extra can change them
     "PROMETHEUS_MULTIPROC_DIR",  # `allot web` makes a fresh one under /tmp
     "ALLOT_HEARTBEAT_DIR", "ALLOT_HEARTBEAT_MAX_AGE",  # /tmp in the pods; the probes pass --max-age

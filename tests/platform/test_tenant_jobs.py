@@ -1,10 +1,13 @@
 """Per-tenant periodic jobs: the apps register them (allot.jobs.registry), the platform runs them by name."""
 
-import pytest
-from django.db import connection
+import datetime as dt
 
-from allot.jobs import tasks
-from allot.jobs.models import JobRun
+import pytest
+from django.utils import timezone
+
+from allot.jobs import registry, tasks
+from allot.jobs.due import due_work_note_everything
+from allot.jobs.models import JobRun, SchedulerMinute
 from allot.jobs.registry import tenant_job_register, tenant_jobs
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
@@ -36,14 +39,21 @@ def test_another_function_under_a_taken_name_is_refused_and_changes_nothing():
     assert list(tenant_jobs()) == ["bookings.reminders", "waitlist.offers_expire", "programmes.tick"]
 
 
-def test_a_job_runs_by_its_name_in_the_tenant_and_is_recorded(tenant_alpha, in_tenant):
+def test_a_job_runs_by_its_name_in_the_tenant_and_only_a_run_that_did_something_is_recorded(tenant_alpha,
+                                                                                           in_tenant, monkeypatch):
     # given a tenant with nothing due
     # when the worker runs the job by name in that tenant's schema
     with in_tenant(tenant_alpha):
         tasks.run_tenant_job.fn("waitlist.offers_expire")
+    # then nothing is recorded: a run that found nothing leaves no row (the scheduler's minute summary counts it)
+    assert not JobRun.objects.exists()
+    # when the job finds something to do
+    monkeypatch.setitem(registry._tenant_jobs, "waitlist.offers_expire", lambda now: 2)
+    with in_tenant(tenant_alpha):
+        tasks.run_tenant_job.fn("waitlist.offers_expire")
     # then one run is recorded under that name, for that tenant
     run = JobRun.objects.get(job_name="waitlist.offers_expire")
-    assert (run.tenant_schema, run.status, run.items_processed) == ("t_alpha", "succeeded", 0)
+    assert (run.tenant_schema, run.status, run.items_processed) == ("t_alpha", "succeeded", 2)
 
 
 def test_an_unknown_job_is_refused_and_nothing_runs(tenant_alpha, in_tenant):
@@ -56,17 +66,33 @@ def test_an_unknown_job_is_refused_and_nothing_runs(tenant_alpha, in_tenant):
 
 
 @pytest.mark.parametrize("alpha_status", ["active", "trial"])
-def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alpha, tenant_beta, monkeypatch,
-                                                                     alpha_status):
-    # given one tenant suspended (and the other active, or on trial after signing itself up: served the same)
+def test_the_minutely_fan_out_sends_due_jobs_to_active_tenants_only(tenant_alpha, tenant_beta, in_tenant, monkeypatch,
+                                                                   alpha_status):
+    # given every job due in both tenants, one suspended (and the other active, or on trial after signing itself
+    # up: served the same)
+    for tenant in (tenant_alpha, tenant_beta):
+        due_work_note_everything(tenant.schema_name, timezone.now() - dt.timedelta(minutes=1))
     Tenant.objects.filter(pk=tenant_beta.pk).update(status=Tenant.Status.SUSPENDED)
     Tenant.objects.filter(pk=tenant_alpha.pk).update(status=alpha_status)
     sent = []
-    monkeypatch.setattr(tasks.run_tenant_job, "send", lambda job: sent.append((connection.schema_name, job)))
+    monkeypatch.setattr(tasks.run_tenant_job, "send_with_options",
+                        lambda args, tenant_schema: sent.append((tenant_schema, args[0])))
     # when the platform's minutely job fans out
     tasks.fan_out_minutely.fn()
     # then each registered job went once to the active tenant, in its schema, and none to the suspended one
-    assert sent == [("t_alpha", "bookings.reminders"), ("t_alpha", "waitlist.offers_expire"),
-                    ("t_alpha", "programmes.tick")]
-    run = JobRun.objects.get(job_name="tenants.fan_out.minutely")
-    assert (run.status, run.items_processed) == ("succeeded", 1)
+    assert sorted(sent) == [("t_alpha", "bookings.reminders"), ("t_alpha", "programmes.tick"),
+                            ("t_alpha", "waitlist.offers_expire")]
+    minute = SchedulerMinute.objects.get()
+    assert (minute.tenants_serving, minute.tenants_woken, minute.messages_sent) == (1, 1, 3)
+
+
+def test_a_job_registered_without_a_due_time_runs_every_minute_everywhere(tenant_alpha, tenant_beta, monkeypatch):
+    # given a job that cannot say when it is due (and nothing else due anywhere)
+    monkeypatch.setitem(registry._tenant_jobs, "test.every_minute", lambda: 0)
+    sent = []
+    monkeypatch.setattr(tasks.run_tenant_job, "send_with_options",
+                        lambda args, tenant_schema: sent.append((tenant_schema, args[0])))
+    # when the minute's fan-out runs
+    tasks.fan_out_minutely.fn()
+    # then it goes to every active tenant, as every job once did
+    assert sorted(sent) == [("t_alpha", "test.every_minute"), ("t_beta", "test.every_minute")]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from booking_core.acting import Actor
 from booking_core.programmes import notifications, rules
+from booking_core.programmes.due import programmes_note_due
 from booking_core.programmes.errors import OfferClosedError, ProgrammeError
 from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Programme, ProgrammeGroup, SignUp
 from booking_core.programmes.services.decisions import Decisions, decide, signups_save
@@ -95,6 +96,7 @@ def _send(offer: PlaceOffer, unit: list[SignUp], *, programme: Programme, decisi
     offer.sent_at = now
     offer.expires_at = now + dt.timedelta(hours=programme.offer_validity_hours)
     offer.save(update_fields=["status", "sent_at", "expires_at", "updated_at"])
+    programmes_note_due(offer.expires_at)
     for index, signup in enumerate(unit):
         # One email per offer: it names every member of the household.
         decisions.log(decision=Decision.OFFER_SENT, rule=rule, signup=signup, group_id=offer.group_id,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from booking_core.acting import Actor
 from booking_core.allocation import new_lottery_seed
+from booking_core.programmes.due import programme_window_pending, programmes_note_due
 from booking_core.programmes.errors import ProgrammeError
 from booking_core.programmes.models import Programme, ProgrammeFormField, SignUp
 from booking_core.programmes.schedule import shift_local, shift_period
@@ -47,6 +48,8 @@ def programme_create(*, tenant, actor: Actor, **fields) -> Programme:
     with transaction.atomic():
         programme.save()
         audit_record(actor=actor, action="programme.created", obj=programme, after=as_json(programme))
+        if programme_window_pending(programme):
+            programmes_note_due(programme.signup_closes_at)
     return programme
 
 
@@ -88,6 +91,8 @@ def programme_update(*, tenant, programme: Programme, actor: Actor, **changes) -
                     schedule_change_announce(group=group, decisions=decisions, reason=reason)
             decisions.flush()
         audit_record(actor=actor, action="programme.updated", obj=programme, before=before, after=as_json(programme))
+        if programme_window_pending(programme):
+            programmes_note_due(programme.signup_closes_at)
     return programme
 
 

@@ -19,6 +19,7 @@ from booking_core.services.audit import audit_record
 from booking_core.services.bookings import ClientDetails
 from booking_core.services.capacity import session_lock, staff_lock
 from booking_core.services.clients import client_for_booking
+from booking_core.waitlist.due import entry_over_at, waitlist_note_due
 from booking_core.waitlist.services.offers import offer_close_for_leaving_entry
 
 MAX_RANGE_DAYS = 62
@@ -133,6 +134,9 @@ def waitlist_join(
             raise WaitlistError(_("You are already on this waitlist."), code="already_waitlisted") from error
         audit_record(actor=actor, action="waitlist.joined", obj=entry, after=entry.snapshot())
         waitlist_notifications.notify_waitlist_joined(entry)
+        waitlist_note_due(entry_over_at(target_kind=entry.target_kind,
+                                        session_starts_at=session.starts_at if session is not None else None,
+                                        date_to=entry.date_to, zone=tenant.zone))
     return entry
 
 

@@ -23,6 +23,7 @@ from booking_core.messages import waitlist_notifications
 from booking_core.models import GRID_MINUTES, Offer, Service, Session, SlotClaim, WaitlistEntry
 from booking_core.services.audit import audit_record
 from booking_core.services.capacity import add_seats_held, session_lock, staff_lock
+from booking_core.waitlist.due import waitlist_note_due
 
 SYSTEM = Actor.system("waitlist")
 
@@ -136,6 +137,7 @@ def offer_send(offer: Offer, now: dt.datetime, actor: Actor) -> None:
     waitlist_entry_set_status(entry, WaitlistEntry.Status.OFFERED, now, offers_sent=F("offers_sent") + 1)
     waitlist_notifications.notify_offer_sent(offer, entry)
     audit_record(actor=actor, action="offer.sent", obj=offer, before=before, after=offer.snapshot())
+    waitlist_note_due(offer.expires_at)
 
 
 def offer_create(entry: WaitlistEntry, *, service: Service, session: Session | None, staff_id: int | None,
@@ -153,4 +155,5 @@ def offer_create(entry: WaitlistEntry, *, service: Service, session: Session | N
     _place_hold(offer, session)
     waitlist_entry_set_status(entry, WaitlistEntry.Status.OFFER_PREPARED, now)
     audit_record(actor=actor, action="offer.prepared", obj=offer, after=offer.snapshot())
+    waitlist_note_due(starts_at)  # a prepared offer nobody releases is withdrawn when its place starts
     return offer

@@ -21,6 +21,7 @@ from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
 from booking_core.messages import booking_notifications as notifications
 from booking_core.messages import waitlist_notifications
+from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record
@@ -178,6 +179,7 @@ def _book(offer: Offer, session: Session | None, now: dt.datetime) -> Booking:
     audit_record(actor=Actor.client(entry.client.email), action="booking.created", obj=booking,
                  after=booking.snapshot())
     notifications.notify_booking_created(booking)
+    reminders_note_due(booking, now)
     return booking
 
 

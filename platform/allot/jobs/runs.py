@@ -15,15 +15,20 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def recorded_run(job_name: str, *, tenant_schema: str | None = None):
+def recorded_run(job_name: str, *, tenant_schema: str | None = None, record_idle: bool = True):
     """Record a run of `job_name` around the block; set `run.items_processed` inside it.
 
     The row is written before the work starts and finished afterwards, each in its own short transaction,
     so a crash leaves a visible `running` row rather than nothing. Errors are recorded and re-raised.
+    With `record_idle=False` (the per-tenant jobs, thousands a minute) the row is written once, afterwards,
+    and only if the run processed something or failed: a run that found nothing leaves no row (the scheduler's
+    per-minute summary, SchedulerMinute, counts those).
     """
     schema = tenant_schema if tenant_schema is not None else connection.schema_name
     scope = "" if schema == settings.PUBLIC_SCHEMA_NAME else schema
-    run = JobRun.objects.create(job_name=job_name, tenant_schema=scope, started_at=timezone.now())
+    run = JobRun(job_name=job_name, tenant_schema=scope, started_at=timezone.now())
+    if record_idle:
+        run.save(force_insert=True)
     check_in = _sentry_check_in(job_name, "in_progress")
     try:
         yield run
@@ -35,7 +40,10 @@ def recorded_run(job_name: str, *, tenant_schema: str | None = None):
         run.status = JobRun.Status.SUCCEEDED
     finally:
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "items_processed", "finished_at"])
+        if record_idle:
+            run.save(update_fields=["status", "error", "items_processed", "finished_at"])
+        elif run.items_processed or run.status == JobRun.Status.FAILED:
+            run.save(force_insert=True)
         _sentry_check_in(job_name, "ok" if run.status == JobRun.Status.SUCCEEDED else "error", check_in)
 
 

@@ -25,10 +25,14 @@ def _send_public(actor_path: str) -> Callable[[], None]:
 
 
 def periodic_jobs() -> list[PeriodicJob]:
+    from django.conf import settings
+
     return [
         PeriodicJob("outbox.relay", 5, _send_public("allot.outbox.tasks.outbox_relay_pass")),
         PeriodicJob("tenants.fan_out.minutely", 60, _send_public("allot.jobs.tasks.fan_out_minutely")),
         PeriodicJob("maintenance.prune", 3600, _send_public("allot.jobs.tasks.prune_history")),
         # Deletes organisations closed longer than the grace period, expired export files (tenants.leaving).
         PeriodicJob("tenants.leaving", 3600, _send_public("tenants.leaving.tasks.leaving_maintenance")),
+        PeriodicJob("jobs.due_work_sweep", settings.ALLOT_DUE_WORK_SWEEP_SECONDS,
+                    _send_public("allot.jobs.tasks.due_work_sweep")),
     ]
