@@ -45,6 +45,22 @@ def renderer(event_type: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+Action = Callable[[OutboxMessage], None]
+_actions: dict[str, Action] = {}
+
+
+def action(event_type: str) -> Callable[[Action], Action]:
+    """Register the function that carries out rows of `event_type` that are not emails (a call to a payment
+    provider, handling a received webhook event). It runs in the row's tenant schema inside the row's lock, so
+    two deliveries never overlap; it must be idempotent, and raising retries it with the outbox's backoff."""
+
+    def register(function: Action) -> Action:
+        _actions[event_type] = function
+        return function
+
+    return register
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """Exponential backoff: base, 2 x base, 4 x base, ... capped at an hour."""
     return dt.timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
@@ -114,6 +130,8 @@ def deliver(message_id: int) -> str:
         if row.status != OutboxMessage.Status.INFLIGHT and row.next_attempt_at > now:
             return "not due"
         row.attempts += 1
+        if row.event_type in _actions:
+            return _carry_out(row, now)
         try:
             with translation.override(row.language):
                 email = _renderers[row.event_type](row)
@@ -136,3 +154,23 @@ def deliver(message_id: int) -> str:
         row.last_error = ""
         row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
     return "sent"
+
+
+def _carry_out(row: OutboxMessage, now: dt.datetime) -> str:
+    """Run a row's registered action (inside deliver's transaction and row lock) and mark the row done."""
+    try:
+        with transaction.atomic(), translation.override(row.language):
+            _actions[row.event_type](row)
+    except NoLongerRelevant:
+        row.status = OutboxMessage.Status.CANCELLED
+        row.save(update_fields=["status", "attempts", "updated_at"])
+        return "cancelled"
+    except Exception as error:  # the action's writes are rolled back with its savepoint; retried later
+        logger.exception("outbox action %s (%s) failed", row.pk, row.event_type)
+        return _fail(row, error, now)
+    row.status = OutboxMessage.Status.SENT
+    row.sent_at = timezone.now()
+    row.lease_expires_at = None
+    row.last_error = ""
+    row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
+    return "done"

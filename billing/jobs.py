@@ -1,0 +1,14 @@
+"""Billing's per-tenant job (every minute, registered as "billing.payment_holds_expire" in BillingConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+from booking_core.services.payment_holds import booking_payment_holds_expire
+
+
+def payment_holds_expire(now: dt.datetime | None = None) -> int:
+    """Release this tenant's bookings whose payment hold ran out (their waitlists are offered the places)."""
+    return booking_payment_holds_expire(tenant=connection.tenant, now=now)
