@@ -36,7 +36,7 @@ def stripe_amount(amount: int, currency: str) -> int:
     if currency in ISO_WITHOUT_MINOR_UNIT_BUT_STRIPE_TWO_DECIMAL:
         return amount * 100
     if currency in WHOLE_UNITS_ONLY and amount % 100:
-        raise AmountError(_("Prices in %(currency)s must be whole units (no fillér or cents).") % {"currency": currency})
+        raise AmountError(_("Prices in %(currency)s must be whole units.") % {"currency": currency})
     if currency in THREE_DECIMAL and amount % 10:
         raise AmountError(_("Prices in %(currency)s must end in 0 (Stripe rounds to tens).") % {"currency": currency})
     return amount

@@ -17,9 +17,9 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
+from billing.selectors.payments import payment_hold_deadline, service_bookable_online, service_needs_payment
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
-from billing.selectors.payments import payment_hold_deadline, service_bookable_online, service_needs_payment
 from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients

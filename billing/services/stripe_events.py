@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from allot.outbox.services import outbox_write
-
 from billing.models import BookingPayment, ConnectedAccount, StripeEvent
 from billing.services.payments import booking_payment_advance
 from tenants.models import Tenant
