@@ -132,7 +132,10 @@ def book_page(request, slug: str):
     if request.method == "GET":
         if _still_available(request, choice) is None:
             return _seats_page(request, choice) if choice.session else _time_taken_page(request, choice, None)
-        return _form_page(request, choice, BookingForm(service=service, language=language))
+        # A paid service of an organisation that cannot take payments yet: say so before the client types.
+        unavailable = "" if service_bookable_online(tenant=request.tenant, service=service) \
+            else str(ONLINE_PAYMENT_UNAVAILABLE)
+        return _form_page(request, choice, BookingForm(service=service, language=language), error=unavailable)
 
     form = BookingForm(request.POST, service=service, language=language)
     step = request.POST.get("step", "review")

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from booking_core.backoffice import payments_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -34,4 +35,8 @@ urlpatterns = [
          name="office-waitlist-offer-withdraw"),
     path("waitlist/entries/<int:entry_id>/offer/", office_views.waitlist_entry_offer,
          name="office-waitlist-entry-offer"),
+    # Payments (billing): connecting the organisation's Stripe account (owners).
+    path("payments/", payments_views.office_payments, name="office-payments"),
+    path("payments/connect/", payments_views.office_payments_connect, name="office-payments-connect"),
+    path("payments/return/", payments_views.office_payments_return, name="office-payments-return"),
 ]

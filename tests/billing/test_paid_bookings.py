@@ -93,7 +93,8 @@ def test_a_paid_booking_is_held_then_confirmed_exactly_once_by_the_webhook(clien
     assert StripeEvent.objects.filter(event_id=event["id"]).count() == 1
     assert OutboxMessage.objects.filter(idempotency_key=f"stripe-event:{event['id']}").count() == 1
     payment.refresh_from_db()
-    assert (payment.status, payment.outcome, payment.payment_intent_id) == ("paid", "booked", checkout["payment_intent"])
+    assert (payment.status, payment.outcome) == ("paid", "booked")
+    assert payment.payment_intent_id == checkout["payment_intent"]
     assert status_of(tenant_alpha, booking) == "confirmed"
     assert OutboxMessage.objects.filter(event_type="booking.confirmed",
                                         payload__booking_id=booking.pk).count() == 1

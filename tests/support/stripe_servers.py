@@ -67,7 +67,7 @@ def _form_to_nested(body: bytes) -> dict:
     for key, value in urllib.parse.parse_qsl(body.decode(), keep_blank_values=True):
         parts = key.replace("]", "").split("[")
         node = result
-        for part, following in zip(parts, parts[1:], strict=False):
+        for part in parts[:-1]:
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return result
