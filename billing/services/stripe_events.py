@@ -37,13 +37,26 @@ def _checkout_status(event_type: str, session: dict) -> str | None:
     return CHECKOUT_EVENTS.get(event_type)
 
 
+def _payment_of(session: dict, *, account: str) -> BookingPayment | None:
+    """The payment a Checkout Session event is about: by the session's id, or by the payment id we put in its
+    metadata (an event may overtake our storing the session's id). An event from one connected account never
+    touches a payment made on another."""
+    payment = BookingPayment.objects.filter(checkout_session_id=session.get("id")).first()
+    if payment is None:
+        payment_id = str((session.get("metadata") or {}).get("payment_id") or "")
+        payment = BookingPayment.objects.filter(pk=int(payment_id)).first() if payment_id.isdigit() else None
+    if payment is None or (account and payment.stripe_account_id != account):
+        return None
+    return payment
+
+
 def stripe_event_record(*, event: dict) -> bool:
     """Store a verified event once and have a worker handle it; returns False for an id seen before."""
     data = (event.get("data") or {}).get("object") or {}
     tenant_id = None
     if str(event.get("type", "")).startswith("checkout.session."):
-        tenant_id = BookingPayment.objects.filter(checkout_session_id=data.get("id")).values_list(
-            "tenant_id", flat=True).first()
+        payment = _payment_of(data, account=event.get("account") or "")
+        tenant_id = payment.tenant_id if payment is not None else None
     if tenant_id is None and event.get("account"):
         tenant_id = ConnectedAccount.objects.filter(stripe_account_id=event["account"]).values_list(
             "tenant_id", flat=True).first()
@@ -77,8 +90,8 @@ def stripe_event_process(*, event_id: str, now: dt.datetime | None = None) -> st
         result = None
         checkout_status = _checkout_status(event.type, data) if event.type.startswith("checkout.session.") else None
         if checkout_status is not None:
-            payment = BookingPayment.objects.filter(checkout_session_id=data.get("id")).first()
-            if payment is not None:
+            payment = _payment_of(data, account=event.account)
+            if payment is not None and payment.tenant_id == event.tenant_id:
                 result = booking_payment_advance(payment_id=payment.pk, status=checkout_status,
                                                  payment_intent_id=data.get("payment_intent") or "", now=now)
         elif event.type == "account.updated":

@@ -13,11 +13,11 @@ from allot.outbox.models import OutboxMessage
 from billing.models import BookingPayment, Refund, StripeEvent
 from billing.services.payments import booking_payment_start
 from booking_core.acting import Actor
-from booking_core.models import Booking, Offer, Session
-from booking_core.services.bookings import booking_create_group
+from booking_core.models import Booking, Offer, Service, Session, SlotClaim
+from booking_core.services.bookings import booking_create_group, booking_create_individual
 from booking_core.services.payment_holds import booking_payment_holds_expire
 from tests.billing.conftest import run_outbox
-from tests.factories import client_details, make_service, make_session
+from tests.factories import client_details, make_service, make_session, make_staff, next_local
 from tests.support.stripe_servers import stripe_event
 from tests.waitlist.helpers import fill, join
 
@@ -280,3 +280,48 @@ def test_free_services_and_platforms_without_stripe_book_as_before(client_for, t
     assert response.status_code == 302
     assert "/done/" in response["Location"]
     assert not BookingPayment.objects.exists()
+
+
+def test_an_event_from_another_connected_account_cannot_confirm_a_payment(tenant_alpha, connected, stripe_api,
+                                                                          post_webhook):
+    # given: a held booking paid into Alpha's account
+    session = paid_session(tenant_alpha, capacity=1)
+    booking, payment = held_booking(tenant_alpha, session)
+    checkout = stripe_api.pay(payment.checkout_session_id)
+    # when: an event naming the session arrives from some other connected account
+    post_webhook(stripe_event("checkout.session.completed", checkout, account="acct_someone_else"))
+    run_outbox()
+    # then: ignored
+    payment.refresh_from_db()
+    assert payment.status == "open"
+    assert status_of(tenant_alpha, booking) == "pending_payment"
+    assert StripeEvent.objects.get().status == "ignored"
+
+
+def test_a_paid_appointment_is_held_by_its_slot_and_retaken_by_a_late_payment(tenant_alpha, connected, stripe_api,
+                                                                                post_webhook):
+    # given: an appointment awaiting payment, whose hold ran out
+    with tenant_context(tenant_alpha):
+        service = make_service(Service.Kind.INDIVIDUAL, price_amount=4000)
+        staff = make_staff(service)
+        starts_at = next_local(tenant_alpha.zone, weekday=2, hour=10)
+        now = starts_at - dt.timedelta(days=2)
+        booking = booking_create_individual(tenant=tenant_alpha, service=service, staff=staff, starts_at=starts_at,
+                                            client=client_details(email="massage@example.com"),
+                                            actor=Actor.client("massage@example.com"),
+                                            payment_due_at=now + dt.timedelta(minutes=15), now=now)
+        assert booking.status == "pending_payment"
+        assert SlotClaim.objects.filter(booking=booking).exists()
+        payment = booking_payment_start(tenant=tenant_alpha, booking=booking, success_url=RETURN_URL,
+                                        cancel_url=RETURN_URL, now=now)
+        booking_payment_holds_expire(tenant=tenant_alpha, now=now + dt.timedelta(minutes=16))
+        assert not SlotClaim.objects.filter(booking=booking).exists()
+    # when: the payment completes anyway, the slot still free
+    post_webhook(completed(stripe_api, payment, account=connected.stripe_account_id))
+    run_outbox()
+    # then: booked again, its slot claimed again
+    payment.refresh_from_db()
+    assert (payment.amount, payment.outcome) == (4000, "booked_late")
+    with tenant_context(tenant_alpha):
+        assert Booking.objects.get(pk=booking.pk).status == "confirmed"
+        assert SlotClaim.objects.filter(booking=booking).exists()
