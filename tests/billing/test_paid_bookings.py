@@ -14,17 +14,15 @@ from billing.models import BookingPayment, Refund, StripeEvent
 from billing.services.payments import booking_payment_start
 from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session, SlotClaim
-from booking_core.services.bookings import booking_create_group, booking_create_individual
+from booking_core.services.bookings import booking_create_individual
 from booking_core.services.payment_holds import booking_payment_holds_expire
 from tests.billing.conftest import run_outbox
-from tests.factories import client_details, make_service, make_session, make_staff, next_local
+from tests.billing.helpers import RETURN_URL, completed, held_booking, paid_session, status_of
+from tests.factories import client_details, make_service, make_staff, next_local
 from tests.support.stripe_servers import stripe_event
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
-
-RETURN_URL = "http://alpha.localhost/b/return/"
-
 
 def book_on_the_site(client_for, tenant, site, seats=2):
     """The client books the swimming session on the booking site (confirm step) and is sent on."""
@@ -32,34 +30,6 @@ def book_on_the_site(client_for, tenant, site, seats=2):
     return client_for(tenant).post(path, {"name": "Jonas Weber", "email": "jonas@example.de",
                                           "answer_child_name": "Mia", "idempotency_key": "paid-key",
                                           "step": "confirm"})
-
-
-def paid_session(tenant, *, capacity: int, **service_fields) -> Session:
-    with tenant_context(tenant):
-        return make_session(make_service(price_amount=1500, **service_fields), capacity=capacity)
-
-
-def held_booking(tenant, session, *, seats=1, email="payer@example.com", now=None):
-    """A booking awaiting payment, with its Checkout Session opened (what the booking site does)."""
-    with tenant_context(tenant):
-        now = now or session.starts_at - dt.timedelta(days=2)
-        booking = booking_create_group(tenant=tenant, session=Session.objects.get(pk=session.pk), seats=seats,
-                                       client=client_details(email=email), actor=Actor.client(email),
-                                       payment_due_at=now + dt.timedelta(minutes=15), now=now)
-        payment = booking_payment_start(tenant=tenant, booking=booking, success_url=RETURN_URL,
-                                        cancel_url=RETURN_URL, now=now)
-    return booking, payment
-
-
-def completed(stripe_api, payment, *, account, created=None):
-    """The client pays and Stripe says so: checkout.session.completed, paid."""
-    session = stripe_api.pay(payment.checkout_session_id)
-    return stripe_event("checkout.session.completed", session, account=account, created=created)
-
-
-def status_of(tenant, booking) -> str:
-    with tenant_context(tenant):
-        return Booking.objects.get(pk=booking.pk).status
 
 
 def test_a_paid_booking_is_held_then_confirmed_exactly_once_by_the_webhook(client_for, tenant_alpha, site,
