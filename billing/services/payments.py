@@ -44,7 +44,12 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
         raise PaymentUnavailableError(_("%(name)s cannot take payments online at the moment.")
                                       % {"name": tenant.display_name})
     service = booking.service
-    unit_amount = money.stripe_amount(service.price_amount, service.price_currency)
+    try:
+        unit_amount = money.stripe_amount(service.price_amount, service.price_currency)
+    except money.AmountError:
+        # A price Stripe cannot charge (e.g. HUF with fillér): nothing to pay with, so nothing to hold.
+        booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now)
+        raise
     with transaction.atomic():
         payment, _created = BookingPayment.objects.get_or_create(
             tenant=tenant, booking_id=booking.pk,

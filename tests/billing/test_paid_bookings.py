@@ -11,18 +11,20 @@ from django_tenants.utils import tenant_context
 
 from allot.outbox.models import OutboxMessage
 from billing.models import BookingPayment, Refund, StripeEvent
+from billing.money import AmountError
 from billing.services.payments import booking_payment_start
 from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session, SlotClaim
-from booking_core.services.bookings import booking_create_individual
+from booking_core.services.bookings import booking_create_group, booking_create_individual
 from booking_core.services.payment_holds import booking_payment_holds_expire
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import RETURN_URL, completed, held_booking, paid_session, status_of
-from tests.factories import client_details, make_service, make_staff, next_local
+from tests.factories import client_details, make_service, make_session, make_staff, next_local
 from tests.support.stripe_servers import stripe_event
 from tests.waitlist.helpers import fill, join
 
 pytestmark = pytest.mark.django_db
+
 
 def book_on_the_site(client_for, tenant, site, seats=2):
     """The client books the swimming session on the booking site (confirm step) and is sent on."""
@@ -295,3 +297,19 @@ def test_a_paid_appointment_is_held_by_its_slot_and_retaken_by_a_late_payment(te
     with tenant_context(tenant_alpha):
         assert Booking.objects.get(pk=booking.pk).status == "confirmed"
         assert SlotClaim.objects.filter(booking=booking).exists()
+
+
+def test_a_price_stripe_cannot_charge_releases_the_hold_and_says_why(tenant_alpha, connected, stripe_api):
+    # given: a price in HUF with fillér (Stripe takes HUF in whole forints only)
+    with tenant_context(tenant_alpha):
+        session = make_session(make_service(price_amount=150050, price_currency="HUF"), capacity=1)
+        now = session.starts_at - dt.timedelta(days=2)
+        booking = booking_create_group(tenant=tenant_alpha, session=session, seats=1, client=client_details(),
+                                       actor=Actor.client("x@example.com"),
+                                       payment_due_at=now + dt.timedelta(minutes=15), now=now)
+        # when / then
+        with pytest.raises(AmountError):
+            booking_payment_start(tenant=tenant_alpha, booking=booking, success_url=RETURN_URL,
+                                  cancel_url=RETURN_URL, now=now)
+        assert Booking.objects.get(pk=booking.pk).status == "cancelled"
+        assert Session.objects.get(pk=session.pk).seats_free == 1
