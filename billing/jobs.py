@@ -6,9 +6,10 @@ import datetime as dt
 
 from django.db import connection
 
-from booking_core.services.payment_holds import booking_payment_holds_expire
+from billing.services import payments
 
 
 def payment_holds_expire(now: dt.datetime | None = None) -> int:
-    """Release this tenant's bookings whose payment hold ran out (their waitlists are offered the places)."""
-    return booking_payment_holds_expire(tenant=connection.tenant, now=now)
+    """Release this tenant's bookings whose payment hold ran out (their waitlists are offered the places) and close
+    their Checkout Sessions."""
+    return payments.payment_holds_expire(tenant=connection.tenant, now=now)

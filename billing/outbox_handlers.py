@@ -11,7 +11,13 @@ from django.db import connection
 from allot.outbox.delivery import NoLongerRelevant, action, renderer
 from allot.outbox.models import OutboxMessage
 from billing.models import Refund
-from billing.services.payments import PAYMENT_REFUNDED_EMAIL, REFUND_ISSUE, refund_issue
+from billing.services.payments import (
+    CHECKOUT_EXPIRE,
+    PAYMENT_REFUNDED_EMAIL,
+    REFUND_ISSUE,
+    checkout_close,
+    refund_issue,
+)
 from billing.services.stripe_events import PROCESS_EVENT, stripe_event_process
 from booking_core.messages.rendering import tenant_email
 from booking_core.models import Booking
@@ -25,6 +31,11 @@ def process_stripe_event(row: OutboxMessage) -> None:
 @action(REFUND_ISSUE)
 def issue_refund(row: OutboxMessage) -> None:
     refund_issue(refund_id=row.payload["refund_id"])
+
+
+@action(CHECKOUT_EXPIRE)
+def close_checkout(row: OutboxMessage) -> None:
+    checkout_close(payment_id=row.payload["payment_id"])
 
 
 @renderer(PAYMENT_REFUNDED_EMAIL)

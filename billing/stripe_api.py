@@ -71,6 +71,17 @@ def checkout_session_retrieve(*, account: str, session_id: str) -> dict:
         raise StripeUnavailable(str(error)) from error
 
 
+def checkout_session_expire(*, account: str, session_id: str) -> bool:
+    """Close an open Checkout Session so it can no longer be paid; False if it was no longer open."""
+    try:
+        stripe.checkout.Session.expire(session_id, stripe_account=account, **_options())
+    except stripe.InvalidRequestError:
+        return False  # completed or expired already: nothing to close
+    except stripe.StripeError as error:
+        raise StripeUnavailable(str(error)) from error
+    return True
+
+
 def account_create(*, email: str, country: str, idempotency_key: str) -> str:
     """A new connected account (Stripe hosts its onboarding); returns its id."""
     try:

@@ -20,11 +20,18 @@ from allot.outbox.services import outbox_write
 from billing import money, stripe_api
 from billing.models import BookingPayment, ConnectedAccount, Refund
 from booking_core.models import Booking
-from booking_core.services.payment_holds import PaymentSettlement, booking_payment_release, booking_payment_settle
+from booking_core.services.payment_holds import (
+    RELEASED_UNPAID,
+    PaymentSettlement,
+    booking_payment_holds_expire,
+    booking_payment_release,
+    booking_payment_settle,
+)
 
 logger = logging.getLogger(__name__)
 
 REFUND_ISSUE = "billing.refund_issue"
+CHECKOUT_EXPIRE = "billing.checkout_expire"
 PAYMENT_REFUNDED_EMAIL = "billing.payment_refunded"
 
 
@@ -162,3 +169,32 @@ def refund_issue(*, refund_id: int) -> str:
         refund.status = Refund.Status.FAILED if issued.status in ("failed", "canceled") else Refund.Status.SUCCEEDED
         refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
     return refund.status
+
+
+def payment_holds_expire(*, tenant, now: dt.datetime | None = None) -> int:
+    """Release this tenant's unpaid holds whose time ran out (their places go to the waitlist), and have the outbox
+    close their Checkout Sessions so they can no longer be paid (a payment racing that is still handled: booked
+    late or refunded). Returns how many holds were released."""
+    released = booking_payment_holds_expire(tenant=tenant, now=now)
+    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN)
+                         .exclude(checkout_session_id=None).values_list("booking_id", "pk"))
+    if not open_payments:
+        return released
+    unpaid = Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
+                                    cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True)
+    with transaction.atomic():
+        for booking_id in unpaid:
+            payment_id = open_payments[booking_id]
+            outbox_write(event_type=CHECKOUT_EXPIRE, recipient="", language="en", payload={"payment_id": payment_id},
+                         idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=f"booking:{booking_id}")
+    return released
+
+
+def checkout_close(*, payment_id: int) -> str:
+    """Close a payment's Checkout Session at Stripe (the outbox worker calls this) unless it moved on since."""
+    payment = BookingPayment.objects.get(pk=payment_id)
+    if payment.status != BookingPayment.Status.OPEN or not payment.checkout_session_id:
+        return f"not open: {payment.status}"
+    closed = stripe_api.checkout_session_expire(account=payment.stripe_account_id,
+                                                session_id=payment.checkout_session_id)
+    return "closed" if closed else "no longer open at Stripe"

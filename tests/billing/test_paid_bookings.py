@@ -13,10 +13,10 @@ from allot.outbox.models import OutboxMessage
 from billing.models import BookingPayment, Refund, StripeEvent
 from billing.money import AmountError
 from billing.services.payments import booking_payment_start
+from billing.services.payments import payment_holds_expire as booking_payment_holds_expire
 from booking_core.acting import Actor
 from booking_core.models import Booking, Offer, Service, Session, SlotClaim
 from booking_core.services.bookings import booking_create_group, booking_create_individual
-from booking_core.services.payment_holds import booking_payment_holds_expire
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import RETURN_URL, completed, held_booking, paid_session, status_of
 from tests.factories import client_details, make_service, make_session, make_staff, next_local
@@ -157,6 +157,9 @@ def test_an_expired_hold_frees_the_seat_and_hands_it_to_the_waitlist(tenant_alph
         assert Session.objects.get(pk=session.pk).seats_booked == 0
         # and: a second run finds nothing to do
         assert booking_payment_holds_expire(tenant=tenant_alpha, now=now + dt.timedelta(minutes=20)) == 0
+    # and: the Checkout Session is closed at Stripe, so the client can no longer pay for the lost place
+    assert run_outbox().count("billing.checkout_expire: done") == 1
+    assert stripe_api.sessions[payment.checkout_session_id]["status"] == "expired"
 
 
 def test_a_hold_not_yet_due_is_kept(tenant_alpha, connected, stripe_api):

@@ -9,8 +9,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from billing.models import BookingPayment, Refund
+from billing.services.payments import payment_holds_expire as booking_payment_holds_expire
 from booking_core.models import Booking
-from booking_core.services.payment_holds import booking_payment_holds_expire
 from tests.billing.conftest import WEBHOOK_SECRET
 from tests.billing.helpers import held_booking, paid_session
 from tests.support.stripe_servers import stripe_event

@@ -175,6 +175,15 @@ class StripeStandIn:
             if len(parts) == 4 and method == "GET":
                 session = self.sessions.get(parts[3])
                 return (200, session) if session else self._error(404, f"No such checkout.session: '{parts[3]}'")
+            if len(parts) == 5 and parts[4] == "expire" and method == "POST":
+                session = self.sessions.get(parts[3])
+                if session is None:
+                    return self._error(404, f"No such checkout.session: '{parts[3]}'")
+                if session["status"] != "open":
+                    return self._error(400, f"Only Checkout Sessions with a status in [\"open\"] can be expired. "
+                                            f"This Checkout Session has a status of \"{session['status']}\".")
+                session["status"] = "expired"
+                return 200, session
         if parts[:2] == ["v1", "accounts"]:
             if len(parts) == 2 and method == "POST":
                 account_id = f"acct_{secrets.token_hex(8)}"
@@ -228,7 +237,8 @@ class StripeStandIn:
     # --- what a client or Stripe does in the tests -------------------------------------------------------
 
     def pay(self, session_id: str) -> dict:
-        """The client pays with a test card: the session's PaymentIntent is confirmed in localstripe."""
+        """The client pays with a test card: the session's PaymentIntent is confirmed in localstripe (a session
+        that was expired meanwhile is paid anyway: the race of a payment with our closing its session)."""
         session = self.sessions[session_id]
         intent = self._localstripe("POST", f"/v1/payment_intents/{session['payment_intent']}/confirm")
         assert intent["status"] == "succeeded", intent
