@@ -12,13 +12,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
+from billing.selectors.payments import payment_hold_deadline, service_bookable_online, service_needs_payment
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
-from booking_core.models import Service, Session, StaffMember
+from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (
@@ -33,6 +35,7 @@ from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.forms import BookingForm, SessionSeatsForm, StartForm, start_parameter
 from public_site.languages import site_url
 from public_site.pages import created, creation_page, public_page, secret_link_page
+from public_site.payment_views import ONLINE_PAYMENT_UNAVAILABLE, payment_redirect
 
 
 @dataclass
@@ -129,7 +132,10 @@ def book_page(request, slug: str):
     if request.method == "GET":
         if _still_available(request, choice) is None:
             return _seats_page(request, choice) if choice.session else _time_taken_page(request, choice, None)
-        return _form_page(request, choice, BookingForm(service=service, language=language))
+        # A paid service of an organisation that cannot take payments yet: say so before the client types.
+        unavailable = "" if service_bookable_online(tenant=request.tenant, service=service) \
+            else str(ONLINE_PAYMENT_UNAVAILABLE)
+        return _form_page(request, choice, BookingForm(service=service, language=language), error=unavailable)
 
     form = BookingForm(request.POST, service=service, language=language)
     step = request.POST.get("step", "review")
@@ -163,6 +169,10 @@ def _book(request, choice: Choice, form: BookingForm):
     common = {"tenant": request.tenant, "client": client, "answers": form.answers(),
               "language": request.LANGUAGE_CODE, "idempotency_key": data["idempotency_key"],
               "actor": Actor.client(client.email)}
+    if not service_bookable_online(tenant=request.tenant, service=choice.service):
+        return _form_page(request, choice, form, error=str(ONLINE_PAYMENT_UNAVAILABLE), status=400)
+    if service_needs_payment(tenant=request.tenant, service=choice.service):
+        common["payment_due_at"] = payment_hold_deadline(timezone.now())
     try:
         if choice.session is not None:
             booking = booking_create_group(session=choice.session, seats=choice.seats, **common)
@@ -184,6 +194,8 @@ def _book(request, choice: Choice, form: BookingForm):
         unplaced = form.add_service_errors(error.fields)
         return _form_page(request, choice, form, error=" ".join([str(error.message), *unplaced]), status=400)
     created(request)
+    if booking.status == Booking.Status.PENDING_PAYMENT:
+        return payment_redirect(request, booking)
     return redirect(site_url("booking-done", booking.manage_token))
 
 

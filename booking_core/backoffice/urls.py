@@ -8,6 +8,7 @@ from booking_core.backoffice import (
     members_views,
     notification_views,
     organisation_views,
+    payments_views,
     programme_views,
     settings_views,
     webhooks_views,
@@ -125,4 +126,8 @@ urlpatterns += [
     path("programmes/<int:programme_id>/log/", programme_views.allocation_log_page, name="office-programme-log"),
     path("programmes/<int:programme_id>/groups/<int:group_id>/<str:action>/", programme_views.group_action,
          name="office-programme-group"),
+    # Payments (billing): connecting the organisation's Stripe account (owners).
+    path("payments/", payments_views.office_payments, name="office-payments"),
+    path("payments/connect/", payments_views.office_payments_connect, name="office-payments-connect"),
+    path("payments/return/", payments_views.office_payments_return, name="office-payments-return"),
 ]

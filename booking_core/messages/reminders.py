@@ -100,9 +100,10 @@ def reminders_dispatch(now: dt.datetime | None = None) -> int:
     # A wall-clock day can be 25 hours long: look a day further than the longest offset.
     horizon = now + dt.timedelta(minutes=max(minutes for _kind, minutes in plans)) + dt.timedelta(days=1)
     due = {}
+    # A booking still awaiting payment is not reminded: it may never be paid (the next run after payment is).
     bookings = Booking.objects.filter(
         status__in=Booking.LIVE_STATUSES, starts_at__gt=now, starts_at__lte=horizon
-    ).select_related("client")
+    ).exclude(status=Booking.Status.PENDING_PAYMENT).select_related("client")
     for booking in bookings:
         for kind, minutes in plans:
             moment = moment_before(booking.starts_at, minutes, tenant.zone)

@@ -22,6 +22,8 @@ def new_manage_token() -> str:
 class Booking(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        # Held for the client until `payment_due_at` while they pay online (billing); counts like confirmed.
+        PENDING_PAYMENT = "pending_payment", _("awaiting payment")
         CONFIRMED = "confirmed", _("confirmed")
         CANCELLED = "cancelled", _("cancelled")
         ATTENDED = "attended", _("attended")
@@ -34,7 +36,7 @@ class Booking(models.Model):
         WAITLIST = "waitlist", _("waitlist offer")
 
     # Bookings that occupy their seat or slot.
-    LIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
+    LIVE_STATUSES = (Status.PENDING, Status.PENDING_PAYMENT, Status.CONFIRMED)
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
@@ -60,6 +62,8 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Until when a booking awaiting payment holds its place (billing's hold expiry job frees it after that).
+    payment_due_at = models.DateTimeField(null=True, blank=True)
     # The client answered the attendance request: "yes, I am coming".
     client_confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -69,6 +73,8 @@ class Booking(models.Model):
             models.Index(fields=["session", "status"], name="booking_session_status"),
             models.Index(fields=["staff", "starts_at"], name="booking_staff_start"),
             models.Index(fields=["starts_at"], name="booking_start"),
+            models.Index(fields=["payment_due_at"], name="booking_payment_due",
+                         condition=Q(status="pending_payment")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="booking_at_least_one_seat"),

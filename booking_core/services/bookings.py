@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot import metrics
+from allot.jobs.due import due_work_note
 from booking_core import events
 from booking_core.acting import Actor
 from booking_core.errors import (
@@ -77,8 +78,22 @@ def _existing_for_key(idempotency_key: str | None, *, client_email: str) -> Book
     return existing
 
 
-def _initial_status(service: Service) -> str:
+def _initial_status(service: Service, payment_due_at: dt.datetime | None = None) -> str:
+    if payment_due_at is not None:
+        return Booking.Status.PENDING_PAYMENT  # held until paid (billing confirms it, or its hold expires)
     return Booking.Status.PENDING if service.requires_approval else Booking.Status.CONFIRMED
+
+
+# The per-tenant job that releases unpaid holds (registered by billing); its due time is the hold's deadline.
+PAYMENT_HOLDS_JOB = "billing.payment_holds_expire"
+
+
+def _notify_created(booking: Booking) -> None:
+    # A booking awaiting payment is not news for the client yet: its confirmation goes out once it is paid.
+    if booking.status != Booking.Status.PENDING_PAYMENT:
+        notifications.notify_booking_created(booking)
+    else:
+        due_work_note(PAYMENT_HOLDS_JOB, booking.payment_due_at)
 
 
 def _cells(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
@@ -126,8 +141,12 @@ def booking_create_group(
     idempotency_key: str | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
+    payment_due_at: dt.datetime | None = None,
 ) -> Booking:
-    """Take seats in a group session; refuses when fewer seats are free than asked for."""
+    """Take seats in a group session; refuses when fewer seats are free than asked for.
+
+    With `payment_due_at` the booking awaits payment and holds its seats until then (billing's paid bookings).
+    """
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
@@ -143,7 +162,7 @@ def booking_create_group(
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
         return existing
-    status = _initial_status(service)
+    status = _initial_status(service, payment_due_at)
     try:
         with transaction.atomic():
             # Everything that does not depend on the free seats is written before the session is locked, so
@@ -155,10 +174,10 @@ def booking_create_group(
                 pk=_next_booking_id(), service=service, session=session, client=person, status=status,
                 source=source, language=language, seats=seats, starts_at=session.starts_at,
                 ends_at=session.ends_at, answers=snapshot, idempotency_key=idempotency_key or None,
-                confirmed_at=now if status == Booking.Status.CONFIRMED else None,
+                confirmed_at=now if status == Booking.Status.CONFIRMED else None, payment_due_at=payment_due_at,
             )
             audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
-            notifications.notify_booking_created(booking)
+            _notify_created(booking)
             session = session_lock(session.pk)
             if session.is_cancelled:
                 raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
@@ -205,8 +224,10 @@ def booking_create_individual(
     idempotency_key: str | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
+    payment_due_at: dt.datetime | None = None,
 ) -> Booking:
-    """Book an appointment at a free slot, with the chosen staff member or the first one free."""
+    """Book an appointment at a free slot, with the chosen staff member or the first one free (held until
+    `payment_due_at` when it is to be paid online)."""
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
@@ -242,16 +263,17 @@ def booking_create_individual(
         person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
         ends_at = starts_at + dt.timedelta(minutes=service.duration_minutes)
         booking = Booking.objects.create(
-            service=service, staff=chosen, client=person, status=_initial_status(service), source=source,
+            service=service, staff=chosen, client=person, status=_initial_status(service, payment_due_at),
+            source=source, payment_due_at=payment_due_at,
             language=language, seats=1, starts_at=starts_at, ends_at=ends_at, answers=snapshot,
             blocked_from=starts_at - dt.timedelta(minutes=service.buffer_before_minutes),
             blocked_until=ends_at + dt.timedelta(minutes=service.buffer_after_minutes),
             idempotency_key=idempotency_key or None,
-            confirmed_at=now if _initial_status(service) == Booking.Status.CONFIRMED else None,
+            confirmed_at=now if _initial_status(service, payment_due_at) == Booking.Status.CONFIRMED else None,
         )
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
-        notifications.notify_booking_created(booking)
+        _notify_created(booking)
         reminders_note_due(booking, now)
         metrics.booking_created("individual")
     return booking

@@ -331,6 +331,8 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# How long a booking awaiting online payment holds its seat or slot before the hold expiry job frees it.
+ALLOT_PAYMENT_HOLD_MINUTES = env_int("ALLOT_PAYMENT_HOLD_MINUTES", 15)
 
 # --- Security (production) --------------------------------------------------------------------------
 

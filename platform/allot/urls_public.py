@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("tenants.console.urls")),
     path("accounts/", include("allauth.urls")),
+    # Stripe's webhooks (billing): one endpoint per purpose.
+    path("stripe/webhooks/", include("billing.urls")),
 ]
 
 handler404 = "public_site.errors.page_not_found"

@@ -9,6 +9,7 @@ from allot.jobs import registry, tasks
 from allot.jobs.due import due_work_note_everything
 from allot.jobs.models import JobRun, SchedulerMinute
 from allot.jobs.registry import tenant_job_register, tenant_jobs
+from billing.jobs import payment_holds_expire
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
 from booking_core.waitlist.jobs import waitlist_offers_expire
@@ -18,9 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_apps_register_exactly_their_per_tenant_jobs():
-    # given Django started (booking_core's and the programmes' AppConfig.ready ran)
+    # given Django started (billing's, booking_core's and the programmes' AppConfig.ready ran)
     # then the registry holds their jobs, by name, in the order of INSTALLED_APPS
     assert tenant_jobs() == {
+        "billing.payment_holds_expire": payment_holds_expire,
         "bookings.reminders": reminders_dispatch,
         "waitlist.offers_expire": waitlist_offers_expire,
         "programmes.tick": programmes_tick,
@@ -36,7 +38,8 @@ def test_another_function_under_a_taken_name_is_refused_and_changes_nothing():
     assert tenant_jobs()["bookings.reminders"] is reminders_dispatch
     # and registering the same function again (a second ready()) is harmless
     tenant_job_register("bookings.reminders", reminders_dispatch)
-    assert list(tenant_jobs()) == ["bookings.reminders", "waitlist.offers_expire", "programmes.tick"]
+    assert list(tenant_jobs()) == ["billing.payment_holds_expire", "bookings.reminders", "waitlist.offers_expire",
+                                   "programmes.tick"]
 
 
 def test_a_job_runs_by_its_name_in_the_tenant_and_only_a_run_that_did_something_is_recorded(tenant_alpha,

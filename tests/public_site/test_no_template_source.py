@@ -22,6 +22,7 @@ from django.db import connection
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django_tenants.utils import schema_context
 
+from billing.models import BookingPayment
 from booking_core.acting import Actor
 from booking_core.models import Booking
 from booking_core.programmes.models import PlaceOffer, Programme
@@ -91,6 +92,10 @@ NOT_PAGES = {
                                            "with a redirect to it (its refusal re-renders that page: checked in "
                                            "tests/tenants/test_leaving.py)",
     r"office-organisation-export-download": "a zip file",
+    r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "
+                                "(tests/billing/test_paid_bookings.py)",
+    r"office-payments-(connect|return)": "back office payments actions: a POST to Stripe's onboarding, and the "
+                                         "return from it, both answered with a redirect",
     r"console:(tenant-suspend|tenant-resume|tenant-restore|owner-verification-resend|domain-add|domain-remove"
     r"|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
@@ -213,6 +218,10 @@ def scene(tenant_alpha, site, in_tenant):
         assert Programme.objects.filter(slug="swimming-december").exists()
         endpoint = webhook_endpoint_create(actor=OPERATOR, url="http://127.0.0.1:9/hooks", description="CRM")
     connection.set_schema_to_public()
+    # The group booking is being paid online (billing): its payment page shows the payment's state.
+    BookingPayment.objects.create(tenant=tenant_alpha, booking_id=group.pk, amount=1500, currency="EUR",
+                                  stripe_account_id="acct_scene", status=BookingPayment.Status.OPEN,
+                                  checkout_session_id="cs_test_scene", checkout_url="https://checkout.stripe.com/x")
     return {"site": site, "individual": individual, "group": group, "entry": offered, "offer": offer,
             "programme": programme, "signup": waiting_signup, "place_offer": place_offer, "endpoint": endpoint}
 
@@ -234,6 +243,7 @@ def booking_site_paths(scene) -> list[str]:
         token = booking.manage_token
         paths += [f"/b/{token}/", f"/b/{token}/done/", f"/b/{token}/cancel/", f"/b/{token}/reschedule/",
                   f"/b/{token}/confirm/"]
+    paths.append(f"/b/{scene['group'].manage_token}/payment/")
     offer, entry = scene["offer"].token, scene["entry"].token
     paths += [f"/o/{offer}/", f"/o/{offer}/accept/", f"/o/{offer}/decline/", f"/w/{entry}/", f"/w/{entry}/joined/",
               f"/w/{entry}/leave/"]
@@ -335,6 +345,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/", "/office/webhooks/",
                  f"/office/webhooks/{scene['endpoint'].pk}/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/organisation/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/payments/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"

@@ -41,7 +41,7 @@ def secret_links(programmes_month_clock, tenant_alpha, site, in_tenant) -> list[
     connection.set_schema_to_public()
     return [
         *(f"/b/{booking.manage_token}/{page}" for page in ("", "done/", "calendar.ics", "cancel/", "reschedule/",
-                                                            "confirm/")),
+                                                            "confirm/", "payment/")),
         *(f"/o/{offer.token}/{page}" for page in ("", "open.gif", "accept/", "decline/")),
         *(f"/w/{entry.token}/{page}" for page in ("", "joined/", "leave/")),
         *(f"/programmes/signups/{waiting.token}/{page}" for page in ("", "withdraw/")),
@@ -55,7 +55,9 @@ def test_no_cache_may_keep_the_pages_behind_secret_links(client_for, tenant_alph
     responses = {path: client.get(f"{path}?lang=en") for path in secret_links}
     # then: every page (and every redirect to one) says so
     assert {path: response.status_code for path, response in responses.items()} == {
-        path: 302 if path.endswith(("accept/", "decline/", "leave/", "withdraw/")) else 200 for path in secret_links}
+        # (a booking that is not paid online has no payment page: it redirects to the booking's page)
+        path: 302 if path.endswith(("accept/", "decline/", "leave/", "withdraw/", "payment/")) else 200
+        for path in secret_links}
     cache_control = {path: set(response["Cache-Control"].replace(" ", "").split(","))
                      for path, response in responses.items()}
     assert {path: {"private", "no-store"} <= directives for path, directives in cache_control.items()} == dict.fromkeys(
@@ -67,5 +69,5 @@ def test_every_secret_link_route_is_a_private_page():
     routes = [pattern for pattern in get_resolver("public_site.urls").url_patterns
               if isinstance(pattern.pattern.converters.get("token"), SecretTokenConverter)]
     # then: the ones above, all of them marked (a new route cannot forget it)
-    assert len(routes) == 19  # the above and /o/<token>/seen/ (POST only: the offer page's beacon)
+    assert len(routes) == 20  # the above and /o/<token>/seen/ (POST only: the offer page's beacon)
     assert [route.name for route in routes if not getattr(route.callback, "is_secret_link_page", False)] == []

@@ -62,6 +62,22 @@ def renderer(event_type: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+Action = Callable[[OutboxMessage], None]
+_actions: dict[str, Action] = {}
+
+
+def action(event_type: str) -> Callable[[Action], Action]:
+    """Register the function that carries out rows of `event_type` that are not emails (a call to a payment
+    provider, handling a received webhook event). It runs in the row's tenant schema inside the row's lock, so
+    two deliveries never overlap; it must be idempotent, and raising retries it with the outbox's backoff."""
+
+    def register(function: Action) -> Action:
+        _actions[event_type] = function
+        return function
+
+    return register
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """Exponential backoff: base, 2 x base, 4 x base, ... capped at an hour."""
     return dt.timedelta(seconds=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
@@ -134,6 +150,8 @@ def deliver(message_id: int) -> str:
         row.attempts += 1
         if row.queue in _channels:
             return _deliver_through_channel(row, _channels[row.queue], now)
+        if row.event_type in _actions:
+            return _carry_out(row, now)
         try:
             with translation.override(row.language):
                 email = _renderers[row.event_type](row)
@@ -158,8 +176,17 @@ def deliver(message_id: int) -> str:
     return "sent"
 
 
+def _mark_sent(row: OutboxMessage) -> None:
+    row.status = OutboxMessage.Status.SENT
+    row.sent_at = timezone.now()
+    row.lease_expires_at = None
+    row.last_error = ""
+    row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
+
+
 def _deliver_through_channel(row: OutboxMessage, channel: Channel, now: dt.datetime) -> str:
-    """The same row states as an email: sent, retried (failed), dead after max_attempts, or cancelled."""
+    """The same row states as an email: sent, retried (failed), dead after max_attempts, or cancelled. What the
+    channel wrote before it failed (a delivery log) is kept."""
     try:
         channel.send(row)
     except NoLongerRelevant:
@@ -169,9 +196,21 @@ def _deliver_through_channel(row: OutboxMessage, channel: Channel, now: dt.datet
         return "cancelled"
     except Exception as error:
         return _fail(row, error, now)
-    row.status = OutboxMessage.Status.SENT
-    row.sent_at = timezone.now()
-    row.lease_expires_at = None
-    row.last_error = ""
-    row.save(update_fields=["status", "sent_at", "lease_expires_at", "last_error", "attempts", "updated_at"])
+    _mark_sent(row)
     return "sent"
+
+
+def _carry_out(row: OutboxMessage, now: dt.datetime) -> str:
+    """Run a row's registered action (inside deliver's transaction and row lock) and mark the row done."""
+    try:
+        with transaction.atomic(), translation.override(row.language):
+            _actions[row.event_type](row)
+    except NoLongerRelevant:
+        row.status = OutboxMessage.Status.CANCELLED
+        row.save(update_fields=["status", "attempts", "updated_at"])
+        return "cancelled"
+    except Exception as error:  # the action's writes are rolled back with its savepoint; retried later
+        logger.exception("outbox action %s (%s) failed", row.pk, row.event_type)
+        return _fail(row, error, now)
+    _mark_sent(row)
+    return "done"

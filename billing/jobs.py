@@ -1,0 +1,22 @@
+"""Billing's per-tenant job (every minute, registered as "billing.payment_holds_expire" in BillingConfig.ready)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Min
+
+from billing.services import payments
+from booking_core.models import Booking
+
+
+def payment_holds_expire(now: dt.datetime | None = None) -> int:
+    """Release this tenant's bookings whose payment hold ran out (their waitlists are offered the places) and close
+    their Checkout Sessions."""
+    return payments.payment_holds_expire(tenant=connection.tenant, now=now)
+
+
+def payment_holds_next_due(now: dt.datetime) -> dt.datetime | None:
+    """When this tenant's next payment hold runs out (the due-work index wakes the job then)."""
+    return Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT).aggregate(due=Min("payment_due_at"))["due"]

@@ -1,0 +1,140 @@
+"""Billing's rows, all in the public schema: which Stripe account takes a tenant's payments, the payments of
+paid bookings and their refunds, and every Stripe event received (stored once by its id).
+
+A booking lives in its tenant's schema, so a payment names it by (tenant, booking_id) rather than by a foreign
+key; the hold itself (status `pending_payment`, `payment_due_at`) is on the booking, where capacity is counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ConnectedAccount(models.Model):
+    """The organisation's Stripe Connect account: bookings of paid services are paid into it."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="stripe_account")
+    stripe_account_id = models.CharField(max_length=64, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    # Stripe's `created` of the newest account event applied: an older event never overwrites a newer state.
+    state_as_of = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.stripe_account_id} ({self.tenant_id})"
+
+    @property
+    def is_ready(self) -> bool:
+        """Stripe lets the account take card payments."""
+        return self.charges_enabled
+
+
+class BookingPayment(models.Model):
+    """The online payment of one booking, made through a Stripe Checkout Session on the tenant's account."""
+
+    class Status(models.TextChoices):
+        CREATING = "creating", _("starting")  # the row exists; the Checkout Session is being created
+        OPEN = "open", _("awaiting payment")
+        PROCESSING = "processing", _("processing")  # checkout completed, the money is not there yet
+        PAID = "paid", _("paid")
+        FAILED = "failed", _("failed")
+
+    # How far a payment has got: an event may only move it forward (webhooks arrive out of order).
+    PROGRESS = {Status.CREATING: 0, Status.OPEN: 1, Status.PROCESSING: 2, Status.PAID: 3, Status.FAILED: 3}
+
+    class Outcome(models.TextChoices):
+        NONE = "", _("not yet")
+        BOOKED = "booked", _("booked")
+        BOOKED_LATE = "booked_late", _("booked after its hold expired")
+        REFUNDED = "refunded", _("refunded: no place left")
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="booking_payments")
+    booking_id = models.BigIntegerField(help_text="The booking's id in the tenant's schema.")
+    amount = models.PositiveIntegerField(help_text="In minor units of the currency.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATING)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE, blank=True)
+    stripe_account_id = models.CharField(max_length=64)
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Sent to Stripe with the Checkout Session: a retried request never creates a second session.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "booking_id"], name="booking_payment_one_per_booking"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="booking_payment_positive_amount"),
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id}/booking {self.booking_id}: {self.amount} {self.currency} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money given back for a payment; issued to Stripe by a worker through the outbox, at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")  # recorded; the outbox worker issues it
+        SUCCEEDED = "succeeded", _("refunded")
+        FAILED = "failed", _("failed")
+
+    class Reason(models.TextChoices):
+        NO_PLACE = "no_place", _("paid after the hold expired and no place was left")
+
+    payment = models.ForeignKey(BookingPayment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # An automatic refund happens once per payment, however often its event is delivered.
+            models.UniqueConstraint(fields=["payment"], condition=Q(reason="no_place"),
+                                    name="refund_one_no_place_refund_per_payment"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive_amount"),
+        ]
+
+    def __str__(self):
+        return f"refund {self.amount} {self.currency} of payment {self.payment_id} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event as received (signature checked), kept once by its id and handled by a worker."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "received"
+        PROCESSED = "processed", "processed"
+        IGNORED = "ignored", "ignored"  # a type we do not handle, or about nothing we know
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    account = models.CharField(max_length=64, blank=True, help_text="The connected account it is about, if any.")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    stripe_created_at = models.DateTimeField()
+    payload = models.JSONField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    result = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.type} ({self.status})"

@@ -1,0 +1,52 @@
+"""What the outbox's workers do with billing's rows: handle a Stripe event, issue a refund, email a refund.
+
+Registered when Django starts (BillingConfig.ready); each runs in the row's tenant schema under the row's lock.
+"""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+
+from allot.outbox.delivery import NoLongerRelevant, action, renderer
+from allot.outbox.models import OutboxMessage
+from billing.models import Refund
+from billing.services.payments import (
+    CHECKOUT_EXPIRE,
+    PAYMENT_REFUNDED_EMAIL,
+    REFUND_ISSUE,
+    checkout_close,
+    refund_issue,
+)
+from billing.services.stripe_events import PROCESS_EVENT, stripe_event_process
+from booking_core.messages.rendering import tenant_email
+from booking_core.models import Booking
+
+
+@action(PROCESS_EVENT)
+def process_stripe_event(row: OutboxMessage) -> None:
+    stripe_event_process(event_id=row.payload["event_id"])
+
+
+@action(REFUND_ISSUE)
+def issue_refund(row: OutboxMessage) -> None:
+    refund_issue(refund_id=row.payload["refund_id"])
+
+
+@action(CHECKOUT_EXPIRE)
+def close_checkout(row: OutboxMessage) -> None:
+    checkout_close(payment_id=row.payload["payment_id"])
+
+
+@renderer(PAYMENT_REFUNDED_EMAIL)
+def render_payment_refunded(row: OutboxMessage) -> EmailMultiAlternatives:
+    booking = Booking.objects.select_related("service", "client").filter(pk=row.payload.get("booking_id")).first()
+    refund = Refund.objects.filter(pk=row.payload.get("refund_id")).first()
+    if booking is None or refund is None:
+        raise NoLongerRelevant("the booking or the refund no longer exists")
+    tenant = connection.tenant
+    context = {"tenant": tenant, "booking": booking, "refund": refund,
+               "service_name": booking.service.translated("name", row.language),
+               "amount": refund.amount, "currency": refund.currency}
+    return tenant_email(tenant=tenant, template="billing/email/payment_refunded", context=context,
+                        recipient=row.recipient)
