@@ -83,10 +83,10 @@ def test_the_minutely_fan_out_sends_due_jobs_to_active_tenants_only(tenant_alpha
     # when the platform's minutely job fans out
     tasks.fan_out_minutely.fn()
     # then each registered job went once to the active tenant, in its schema, and none to the suspended one
-    assert sorted(sent) == [("t_alpha", "bookings.reminders"), ("t_alpha", "programmes.tick"),
-                            ("t_alpha", "waitlist.offers_expire")]
+    assert sorted(sent) == [("t_alpha", "billing.payment_holds_expire"), ("t_alpha", "bookings.reminders"),
+                            ("t_alpha", "programmes.tick"), ("t_alpha", "waitlist.offers_expire")]
     minute = SchedulerMinute.objects.get()
-    assert (minute.tenants_serving, minute.tenants_woken, minute.messages_sent) == (1, 1, 3)
+    assert (minute.tenants_serving, minute.tenants_woken, minute.messages_sent) == (1, 1, 4)
 
 
 def test_a_job_registered_without_a_due_time_runs_every_minute_everywhere(tenant_alpha, tenant_beta, monkeypatch):
