@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from booking_core.backoffice import booking_new_views, calendar_views, clients_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -34,4 +35,13 @@ urlpatterns = [
          name="office-waitlist-offer-withdraw"),
     path("waitlist/entries/<int:entry_id>/offer/", office_views.waitlist_entry_offer,
          name="office-waitlist-entry-offer"),
+    # --- calendar, clients, book for a client, booking notes (issue 14 items 2 and 3) ---
+    path("calendar/", calendar_views.office_calendar, name="office-calendar"),
+    path("clients/", clients_views.clients_list, name="office-clients"),
+    path("clients/<int:client_id>/", clients_views.client_detail, name="office-client"),
+    path("clients/<int:client_id>/merge/", clients_views.client_merge_view, name="office-client-merge"),
+    path("bookings/new/", booking_new_views.booking_new, name="office-booking-new"),
+    path("bookings/new/<int:service_id>/", booking_new_views.booking_new_for_service,
+         name="office-booking-new-for-service"),
+    path("bookings/<int:booking_id>/note/", clients_views.booking_note, name="office-booking-note"),
 ]

@@ -62,6 +62,10 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The client answered the attendance request: "yes, I am coming".
     client_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Seats an operator booked beyond the session's free seats, explicitly accepting the overbooking (0: none).
+    overbooked_seats = models.PositiveIntegerField(default=0)
+    # The operators' own note (never shown to the client); changes are in the audit log.
+    operator_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -96,6 +100,7 @@ class Booking(models.Model):
             "session": self.session_id,
             "seats": self.seats,
             "cancellation_reason": self.cancellation_reason,
+            **({"overbooked_seats": self.overbooked_seats} if self.overbooked_seats else {}),
         }
 
 
