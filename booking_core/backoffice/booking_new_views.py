@@ -76,8 +76,8 @@ def booking_new_for_service(request, service_id: int):
             except NotFoundError:
                 known = None
             if known is not None:
-                initial.update(name=known.name, email=known.email, phone=known.phone,
-                               language=known.preferred_language)
+                initial |= {"name": known.name, "email": known.email, "phone": known.phone,
+                            "language": known.preferred_language}
         session_id = request.GET.get("session")
         if session_id and session_id.isdigit():
             initial["session"] = int(session_id)
