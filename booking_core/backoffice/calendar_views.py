@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from booking_core.backoffice.access import office_page
+from booking_core.backoffice.calendar_rendering import EntryRenderer
 from booking_core.backoffice.office_forms import CalendarForm
 from booking_core.selectors.calendar import calendar_days, day_columns
 from booking_core.selectors.catalogue import staff_for_operator
@@ -49,14 +50,21 @@ def office_calendar(request):
         return "?" + urlencode(query)
 
     chosen_staff = next((member for member in staff if member.pk == staff_id), None)
+    entries = EntryRenderer(request.tenant.zone)
+    columns = None
+    if view == "day":
+        columns = [(column, entries.entries(appointments=column.appointments))
+                   for column in day_columns(days[0], [chosen_staff] if chosen_staff else staff)]
     return render(request, "backoffice/calendar.html", {
         **context, "view": view, "days": days, "today": today, "first_day": first_day,
         "last_day": first_day + dt.timedelta(days=length - 1), "chosen_staff": chosen_staff,
-        "columns": day_columns(days[0], [chosen_staff] if chosen_staff else staff) if view == "day" else None,
+        "columns": columns, "day_sessions": entries.entries(sessions=days[0].sessions) if view == "day" else "",
         "previous_link": link(first_day - dt.timedelta(days=step)),
         "next_link": link(first_day + dt.timedelta(days=step)),
         "today_link": link(today), "week_link": link(chosen, "week"), "day_link": link(chosen, "day"),
-        "week": [(day, link(day.date, "day")) for day in days],
+        "week": [(day, link(day.date, "day"), entries.entries(sessions=day.sessions, appointments=day.appointments,
+                                                              show_staff=chosen_staff is None))
+                 for day in days] if view == "week" else [],
     })
 
 

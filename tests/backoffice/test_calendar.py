@@ -79,7 +79,7 @@ def test_previous_and_next_weeks_and_the_day_view(owner, week):
     # a day: one column per staff member, the sessions apart
     day = owner.get("/office/calendar/", {"view": "day", "date": "2026-06-12"})
     assert [day.date.isoformat() for day in day.context["days"]] == ["2026-06-12"]
-    columns = {column.staff.name: [b.pk for b in column.appointments] for column in day.context["columns"]}
+    columns = {column.staff.name: [b.pk for b in column.appointments] for column, _html in day.context["columns"]}
     assert columns == {"Anna": [week["friday"].pk], "Béla": []}
     assert day.context["next_link"] == "?view=day&date=2026-06-13"
     assert "Room 1" in day.content.decode()
