@@ -3,7 +3,10 @@
 from django.urls import path
 
 from booking_core.backoffice import (
+    booking_new_views,
+    calendar_views,
     catalogue_views,
+    clients_views,
     feeds_views,
     members_views,
     notification_views,
@@ -130,4 +133,13 @@ urlpatterns += [
     path("payments/", payments_views.office_payments, name="office-payments"),
     path("payments/connect/", payments_views.office_payments_connect, name="office-payments-connect"),
     path("payments/return/", payments_views.office_payments_return, name="office-payments-return"),
+    # --- calendar, clients, book for a client, booking notes (issue 14 items 2 and 3) ---
+    path("calendar/", calendar_views.office_calendar, name="office-calendar"),
+    path("clients/", clients_views.clients_list, name="office-clients"),
+    path("clients/<int:client_id>/", clients_views.client_detail, name="office-client"),
+    path("clients/<int:client_id>/merge/", clients_views.client_merge_view, name="office-client-merge"),
+    path("bookings/new/", booking_new_views.booking_new, name="office-booking-new"),
+    path("bookings/new/<int:service_id>/", booking_new_views.booking_new_for_service,
+         name="office-booking-new-for-service"),
+    path("bookings/<int:booking_id>/note/", clients_views.booking_note, name="office-booking-note"),
 ]

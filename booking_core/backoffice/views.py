@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.access import MANAGERS, is_manager, office_page
+from booking_core.backoffice.calendar_views import week_figures_context
 from booking_core.backoffice.exports import bookings_csv_rows
 from booking_core.backoffice.forms import (
     AttendanceForm,
@@ -86,6 +87,7 @@ def office_home(request):
         "nav": "home",
         "has_services": bool(services_for_clients()),
         "unconfirmed_email": unconfirmed.email if unconfirmed else None,
+        **week_figures_context(request.tenant),
     })
 
 

@@ -66,6 +66,10 @@ class Booking(models.Model):
     payment_due_at = models.DateTimeField(null=True, blank=True)
     # The client answered the attendance request: "yes, I am coming".
     client_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Seats an operator booked beyond the session's free seats, explicitly accepting the overbooking (0: none).
+    overbooked_seats = models.PositiveIntegerField(default=0)
+    # The operators' own note (never shown to the client); changes are in the audit log.
+    operator_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -75,6 +79,9 @@ class Booking(models.Model):
             models.Index(fields=["starts_at"], name="booking_start"),
             models.Index(fields=["payment_due_at"], name="booking_payment_due",
                          condition=Q(status="pending_payment")),
+            # The dashboard's week: bookings made, and cancelled (a partial index: few rows are cancelled).
+            models.Index(fields=["created_at"], name="booking_created"),
+            models.Index(fields=["cancelled_at"], name="booking_cancelled", condition=Q(cancelled_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="booking_at_least_one_seat"),
@@ -102,6 +109,7 @@ class Booking(models.Model):
             "session": self.session_id,
             "seats": self.seats,
             "cancellation_reason": self.cancellation_reason,
+            **({"overbooked_seats": self.overbooked_seats} if self.overbooked_seats else {}),
         }
 
 

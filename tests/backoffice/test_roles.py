@@ -160,6 +160,15 @@ TABLE = {
     "office-payments": ("get", lambda s: [], None, OWNERS_ONLY),
     "office-payments-connect": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
     "office-payments-return": ("get", lambda s: [], None, _statuses(OWNERS_ONLY, 302)),
+    # Staff see their own calendar (checked in test_staff_see_only_their_own_calendar).
+    "office-calendar": ("get", lambda s: [], None, ALL),
+    "office-clients": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-client": ("get", lambda s: [MISSING], None, _statuses(MANAGERS_ONLY, 404)),
+    "office-client-merge": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
+    "office-booking-new": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-booking-new-for-service": ("get", lambda s: [s["massage"].pk], None, MANAGERS_ONLY),
+    "office-booking-note": ("post", lambda s: [s["annas"].pk], {"note": "Prefers the window seat"},
+                            _statuses(ALL, 302)),
     "office-webhooks": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-webhook": ("get", lambda s: [MISSING], None, _statuses(MANAGERS_ONLY, 404)),
     "office-webhook-rotate": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
@@ -267,3 +276,20 @@ def test_another_organisations_booking_id_is_a_404_for_every_role(member_client,
     annas = roles_scene["annas"]
     assert member_client(tenant_beta, "beta_owner").get(f"/office/bookings/{annas.pk}/").status_code == 404
     assert as_role("owner").get(f"/office/bookings/{annas.pk}/").status_code == 200
+
+
+def test_staff_see_only_their_own_calendar(as_role, roles_scene):
+    # given: Anna's and Béla's appointments this week; the staff member's account is linked to Anna
+    week = as_role("staff").get("/office/calendar/?date=2026-06-10")
+    manager_week = as_role("admin").get("/office/calendar/?date=2026-06-10")
+    # then: the staff member's week shows Anna's bookings only, the admin's both
+    def booked(response) -> set[int]:
+        return {booking.pk for day in response.context["days"] for booking in day.appointments}
+
+    everyone = {roles_scene[name].pk for name in ("annas", "annas_today", "belas", "belas_today")}
+    assert booked(manager_week) == everyone
+    assert booked(week) == {roles_scene["annas"].pk, roles_scene["annas_today"].pk}
+    assert week.context["days"][2].sessions == []  # sessions have no staff member: not on a staff calendar
+    # and asking for Béla's calendar by hand is refused
+    assert as_role("staff").get(f"/office/calendar/?staff={roles_scene['bela'].pk}").status_code == 400
+

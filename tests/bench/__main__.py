@@ -10,7 +10,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "scheduler", "webhooks",
-              "leaving"]
+              "leaving", "backoffice"]
 
 
 def main(names: list[str]) -> int:

@@ -75,6 +75,8 @@ NOT_PAGES = {
     r"office-handoff": "the sign-up's one-time hand-off: a redirect (its refusal page is checked in "
                        "tests/tenants/test_signup.py)",
     r"office-bookings-csv": "a CSV file",
+    r"office-booking-note|office-client-merge": "back office actions: a POST from the booking's or the client's "
+                                                "page, answered with a redirect (a GET redirects to the page)",
     r"office-offer-release|office-booking-(cancel|attendance|reschedule|confirm)": "back office actions: a POST from "
                                                                                   "the booking's or Today's page, "
                                                                                   "answered with a redirect",
@@ -372,6 +374,14 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/settings/notifications/waitlist.offer/", "/office/programmes/",
                  f"/office/programmes/{scene['programme'].pk}/", f"/office/programmes/{scene['programme'].pk}/log/",
                  f"/office/programmes/{scene['programme'].pk}/allocation/"):
+        tenant_pages.check(owner, path)
+    # (the calendar, clients, book for a client: issue 14 items 2 and 3)
+    for path in ("/office/calendar/", "/office/calendar/?view=day", "/office/calendar/?view=year",
+                 f"/office/calendar/?date={scene['individual'].starts_at.date().isoformat()}",
+                 "/office/clients/", "/office/clients/?q=a", f"/office/clients/{scene['individual'].client_id}/",
+                 "/office/bookings/new/",
+                 f"/office/bookings/new/{scene['individual'].service_id}/",
+                 f"/office/bookings/new/{scene['group'].service_id}/"):
         tenant_pages.check(owner, path)
     for path in ("/", "/signup/", "/signup/?lang=hu"):
         root_pages.check(client_for(None), path)
