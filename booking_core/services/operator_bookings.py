@@ -23,6 +23,7 @@ from allot import metrics
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.messages import booking_notifications as notifications
+from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.answers import answers_validate
@@ -126,6 +127,7 @@ def booking_create_for_client_in_session(
             audit_record(actor=actor, action="booking.created", obj=booking,
                          after={**booking.snapshot(), "by_operator": True, "overbooking_allowed": allow_overbooking})
             notifications.notify_booking_created(booking)
+            reminders_note_due(booking, now)  # last: it holds the tenant's due-work row until the commit
             metrics.booking_created("group")
     except IntegrityError:
         existing = _existing_for_key(idempotency_key, client_email=client.email)
@@ -197,6 +199,7 @@ def booking_create_for_client_appointment(
         audit_record(actor=actor, action="booking.created", obj=booking,
                      after={**booking.snapshot(), "by_operator": True})
         notifications.notify_booking_created(booking)
+        reminders_note_due(booking, now)
         metrics.booking_created("individual")
     return booking
 

@@ -200,3 +200,15 @@ def test_another_tenants_booking_note_is_a_404(member_client, tenant_beta, full_
     connection.set_schema_to_public()
     assert member_client(tenant_beta, "beta_owner").post(f"/office/bookings/{top + 1000}/note/",
                                                          {"note": "x"}).status_code == 404
+
+
+def test_a_booking_for_a_client_makes_its_reminder_due(owner, tenant_alpha, in_tenant, full_session):
+    from allot.jobs.models import DueWork
+
+    # when: an operator books a seat, accepting the overbooking
+    response = owner.post(f"/office/bookings/new/{full_session.service_id}/",
+                          form_data(full_session, seats=1, allow_overbooking="on"))
+    # then: the tenant's reminders job is due before the session starts
+    assert response.status_code == 302
+    due = DueWork.objects.get(tenant_schema=tenant_alpha.schema_name, job="bookings.reminders").due_at
+    assert due < full_session.starts_at
