@@ -10,6 +10,7 @@ class BookingCoreConfig(AppConfig):
 
         from allot.jobs.registry import tenant_job_register
         from booking_core import event_handlers, events
+        from booking_core.calendar_sync.services import calendar_sync_due
         from booking_core.api.fields import model_serializers_use_bounded_fields
         from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.messages.reminders import reminders_dispatch
@@ -26,6 +27,8 @@ class BookingCoreConfig(AppConfig):
         # Run every minute in every active tenant (allot.jobs); the names are what job runs are recorded as.
         tenant_job_register("bookings.reminders", reminders_dispatch)
         tenant_job_register("waitlist.offers_expire", waitlist_offers_expire)
+        # Connected calendars: push changed bookings, pull busy times (one query when none is connected).
+        tenant_job_register("calendar.sync", calendar_sync_due)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

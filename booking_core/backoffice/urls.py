@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from booking_core.backoffice import feeds_views, members_views
+from booking_core.backoffice import calendar_sync_views, feeds_views, members_views
 from booking_core.backoffice import views as office_views
 from tenants.signup import views as signup_views
 
@@ -38,6 +38,12 @@ urlpatterns = [
     # Calendar subscriptions (issue 16 item 2).
     path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
     path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),
+    # --- calendar sync: each staff member's connected calendar (issue 16 item 3) ---
+    path("calendar-sync/", calendar_sync_views.calendar_sync_overview, name="office-calendar-sync"),
+    path("calendar-sync/<int:staff_id>/", calendar_sync_views.calendar_sync_staff, name="office-calendar-sync-staff"),
+    path("calendar-sync/<int:staff_id>/disconnect/", calendar_sync_views.calendar_sync_disconnect,
+         name="office-calendar-sync-disconnect"),
+    path("calendar-sync/<int:staff_id>/sync/", calendar_sync_views.calendar_sync_now, name="office-calendar-sync-now"),
     # --- members, invitations and sign-in security (roles) ---
     path("members/", members_views.members_page, name="office-members"),
     path("members/invite/", members_views.member_invite, name="office-member-invite"),
