@@ -10,8 +10,8 @@ class BookingCoreConfig(AppConfig):
 
         from allot.jobs.registry import tenant_job_register
         from booking_core import event_handlers, events
-        from booking_core.calendar_sync.services import calendar_sync_due
         from booking_core.api.fields import model_serializers_use_bounded_fields
+        from booking_core.calendar_sync.services import calendar_sync_due
         from booking_core.messages import booking_emails, waitlist_emails  # noqa: F401  (register the email renderers)
         from booking_core.messages.reminders import reminders_dispatch
         from booking_core.models import FormField, Service, StaffMember

@@ -144,7 +144,8 @@ def _push_plan(connection: CalendarConnection, now: dt.datetime):
     if links:
         # Linked bookings that are no longer live bookings of this staff member in the window: cancelled, moved
         # to someone else or deleted (delete the event), or past or attended (keep the event, drop the link).
-        still = {row["id"]: row for row in Booking.objects.filter(pk__in=list(links)).values("id", "status", "staff_id")}
+        still = {row["id"]: row
+                 for row in Booking.objects.filter(pk__in=list(links)).values("id", "status", "staff_id")}
         for booking_id, link in links.items():
             row = still.get(booking_id)
             gone = (row is None or row["status"] == Booking.Status.CANCELLED

@@ -1,7 +1,7 @@
 from booking_core.models.audit import AuditEntry
 from booking_core.models.bookings import Booking, SlotClaim
-from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.calendar_sync import CalendarBusyBlock, CalendarConnection, CalendarEventLink
+from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.clients import Client
 from booking_core.models.feeds import CalendarFeed
 from booking_core.models.sessions import Session

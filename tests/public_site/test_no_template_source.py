@@ -79,6 +79,8 @@ NOT_PAGES = {
     r"office-member-(invite|role|calendar|remove)|office-members-mfa-policy|office-invitation-(resend|revoke)":
         "members page actions: a POST from the members page, answered with a redirect to it (or the page itself "
         "with the refusal, checked in tests/backoffice/test_members.py)",
+    r"office-calendar-sync-(disconnect|now)": "calendar sync actions: a POST from a staff member's calendar sync "
+                                             "page, answered with a redirect to it",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"console:(tenant-suspend|tenant-resume|owner-verification-resend|domain-add|domain-remove|outbox-retry-dead)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
@@ -320,6 +322,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
     for path in ("/office/", "/office/today/", "/office/bookings/", "/office/bookings/?status=confirmed",
                  f"/office/bookings/{scene['individual'].pk}/", f"/office/bookings/{scene['group'].pk}/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
+                 "/office/calendar-sync/", f"/office/calendar-sync/{scene['site'].anna.pk}/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
