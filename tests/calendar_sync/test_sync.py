@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from allot.jobs import tasks
+from allot.jobs.models import JobRun
 from allot.jobs.registry import tenant_jobs
 from allot.jobs.tasks import run_tenant_job_now
 from booking_core.calendar_sync.providers.base import booking_uid
@@ -50,8 +52,12 @@ def book(tenant, in_tenant, service, staff, starts_at) -> Booking:
                                          actor=OPERATOR)
 
 
-def test_the_sync_is_a_registered_tenant_job():
-    assert SYNC in tenant_jobs()
+def test_the_sync_is_a_registered_tenant_job_recorded_as_job_runs(tenant_alpha, in_tenant):
+    assert tenant_jobs()[SYNC] is calendar_sync_due
+    with in_tenant(tenant_alpha):
+        tasks.run_tenant_job.fn(SYNC)
+    run = JobRun.objects.get(job_name=SYNC)
+    assert (run.tenant_schema, run.status, run.items_processed) == ("t_alpha", "succeeded", 0)
 
 
 def test_a_booking_appears_in_the_calendar_moves_with_a_reschedule_and_goes_on_cancel(

@@ -6,6 +6,7 @@ from django.db import connection
 from allot.jobs import tasks
 from allot.jobs.models import JobRun
 from allot.jobs.registry import tenant_job_register, tenant_jobs
+from booking_core.calendar_sync.services import calendar_sync_due
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
 from booking_core.waitlist.jobs import waitlist_offers_expire
@@ -20,6 +21,7 @@ def test_the_apps_register_exactly_their_per_tenant_jobs():
     assert tenant_jobs() == {
         "bookings.reminders": reminders_dispatch,
         "waitlist.offers_expire": waitlist_offers_expire,
+        "calendar.sync": calendar_sync_due,
         "programmes.tick": programmes_tick,
     }
 
@@ -33,7 +35,7 @@ def test_another_function_under_a_taken_name_is_refused_and_changes_nothing():
     assert tenant_jobs()["bookings.reminders"] is reminders_dispatch
     # and registering the same function again (a second ready()) is harmless
     tenant_job_register("bookings.reminders", reminders_dispatch)
-    assert list(tenant_jobs()) == ["bookings.reminders", "waitlist.offers_expire", "programmes.tick"]
+    assert list(tenant_jobs()) == ["bookings.reminders", "waitlist.offers_expire", "calendar.sync", "programmes.tick"]
 
 
 def test_a_job_runs_by_its_name_in_the_tenant_and_is_recorded(tenant_alpha, in_tenant):
@@ -67,6 +69,6 @@ def test_the_minutely_fan_out_sends_every_job_to_every_active_tenant(tenant_alph
     tasks.fan_out_minutely.fn()
     # then each registered job went once to the active tenant, in its schema, and none to the suspended one
     assert sent == [("t_alpha", "bookings.reminders"), ("t_alpha", "waitlist.offers_expire"),
-                    ("t_alpha", "programmes.tick")]
+                    ("t_alpha", "calendar.sync"), ("t_alpha", "programmes.tick")]
     run = JobRun.objects.get(job_name="tenants.fan_out.minutely")
     assert (run.status, run.items_processed) == ("succeeded", 1)
