@@ -179,7 +179,8 @@ def connection_sync(connection: CalendarConnection, *, now: dt.datetime | None =
                 connection=connection, booking_id=booking_id, defaults={"uid": event.uid, "fingerprint": fingerprint})
             done += 1
         if pull:
-            busy = provider.busy_between(now - dt.timedelta(days=1), now + dt.timedelta(days=PULL_DAYS))
+            busy = provider.busy_between(now - dt.timedelta(days=1), now + dt.timedelta(days=PULL_DAYS),
+                                         zone=db_connection.tenant.zone)
             _busy_blocks_replace(connection.staff_id, busy)
             done += len(busy)
     except (ProviderError, SecretUnreadable) as error:

@@ -204,3 +204,21 @@ def test_the_app_password_is_stored_encrypted(tenant_alpha, in_tenant, massage, 
     with pytest.raises(SecretUnreadable):
         secret_decrypt(stored.secret_encrypted)
     assert secret_decrypt(secret_encrypt("x")) == "x"
+
+
+def test_an_all_day_event_blocks_that_whole_local_day(tenant_alpha, in_tenant, massage, calendar_account,
+                                                      client_for, frozen_clock):
+    service, anna = massage
+    connect(tenant_alpha, in_tenant, anna, calendar_account)
+    # given: Anna marks Saturday the 13th as a day off in her calendar (an all-day event, no time zone)
+    server_calendar(*calendar_account).save_event(dtstart=dt.date(2026, 6, 13), dtend=dt.date(2026, 6, 14),
+                                                  summary="Wedding", uid="wedding@example.com")
+    # when: the sync runs
+    run_tenant_job_now(SYNC, tenant_alpha)
+    # then: the whole Budapest day is busy (not the UTC day), and the days around it are not
+    with in_tenant(tenant_alpha):
+        assert list(CalendarBusyBlock.objects.values_list("starts_at", "ends_at")) == [(at(13, 0), at(14, 0))]
+    saturday = client_for(tenant_alpha).get(f"/s/massage/day/2026-06-13/?staff={anna.pk}&lang=en").content.decode()
+    sunday = client_for(tenant_alpha).get(f"/s/massage/day/2026-06-14/?staff={anna.pk}&lang=en").content.decode()
+    assert start_parameter(at(13, 8)) not in saturday and start_parameter(at(13, 19)) not in saturday
+    assert start_parameter(at(14, 8)) in sunday

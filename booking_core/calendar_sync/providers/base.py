@@ -57,9 +57,11 @@ class CalendarProvider(Protocol):
     def delete_event(self, uid: str) -> None:
         """Delete the event with this UID; nothing to delete is not an error."""
 
-    def busy_between(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    def busy_between(self, start: dt.datetime, end: dt.datetime, *, zone: dt.tzinfo = dt.UTC
+                     ) -> list[tuple[dt.datetime, dt.datetime]]:
         """Busy periods overlapping [start, end) as aware instants, recurring events expanded, transparent
-        (free) and cancelled events and our own events left out."""
+        (free) and cancelled events and our own events left out. All-day events and floating times are read
+        in `zone` (the organisation's)."""
 
 
 def booking_uid(schema_name: str, booking_id: int) -> str:

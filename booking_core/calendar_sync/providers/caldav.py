@@ -26,12 +26,12 @@ def _same_collection(first: str, second: str) -> bool:
     return first.rstrip("/") == second.rstrip("/")
 
 
-def _as_instant(value, zone_fallback=dt.UTC) -> dt.datetime:
-    """A DTSTART/DTEND value as an aware instant: all-day dates from the start of their day (UTC when the
-    calendar says no zone), floating times read as UTC."""
+def _as_instant(value, zone: dt.tzinfo) -> dt.datetime:
+    """A DTSTART/DTEND value as an aware instant: all-day dates from the start of their day and floating times,
+    both in `zone` (the organisation's)."""
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone_fallback)
-    return dt.datetime.combine(value, dt.time(0), tzinfo=zone_fallback)
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return dt.datetime.combine(value, dt.time(0), tzinfo=zone)
 
 
 class CalDavProvider:
@@ -110,7 +110,8 @@ class CalDavProvider:
 
         self._call("Deleting a booking", delete)
 
-    def busy_between(self, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    def busy_between(self, start: dt.datetime, end: dt.datetime, *, zone: dt.tzinfo = dt.UTC
+                     ) -> list[tuple[dt.datetime, dt.datetime]]:
         found = self._call("Reading busy times", lambda: self._collection().search(
             start=start, end=end, event=True, expand=True))
         busy = []
@@ -120,9 +121,9 @@ class CalDavProvider:
                 if is_own_uid(uid) or str(component.get("transp", "OPAQUE")).upper() == "TRANSPARENT" \
                         or str(component.get("status", "")).upper() == "CANCELLED" or "dtstart" not in component:
                     continue
-                starts = _as_instant(component.decoded("dtstart"))
+                starts = _as_instant(component.decoded("dtstart"), zone)
                 if "dtend" in component:
-                    ends = _as_instant(component.decoded("dtend"))
+                    ends = _as_instant(component.decoded("dtend"), zone)
                 elif "duration" in component:
                     ends = starts + component.decoded("duration")
                 else:  # RFC 5545: a date lasts a day, a date-time no time at all
