@@ -166,6 +166,25 @@ def connection_sync(connection: CalendarConnection, *, now: dt.datetime | None =
         CalendarEventLink.objects.filter(pk__in=[link.pk for link in to_forget]).delete()
     if not (to_put or to_delete or pull):
         return 0
+    if not _lock(connection, True):
+        return 0  # another run (a slow previous minute, a retry) is syncing this calendar right now
+    try:
+        return _sync_locked(connection, to_put, to_delete, pull, now)
+    finally:
+        _lock(connection, False)
+
+
+def _lock(connection: CalendarConnection, take: bool) -> bool:
+    """Take (without waiting) or give back the session-level advisory lock of this connection: two runs never
+    sync one calendar at once (a run can outlast the minute when the server is slow)."""
+    function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
+    with db_connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s))",
+                       [f"allot.calendar_sync:{db_connection.schema_name}:{connection.pk}"])
+        return bool(cursor.fetchone()[0])
+
+
+def _sync_locked(connection: CalendarConnection, to_put, to_delete, pull: bool, now: dt.datetime) -> int:
     done = 0
     try:
         provider = provider_for(_details(connection))
@@ -185,6 +204,10 @@ def connection_sync(connection: CalendarConnection, *, now: dt.datetime | None =
             done += len(busy)
     except (ProviderError, SecretUnreadable) as error:
         _record_failure(connection, str(error), now)
+        return done
+    except Exception as error:  # a calendar we cannot read must not stop the other calendars' sync
+        logger.exception("calendar sync of staff %s failed unexpectedly", connection.staff_id)
+        _record_failure(connection, f"Unexpected error while syncing: {type(error).__name__}", now)
         return done
     fields = {"status": CalendarConnection.Status.OK, "last_synced_at": now, "failures": 0, "last_error": "",
               "next_attempt_at": None}
