@@ -38,7 +38,8 @@ def test_a_calendar_that_cannot_be_reached_is_refused_next_to_the_address(member
     # then: the form comes back with the reason next to the address, and nothing is kept
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_url"' in html and "could not be connected" in html
+    assert 'id="id_url"' in html
+    assert "The calendar could not be connected: The calendar server could not be reached at this address." in html
     assert html.index("could not be connected") > html.index('id="id_url"')
     with in_tenant(tenant_alpha):
         assert not CalendarConnection.objects.exists()

@@ -162,7 +162,7 @@ def test_a_failing_calendar_is_marked_retried_with_backoff_and_never_blocks_book
         # then: the booking stands, the calendar is marked with the error and waits a minute
         assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
         assert failing.status == CalendarConnection.Status.FAILING and failing.failures == 1
-        assert failing.last_error
+        assert failing.last_error == "Writing a booking: The calendar server could not be reached at this address."
         assert failing.next_attempt_at == first + dt.timedelta(minutes=1)
         # and before then nothing is tried; after, it fails again and waits twice as long
         with CaptureQueriesContext(connection) as queries:

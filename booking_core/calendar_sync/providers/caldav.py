@@ -9,14 +9,18 @@ recurring events expanded (the server's free-busy report is optional in CalDAV a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from urllib.parse import urlsplit
 
 import caldav
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from icalendar import Calendar, Event
+from niquests import exceptions as niquests_exceptions
 
 from booking_core.calendar_sync.providers.base import CalendarEvent, ConnectionDetails, ProviderError, is_own_uid
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 20
 NEW_CALENDAR_NAME = "Allot"
@@ -32,6 +36,24 @@ def _as_instant(value, zone: dt.tzinfo) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     return dt.datetime.combine(value, dt.time(0), tzinfo=zone)
+
+
+def _explained(error: Exception) -> ProviderError:
+    """What went wrong, in words a staff member can act on (the details go to the log)."""
+    if isinstance(error, ProviderError):
+        return error
+    if isinstance(error, caldav_error.AuthorizationError):
+        return ProviderError("The server refused the user name or app password.", field="password")
+    if isinstance(error, caldav_error.NotFoundError):
+        return ProviderError("No CalDAV calendar was found at this address.")
+    if isinstance(error, niquests_exceptions.Timeout):
+        return ProviderError("The calendar server did not answer in time.")
+    if isinstance(error, niquests_exceptions.ConnectionError | ConnectionError):
+        return ProviderError("The calendar server could not be reached at this address.")
+    if isinstance(error, caldav_error.DAVError):
+        return ProviderError(f"The calendar server answered with an error ({str(error).strip()[:200]}).")
+    logger.warning("unexpected CalDAV error", exc_info=error)
+    return ProviderError(f"The calendar could not be used ({type(error).__name__}).")
 
 
 class CalDavProvider:
@@ -55,12 +77,8 @@ class CalDavProvider:
                           None) or (calendars[0] if calendars else None)
             if chosen is None:
                 chosen = principal.make_calendar(name=NEW_CALENDAR_NAME)
-        except caldav_error.AuthorizationError:
-            raise ProviderError("The server refused the user name or app password.", field="password") from None
-        except (caldav_error.DAVError, OSError, ValueError) as error:
-            raise ProviderError(f"No CalDAV calendar could be reached at this address ({error}).") from None
-        except Exception as error:  # niquests' connection errors and the like: all mean "not reachable"
-            raise ProviderError(f"The calendar server could not be reached ({type(error).__name__}).") from None
+        except Exception as error:
+            raise _explained(error) from None
         self._calendar = chosen
         return str(chosen.url)
 
@@ -77,10 +95,9 @@ class CalDavProvider:
             return function()
         except ProviderError:
             raise
-        except caldav_error.AuthorizationError:
-            raise ProviderError("The server refused the user name or app password.") from None
         except Exception as error:
-            raise ProviderError(f"{what} failed: {type(error).__name__}: {error}"[:500]) from None
+            explained = _explained(error)
+            raise ProviderError(f"{what}: {explained}", field=explained.field) from None
 
     # --- the interface ---
 
