@@ -40,13 +40,25 @@ def _wait_for(port: int, process: subprocess.Popen, timeout: float = 20.0) -> No
 @pytest.fixture(scope="session")
 def radicale(tmp_path_factory):
     """The base address of a running Radicale server."""
-    folder = tmp_path_factory.mktemp("radicale")
+    yield from _radicale(tmp_path_factory.mktemp("radicale"), "[auth]\ntype = none\n")
+
+
+@pytest.fixture(scope="session")
+def radicale_with_passwords(tmp_path_factory):
+    """The base address of a Radicale server that knows one account: anna, password right-password."""
+    folder = tmp_path_factory.mktemp("radicale-auth")
+    (folder / "users").write_text("anna:right-password\n")
+    yield from _radicale(folder, f"[auth]\ntype = htpasswd\nhtpasswd_filename = {folder / 'users'}\n"
+                                 "htpasswd_encryption = plain\ndelay = 0\n")
+
+
+def _radicale(folder, auth: str):
     port = _free_port()
     config = folder / "config"
     config.write_text(
         f"[server]\nhosts = 127.0.0.1:{port}\n"
-        "[auth]\ntype = none\n"
-        f"[storage]\nfilesystem_folder = {folder / 'collections'}\n"
+        + auth
+        + f"[storage]\nfilesystem_folder = {folder / 'collections'}\n"
         "[logging]\nlevel = warning\n"
         "[web]\ntype = none\n"
     )

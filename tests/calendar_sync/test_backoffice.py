@@ -87,3 +87,24 @@ def test_a_staff_member_manages_their_own_calendar_only(member_client, tenant_al
     assert staff.post(f"{page(bela)}disconnect/").status_code == 403
     overview = staff.get("/office/calendar-sync/").content.decode()
     assert "Anna" in overview and "Béla" not in overview
+
+
+def test_a_refused_app_password_is_shown_next_to_the_password(member_client, tenant_alpha, in_tenant, people,
+                                                              radicale_with_passwords):
+    anna, _bela = people
+    owner = member_client(tenant_alpha, "alpha_owner")
+    # when: the password is wrong
+    html = owner.post(page(anna), {"url": f"{radicale_with_passwords}/", "username": "anna",
+                                   "password": "wrong-password"}).content.decode()
+    # then: the refusal is next to the password, and nothing is kept
+    error = "The calendar could not be connected: The server refused the user name or app password."
+    assert error in html and html.index(error) > html.index('id="id_password"')
+    with in_tenant(tenant_alpha):
+        assert not CalendarConnection.objects.exists()
+    # when: it is right
+    response = owner.post(page(anna), {"url": f"{radicale_with_passwords}/", "username": "anna",
+                                       "password": "right-password"})
+    # then: it is connected
+    assert response.status_code == 302
+    with in_tenant(tenant_alpha):
+        assert CalendarConnection.objects.get(staff=anna).username == "anna"
