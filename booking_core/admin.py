@@ -17,6 +17,9 @@ from booking_core.models import (
     AuditEntry,
     AvailabilityOverride,
     Booking,
+    CalendarBusyBlock,
+    CalendarConnection,
+    CalendarEventLink,
     Client,
     FormField,
     NotificationTemplate,
@@ -351,3 +354,25 @@ class TenantApiKeyAdmin(admin.ModelAdmin):
             api_key_revoke(key=key, actor=request.user)
 
 from booking_core.waitlist import admin as admin_waitlist  # noqa: E402,F401  (waitlist pages of the back office)
+
+# --- calendar sync (booking_core/calendar_sync): read-only, for support; connected in the back office ---
+
+
+@admin.register(CalendarConnection, site=tenant_admin_site)
+class CalendarConnectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Never shows the stored (encrypted) password."""
+
+    list_display = ["staff", "provider", "username", "status", "last_synced_at", "failures", "next_attempt_at"]
+    list_filter = ["provider", "status"]
+    exclude = ["secret_encrypted"]
+
+
+@admin.register(CalendarEventLink, site=tenant_admin_site)
+class CalendarEventLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["connection", "booking_id", "uid", "written_at"]
+
+
+@admin.register(CalendarBusyBlock, site=tenant_admin_site)
+class CalendarBusyBlockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["staff", "starts_at", "ends_at"]
+    list_filter = ["staff"]

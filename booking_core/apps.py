@@ -11,6 +11,7 @@ class BookingCoreConfig(AppConfig):
         from allot.jobs.registry import tenant_job_register
         from booking_core import event_handlers, events
         from booking_core.api.fields import model_serializers_use_bounded_fields
+        from booking_core.calendar_sync.services import calendar_sync_due, calendar_sync_next_due
         from booking_core.messages import (  # noqa: F401  (register the email renderers)
             booking_emails,
             sample_emails,
@@ -37,6 +38,8 @@ class BookingCoreConfig(AppConfig):
         # recorded as, the next_due functions how a run finds when the job is next due there.
         tenant_job_register("bookings.reminders", reminders_dispatch, next_due=reminders_next_due)
         tenant_job_register("waitlist.offers_expire", waitlist_offers_expire, next_due=waitlist_next_due)
+        # Connected calendars: push changed bookings, pull busy times (due every minute while one is connected).
+        tenant_job_register("calendar.sync", calendar_sync_due, next_due=calendar_sync_next_due)
 
         def forget_catalogue(**kwargs):
             catalogue_changed()

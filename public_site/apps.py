@@ -5,6 +5,8 @@ from django.apps import AppConfig
 NOT_SHOWN_ON_PAGES = {
     "booking_core.auditentry", "booking_core.slotclaim", "booking_core.client",
     "programmes.allocationlogentry", "programmes.allocationrun",
+    # Calendar sync's bookkeeping (its busy blocks, which do change free times, are not listed here).
+    "booking_core.calendarconnection", "booking_core.calendareventlink",
 }
 
 

@@ -36,3 +36,7 @@ ALLOT_PUBLIC_RATE_LIMITS = {}
 from tests.clock import travel_from_environment  # noqa: E402
 
 travel_from_environment()
+
+# The calendar sync tests talk to a real CalDAV server (Radicale) on a local port, over plain HTTP; in production a
+# calendar address must be https:// (booking_core/calendar_sync/providers/caldav.py).
+CALENDAR_SYNC_ALLOW_HTTP = True

@@ -27,6 +27,8 @@ ALLOWED_WRITES = {
     ("platform/allot/outbox/relay.py", "get_redis().delete"): "a Redis key (the relay's nudge)",
     ("tenants/logos.py", "image.save"): "Pillow writing the re-encoded logo to memory",
     ("tenants/signup/forms.py", "self.fields['slug'].update"): "a form widget's attribute dict",
+    ("booking_core/calendar_sync/providers/caldav.py", "self.delete"): "a CalDAV DELETE of an event on the staff "
+                                                                       "member's calendar server",
     ("tenants/signup/handoff.py", "pipeline.delete"): "a Redis key (the one-time hand-off token, consumed)",
     ("platform/allot/rate_limits.py", "client.delete"): "Redis keys (the abuse limits' counters, forgotten)",
     ("billing/stripe_api.py", "stripe.create"): "Stripe API calls (Checkout Session, Account, AccountLink, Refund), "

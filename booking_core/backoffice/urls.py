@@ -4,6 +4,7 @@ from django.urls import path
 
 from booking_core.backoffice import (
     booking_new_views,
+    calendar_sync_views,
     calendar_views,
     catalogue_views,
     clients_views,
@@ -51,6 +52,12 @@ urlpatterns = [
     # Calendar subscriptions (issue 16 item 2).
     path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
     path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),
+    # --- calendar sync: each staff member's connected calendar (issue 16 item 3) ---
+    path("calendar-sync/", calendar_sync_views.calendar_sync_overview, name="office-calendar-sync"),
+    path("calendar-sync/<int:staff_id>/", calendar_sync_views.calendar_sync_staff, name="office-calendar-sync-staff"),
+    path("calendar-sync/<int:staff_id>/disconnect/", calendar_sync_views.calendar_sync_disconnect,
+         name="office-calendar-sync-disconnect"),
+    path("calendar-sync/<int:staff_id>/sync/", calendar_sync_views.calendar_sync_now, name="office-calendar-sync-now"),
     # --- members, invitations and sign-in security (roles) ---
     path("members/", members_views.members_page, name="office-members"),
     path("members/invite/", members_views.member_invite, name="office-member-invite"),

@@ -1,5 +1,6 @@
 from booking_core.models.audit import AuditEntry
 from booking_core.models.bookings import Booking, SlotClaim
+from booking_core.models.calendar_sync import CalendarBusyBlock, CalendarConnection, CalendarEventLink
 from booking_core.models.catalogue import GRID_MINUTES, FormField, Service
 from booking_core.models.clients import Client
 from booking_core.models.feeds import CalendarFeed
@@ -13,6 +14,9 @@ __all__ = [
     "GRID_MINUTES",
     "AuditEntry",
     "AvailabilityOverride",
+    "CalendarBusyBlock",
+    "CalendarConnection",
+    "CalendarEventLink",
     "CalendarFeed",
     "Booking",
     "Client",

@@ -19,7 +19,16 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.utils import timezone
 
-from booking_core.models import AvailabilityOverride, Booking, Offer, Service, StaffMember, TimeOff, WorkingHours
+from booking_core.models import (
+    AvailabilityOverride,
+    Booking,
+    CalendarBusyBlock,
+    Offer,
+    Service,
+    StaffMember,
+    TimeOff,
+    WorkingHours,
+)
 
 Interval = tuple[dt.datetime, dt.datetime]
 
@@ -195,6 +204,12 @@ def _calendars_sql(*, service_id: int, staff_id: int | None, date_from: dt.date,
         (f'SELECT {_TIME_OFF}, "staff_id", NULL, NULL, NULL, NULL, {_micros("starts_at")}, '
          f'{_micros("ends_at")} '
          f'FROM "{TimeOff._meta.db_table}" WHERE "staff_id" IN ({in_staff}) '
+         f'AND "starts_at" < %s AND "ends_at" > %s', [range_end, range_start]),
+        # Busy times read from the staff member's connected calendar (booking_core.calendar_sync) count as
+        # time off.
+        (f'SELECT {_TIME_OFF}, "staff_id", NULL, NULL, NULL, NULL, {_micros("starts_at")}, '
+         f'{_micros("ends_at")} '
+         f'FROM "{CalendarBusyBlock._meta.db_table}" WHERE "staff_id" IN ({in_staff}) '
          f'AND "starts_at" < %s AND "ends_at" > %s', [range_end, range_start]),
     ]
     if include_booked:

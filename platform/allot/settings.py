@@ -327,6 +327,9 @@ DRAMATIQ_NAMESPACE = REDIS_NAMESPACE
 
 # --- Payments (Stripe; read here, used by billing) --------------------------------------------------
 
+# Secrets stored in the database (calendar connections' app passwords) are encrypted with this Fernet key;
+# unset, a key derived from SECRET_KEY (booking_core/calendar_sync/secrets.py).
+ALLOT_ENCRYPTION_KEY = env_str("ALLOT_ENCRYPTION_KEY", "")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")

@@ -116,10 +116,16 @@ TABLE = {
     "office-invitation-resend": ("post", lambda s: [s["invitation"].pk], {}, _statuses(OWNERS_ONLY, 302)),
     "office-invitation-revoke": ("post", lambda s: [s["invitation"].pk], {}, _statuses(OWNERS_ONLY, 302)),
     "office-security": ("get", lambda s: [], None, ALL),
-    # The invitation link is for someone who is not a member yet: every visitor may open it.
-    "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
+    # Calendar subscriptions (missing from the table on main when calendar sync was added).
     "office-calendar-feeds": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-calendar-feed-issue": ("post", lambda s: [], {}, _statuses(MANAGERS_ONLY, 302)),
+    # Calendar sync: every member, a staff member for their own calendar only (Anna is alpha_staff's).
+    "office-calendar-sync": ("get", lambda s: [], None, ALL),
+    "office-calendar-sync-staff": ("get", lambda s: [s["anna"].pk], None, ALL),
+    "office-calendar-sync-disconnect": ("post", lambda s: [s["anna"].pk], {}, _statuses(ALL, 302)),
+    "office-calendar-sync-now": ("post", lambda s: [s["anna"].pk], {}, _statuses(ALL, 302)),
+    # The invitation link is for someone who is not a member yet: every visitor may open it.
+    "office-invitation": ("get", lambda s: [invitation_token(s["invitation"].key_salt)], None, ALL),
     "office-organisation": ("get", lambda s: [], None, OWNERS_ONLY),
     "office-organisation-export": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
     "office-organisation-export-download": ("get", lambda s: ["NoSuchExportToken123"], None,

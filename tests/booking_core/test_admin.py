@@ -33,7 +33,9 @@ def test_an_owner_sees_every_list_and_add_page(member_client, tenant_alpha, data
                  # edited on their staff member's or service's page, where the services' rules apply
                  "workinghours", "availabilityoverride", "timeoff", "formfield",
                  # written in the back office (/office/settings/notifications/)
-                 "notificationtemplate"}
+                 "notificationtemplate",
+                 # calendar sync's records: connected in the back office, written by the sync
+                 "calendarconnection", "calendareventlink", "calendarbusyblock"}
     for model in tenant_admin_site._registry:
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         assert client.get(url).status_code == 200, url

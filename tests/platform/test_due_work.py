@@ -118,7 +118,7 @@ def test_a_programme_writes_when_its_sign_up_window_closes(tenant_alpha, in_tena
 def test_changing_the_reminder_settings_makes_the_reminders_job_due_at_once(tenant_alpha, clock):
     tenant_update(tenant=tenant_alpha, reminder_offsets_minutes=[60])
     assert due("t_alpha") == {"bookings.reminders": NOW, "waitlist.offers_expire": NOW, "programmes.tick": NOW,
-                              "billing.payment_holds_expire": NOW}
+                              "billing.payment_holds_expire": NOW, "calendar.sync": NOW}
 
 
 # --- the scheduler wakes only the due tenants ---------------------------------------------------------------

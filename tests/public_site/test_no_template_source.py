@@ -89,6 +89,8 @@ NOT_PAGES = {
     r"|session-capacity|session-cancel)|office-settings-(save|logo)|office-programme-allocation-commit|office-programme-group":
         "back office catalogue and settings actions: a POST from their page, answered with a redirect (or the "
         "page again with the refusals, checked in tests/backoffice/test_catalogue.py and test_settings.py)",
+    r"office-calendar-sync-(disconnect|now)": "calendar sync actions: a POST from a staff member's calendar sync "
+                                             "page, answered with a redirect to it",
     r"organisation-signup-subdomain-check": "an htmx fragment of the sign-up page (plain text next to the field)",
     r"office-organisation-(export|close)": "the owners' leaving actions: a POST from the organisation page, answered "
                                            "with a redirect to it (its refusal re-renders that page: checked in "
@@ -348,6 +350,8 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"/office/webhooks/{scene['endpoint'].pk}/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/organisation/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/payments/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
+                 "/office/calendar-sync/", f"/office/calendar-sync/{scene['site'].anna.pk}/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
