@@ -20,6 +20,7 @@ from booking_core.models import (
     CalendarBusyBlock,
     CalendarConnection,
     CalendarEventLink,
+    CalendarFeed,
     Client,
     FormField,
     NotificationTemplate,
@@ -28,6 +29,8 @@ from booking_core.models import (
     SlotClaim,
     StaffMember,
     TimeOff,
+    WebhookDelivery,
+    WebhookEndpoint,
     WorkingHours,
 )
 from booking_core.services import bookings as booking_services
@@ -376,3 +379,31 @@ class CalendarEventLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class CalendarBusyBlockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["staff", "starts_at", "ends_at"]
     list_filter = ["staff"]
+
+
+# --- calendar feeds and outgoing webhooks: read-only, for support; managed in the back office ---
+
+
+@admin.register(CalendarFeed, site=tenant_admin_site)
+class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Never shows the feed's secret token (the address)."""
+
+    list_display = ["kind", "staff", "client", "created_at", "token_reset_at"]
+    list_filter = ["kind"]
+    exclude = ["token"]
+
+
+@admin.register(WebhookEndpoint, site=tenant_admin_site)
+class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Never shows the signing secrets."""
+
+    list_display = ["url", "description", "is_enabled", "failures_in_a_row", "disabled_at"]
+    list_filter = ["is_enabled"]
+    exclude = ["secret", "previous_secret"]
+
+
+@admin.register(WebhookDelivery, site=tenant_admin_site)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "endpoint", "event_type", "event_id", "attempt", "response_status", "succeeded"]
+    list_filter = ["succeeded", "event_type"]
+

@@ -35,7 +35,9 @@ def test_an_owner_sees_every_list_and_add_page(member_client, tenant_alpha, data
                  # written in the back office (/office/settings/notifications/)
                  "notificationtemplate",
                  # calendar sync's records: connected in the back office, written by the sync
-                 "calendarconnection", "calendareventlink", "calendarbusyblock"}
+                 "calendarconnection", "calendareventlink", "calendarbusyblock",
+                 # calendar feeds and webhooks: managed in the back office
+                 "calendarfeed", "webhookendpoint", "webhookdelivery"}
     for model in tenant_admin_site._registry:
         url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
         assert client.get(url).status_code == 200, url

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from allot.jobs import tasks
 from allot.jobs.models import JobRun
@@ -16,7 +17,12 @@ from allot.jobs.registry import tenant_jobs
 from allot.jobs.tasks import run_tenant_job_now
 from booking_core.calendar_sync.providers.base import booking_uid
 from booking_core.calendar_sync.secrets import SecretUnreadable, secret_decrypt, secret_encrypt
-from booking_core.calendar_sync.services import backoff_after, calendar_connect, calendar_sync_due
+from booking_core.calendar_sync.services import (
+    backoff_after,
+    calendar_connect,
+    calendar_sync_due,
+    calendar_sync_next_due,
+)
 from booking_core.models import Booking, CalendarBusyBlock, CalendarConnection, Service
 from booking_core.services.bookings import booking_cancel, booking_create_individual, booking_reschedule
 from tests.backoffice.clock import at
@@ -54,10 +60,13 @@ def book(tenant, in_tenant, service, staff, starts_at) -> Booking:
 
 def test_the_sync_is_a_registered_tenant_job_recorded_as_job_runs(tenant_alpha, in_tenant):
     assert tenant_jobs()[SYNC] is calendar_sync_due
+    # a run that found nothing to do leaves no row (the scheduler's minute summary counts it)
     with in_tenant(tenant_alpha):
         tasks.run_tenant_job.fn(SYNC)
-    run = JobRun.objects.get(job_name=SYNC)
-    assert (run.tenant_schema, run.status, run.items_processed) == ("t_alpha", "succeeded", 0)
+    assert not JobRun.objects.filter(job_name=SYNC).exists()
+    # and with nothing connected the job is never due
+    with in_tenant(tenant_alpha):
+        assert calendar_sync_next_due(timezone.now()) is None
 
 
 def test_a_booking_appears_in_the_calendar_moves_with_a_reschedule_and_goes_on_cancel(
@@ -222,3 +231,15 @@ def test_an_all_day_event_blocks_that_whole_local_day(tenant_alpha, in_tenant, m
     sunday = client_for(tenant_alpha).get(f"/s/massage/day/2026-06-14/?staff={anna.pk}&lang=en").content.decode()
     assert start_parameter(at(13, 8)) not in saturday and start_parameter(at(13, 19)) not in saturday
     assert start_parameter(at(14, 8)) in sunday
+
+
+def test_connecting_a_calendar_makes_the_sync_due_at_once_and_every_minute_after(tenant_alpha, in_tenant, massage,
+                                                                               calendar_account):
+    from allot.jobs.models import DueWork
+
+    _service, anna = massage
+    connect(tenant_alpha, in_tenant, anna, calendar_account)
+    assert DueWork.objects.filter(tenant_schema=tenant_alpha.schema_name, job=SYNC).exists()
+    with in_tenant(tenant_alpha):
+        now = timezone.now()
+        assert calendar_sync_next_due(now) == now
