@@ -20,7 +20,8 @@ from booking_core.selectors.public_pages import (
     bookable_range,
     month_availability,
     next_free_start_times,
-    programmes_for_home,
+    programmes_not_closed,
+    programmes_open_at,
     sessions_for_clients,
     start_time_get,
     waitlist_expected_positions,
@@ -30,7 +31,7 @@ from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
 from public_site.languages import is_customer, site_url, site_url_builder
-from public_site.page_cache import cached_page, service_scope, staff_scope
+from public_site.page_cache import cached_page, kept_for_tenant, service_scope, staff_scope
 from public_site.pages import public_page
 from public_site.templatetags.public_site import local_time
 from tenants.logos import content_type_for
@@ -65,7 +66,8 @@ def tenant_home(request):
     return render(request, "public_site/tenant_home.html", {
         "individual_services": [service for service in services if service.is_individual],
         "group_services": [service for service in services if service.is_group],
-        "programmes": programmes_for_home(),
+        # Kept between requests: only a change that retires every page changes it; the clock picks the open ones.
+        "programmes": programmes_open_at(kept_for_tenant("programmes_not_closed", programmes_not_closed)),
     })
 
 
