@@ -8,13 +8,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.formats import date_format, get_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -34,16 +34,21 @@ class CalendarDay:
     def cell_html(self) -> SafeString:
         """The day's table cell. Written here rather than in _calendar.html: a month has 35 of them, and
         rendering them with template tags was a good part of the calendar page's cost."""
+        return mark_safe(self._cell())  # noqa: S308 - every value is escaped or a number
+
+    def _cell(self) -> str:
+        # html.escape is what django.utils.html.escape does, without its lazy-string wrapper (which cost more
+        # than the escaping: a month has 35 cells)
         outside = "" if self.in_month else ' class="outside"'
         if self.url:
             marker = 'class="full" data-full-day' if self.full else "data-day"
             current = ' aria-current="date"' if self.selected else ""
-            content = (f'<a href="{escape(self.url)}" {marker}="{self.date.isoformat()}"{current} '
-                       f'aria-label="{escape(self.label)}">{self.date.day}</a>')
+            content = (f'<a href="{html.escape(self.url)}" {marker}="{self.date.isoformat()}"{current} '
+                       f'aria-label="{html.escape(self.label)}">{self.date.day}</a>')
         else:
-            label = f' aria-label="{escape(self.label)}"' if self.in_month else ""
+            label = f' aria-label="{html.escape(self.label)}"' if self.in_month else ""
             content = f"<span{label}>{self.date.day}</span>"
-        return mark_safe(f"<td{outside}>{content}</td>")  # noqa: S308 - every value above is escaped or a number
+        return f"<td{outside}>{content}</td>"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -67,6 +72,14 @@ class MonthCalendar:
     weeks: list[list[CalendarDay]]
     previous_url: str | None
     next_url: str | None
+
+    def table_html(self) -> SafeString:
+        """The month's table: the weekday names and a row of day cells per week, as _calendar.html wrote them
+        with two nested loops (a month page's calendar was most of its template work)."""
+        head = "".join(f'<th scope="col">{html.escape(name)}</th>' for name in self.weekday_names)
+        rows = "".join(f"<tr>\n      {''.join(day._cell() for day in week)}\n    </tr>" for week in self.weeks)
+        return mark_safe(  # noqa: S308 - every value is escaped or a number
+            f"<table>\n    <thead><tr>{head}</tr></thead>\n    <tbody>\n    {rows}\n    </tbody>\n  </table>")
 
     @property
     def has_bookable_days(self) -> bool:

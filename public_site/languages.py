@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.conf import settings
 from django.db import connection
@@ -140,6 +140,23 @@ def site_url_builder(view_name: str, *args, **query) -> Callable[..., str]:
 
     def build(*more_args) -> str:
         return _reverse(view_name, (*args, *more_args), urlconf, script_prefix, active_language) + suffix
+
+    return build
+
+
+def site_query_builder(view_name: str, *args, first: str, **query) -> Callable[[str], str]:
+    """site_url for many links to one page that differ only in one query parameter (a day's free times, by
+    start): the path, the other parameters and the page's language are worked out once. `builder(value)` ==
+    `site_url(view_name, *args, **{first: value}, **query)` for a non-empty `value`."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    path = _reverse(view_name, args, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(),
+                    translation.get_language())
+    rest = with_query("", **query, **{QUERY_PARAMETER: language})[1:]
+    prefix = f"{path}?{quote_plus(first, safe='')}="
+
+    def build(value: str) -> str:
+        # as urlencode writes a pair
+        return f"{prefix}{quote_plus(str(value), safe='')}&{rest}"
 
     return build
 

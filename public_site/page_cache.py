@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
+from typing import TypeVar
 
 import redis
 from django.db import connection, transaction
@@ -38,6 +39,8 @@ from django.utils import translation
 
 from allot.redis import get_redis, key
 from public_site.languages import QUERY_PARAMETER
+
+T = TypeVar("T")
 
 MAX_AGE_SECONDS = 30.0
 REVALIDATE_SECONDS = 1.0
@@ -49,6 +52,9 @@ _lock = threading.Lock()
 # In the order they expire (every entry lives MAX_AGE_SECONDS from when it is stored).
 _entries: dict[tuple, tuple[float, bytes, str]] = {}
 _generations: dict[tuple[str, str], tuple[float, bytes]] = {}
+# Values pages are built from that only tenant-wide changes change (kept_for_tenant): (schema, name) ->
+# (the tenant's generation they were loaded under, until when they may be used, the value).
+_kept: dict[tuple[str, str], tuple[tuple, float, object]] = {}
 
 # The scope of everything: the catalogue, staff calendars, programmes, the tenant's settings.
 TENANT_SCOPE = "tenant"
@@ -106,6 +112,9 @@ def _forget_local(schema_name: str, scopes: set[str] | None = None) -> None:
         for entry_key in [entry_key for entry_key in _entries if entry_key[0] == schema_name
                           and (scopes is None or any(name in scopes for name, _value in entry_key[1]))]:
             del _entries[entry_key]
+        if scopes is None:
+            for kept_key in [kept_key for kept_key in _kept if kept_key[0] == schema_name]:
+                del _kept[kept_key]
 
 
 def pages_changed(scopes: Iterable[str] | None = None) -> None:
@@ -137,6 +146,29 @@ def forget_local_pages() -> None:
     with _lock:
         _entries.clear()
         _generations.clear()
+        _kept.clear()
+
+
+def kept_for_tenant(name: str, load: Callable[[], T]) -> T:
+    """`load()`, kept by this process for the current tenant while its pages' tenant-wide generation is unchanged
+    (only changes that retire all of its pages change the value: the catalogue, programmes, settings) and for
+    at most MAX_AGE_SECONDS; loaded afresh inside a transaction or when Redis cannot say. For what a page
+    shows besides its service's bookings, which an uncached page (one a booking just retired) then does not
+    ask the database for again."""
+    if connection.in_atomic_block:
+        return load()
+    schema_name = connection.schema_name
+    generation = _generations_of(schema_name, ())
+    if generation is None:
+        return load()
+    kept = _kept.get((schema_name, name))
+    now = _clock()
+    if kept is not None and kept[0] == generation and kept[1] > now:
+        return kept[2]
+    value = load()
+    with _lock:
+        _kept[(schema_name, name)] = (generation, now + MAX_AGE_SECONDS, value)
+    return value
 
 
 def _cacheable(request, response) -> bool:

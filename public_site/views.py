@@ -7,10 +7,10 @@ Views only translate: parse the query string with a form, call selectors, render
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from booking_core.errors import BookingNotFoundError
@@ -20,7 +20,8 @@ from booking_core.selectors.public_pages import (
     bookable_range,
     month_availability,
     next_free_start_times,
-    programmes_for_home,
+    programmes_not_closed,
+    programmes_open_at,
     sessions_for_clients,
     start_time_get,
     waitlist_expected_positions,
@@ -29,8 +30,8 @@ from booking_core.selectors.sessions import availability_label, session_get_for_
 from booking_core.waitlist.selectors.entries import waitlist_expected_position
 from public_site.calendar import month_calendar
 from public_site.forms import LaterSessionsForm, MonthForm, SeatsForm, StaffFilterForm, StartForm, start_parameter
-from public_site.languages import is_customer, site_url, site_url_builder
-from public_site.page_cache import cached_page, service_scope, staff_scope
+from public_site.languages import is_customer, site_query_builder, site_url, site_url_builder
+from public_site.page_cache import cached_page, kept_for_tenant, service_scope, staff_scope
 from public_site.pages import public_page
 from public_site.templatetags.public_site import local_time
 from tenants.logos import content_type_for
@@ -65,7 +66,8 @@ def tenant_home(request):
     return render(request, "public_site/tenant_home.html", {
         "individual_services": [service for service in services if service.is_individual],
         "group_services": [service for service in services if service.is_group],
-        "programmes": programmes_for_home(),
+        # Kept between requests: only a change that retires every page changes it; the clock picks the open ones.
+        "programmes": programmes_open_at(kept_for_tenant("programmes_not_closed", programmes_not_closed)),
     })
 
 
@@ -133,9 +135,11 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
                                                  month=first_of_month.strftime("%Y-%m"), staff=staff_id),
     )
     start_times = []
-    for start in availability.day_times:
-        url = _after_time_url(service, start, staff_id)
-        start_times.append({"start": start, "url": url, "html": _time_link_html(url, start.starts_at)})
+    if availability.day_times:
+        after_time_url = _after_time_url_builder(service, staff_id)
+        for start in availability.day_times:
+            url = after_time_url(start)
+            start_times.append({"start": start, "url": url, "html": _time_link_html(url, start.starts_at)})
     staff_members = list(service.staff_members.all())
     return render(request, "public_site/service_individual.html", {
         "service": service, "calendar": calendar, "selected_day": selected, "start_times": start_times,
@@ -149,10 +153,24 @@ def _calendar_page(request, service: Service, selected: dt.date | None):
 
 def _time_link_html(url: str, starts_at: dt.datetime) -> SafeString:
     """A free time's item on the day page. Written here rather than in the template: a day lists a dozen times,
-    and the template loop with its filters was a noticeable part of the day page's cost."""
+    and the template loop with its filters was a noticeable part of the day page's cost. html.escape is what
+    django.utils.html.escape does, without its lazy-string wrapper."""
     return mark_safe(  # noqa: S308 - every value is escaped
-        f'<li><a class="button button--secondary" href="{escape(url)}" '
-        f'data-start="{escape(start_parameter(starts_at))}">{escape(local_time(starts_at))}</a></li>')
+        f'<li><a class="button button--secondary" href="{html.escape(url)}" '
+        f'data-start="{html.escape(start_parameter(starts_at))}">{html.escape(local_time(starts_at))}</a></li>')
+
+
+def _after_time_url_builder(service: Service, staff_id: int | None):
+    """_after_time_url for a day's many times: each of its two addresses is reversed once, not once per time."""
+    to_staff = site_query_builder("public-service-staff", service.slug, first="start")
+    to_form = site_query_builder("public-book", service.slug, first="start", staff=staff_id)
+    choose = staff_id is None and service.staff_choice_enabled
+
+    def url(start) -> str:
+        builder = to_staff if choose and len(start.staff_ids) > 1 else to_form
+        return builder(start_parameter(start.starts_at))
+
+    return url
 
 
 def _after_time_url(service: Service, start, staff_id: int | None) -> str:

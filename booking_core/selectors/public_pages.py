@@ -19,7 +19,7 @@ from django.utils import timezone
 from booking_core.models import Offer, Service, Session, WaitlistEntry
 from booking_core.programmes.errors import ProgrammeNotFoundError
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeSession, SignUp
-from booking_core.programmes.selectors import programme_get_for_clients, programmes_open_for_signup
+from booking_core.programmes.selectors import programme_get_for_clients
 from booking_core.selectors.availability import (
     Slot,
     SlotRules,
@@ -248,9 +248,19 @@ def accepted_offer_of(entry: WaitlistEntry) -> Offer | None:
 # --- programmes ----------------------------------------------------------------------------------------------
 
 
-def programmes_for_home(*, now: dt.datetime | None = None) -> list[Programme]:
-    """Programmes open for sign-up now, for the home page's cards (the groups are not shown there)."""
-    return list(programmes_open_for_signup(now=now).prefetch_related(None))
+def programmes_not_closed(*, now: dt.datetime | None = None) -> list[Programme]:
+    """Published programmes whose sign-up has not closed yet (open now or opening later), soonest-closing
+    first, without their groups: the home page's cards at any later moment are `programmes_open_at` of these,
+    until a programme changes. Lets the site keep the list instead of asking for it on every home page."""
+    now = now or timezone.now()
+    return list(Programme.objects.filter(is_published=True, signup_closes_at__gt=now)
+                .order_by("signup_closes_at", "id"))
+
+
+def programmes_open_at(programmes: list[Programme], now: dt.datetime | None = None) -> list[Programme]:
+    """Those of `programmes` whose sign-up window is open at `now` (programmes_for_home's choice, in its order)."""
+    now = now or timezone.now()
+    return [programme for programme in programmes if programme.window_is_open(now)]
 
 
 def programme_get_for_clients_by_slug(*, slug: str) -> Programme:

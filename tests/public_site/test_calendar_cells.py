@@ -28,3 +28,29 @@ def test_every_kind_of_day_cell_is_the_markup_the_template_wrote():
     # then
     for day in days:
         assert str(day.cell_html()) == TEMPLATE_CELL.render(Context({"day": day})), day
+
+
+# _calendar.html's table before it moved to MonthCalendar.table_html
+TEMPLATE_TABLE = Template(
+    '<table>\n    <thead><tr>{% for name in calendar.weekday_names %}<th scope="col">{{ name }}</th>{% endfor %}'
+    '</tr></thead>\n    <tbody>\n    {% for week in calendar.weeks %}<tr>\n      {% for day in week %}'
+    '{{ day.cell_html }}{% endfor %}\n    </tr>{% endfor %}\n    </tbody>\n  </table>')
+
+
+def test_the_month_table_is_the_markup_the_template_wrote():
+    # given: a month with free, booked-out, chosen and plain days, days of the months around it, in two languages
+    from django.utils import translation
+
+    from public_site.calendar import month_calendar
+
+    for language in ("en", "de", "hu"):
+        with translation.override(language):
+            calendar = month_calendar(
+                first_day=dt.date(2026, 12, 1), bookable={dt.date(2026, 12, 9), dt.date(2026, 12, 10)},
+                selected=dt.date(2026, 12, 9), first_month=dt.date(2026, 11, 20), last_month=dt.date(2027, 1, 20),
+                full={dt.date(2026, 12, 11)},
+                day_url=lambda day, code=language: f"/s/a&b/day/{day.isoformat()}/?lang={code}",
+                month_url=lambda first: f"/s/a/?month={first:%Y-%m}",
+            )
+            # then
+            assert str(calendar.table_html()) == TEMPLATE_TABLE.render(Context({"calendar": calendar}))

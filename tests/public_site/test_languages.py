@@ -160,3 +160,21 @@ def test_dates_and_times_are_written_per_language_in_the_tenants_zone(client_for
     text = text_of(client_for(tenant_alpha).get(f"/s/massage/book/?start={start_parameter(start)}&lang={language}"))
     # then
     assert expected in text
+
+
+@pytest.mark.parametrize("staff", [None, 3])
+@pytest.mark.parametrize("language", ["en", "hu"])
+def test_a_query_builder_writes_the_links_site_url_writes(language, staff):
+    # given: the links of a day's free times, built once per page
+    from public_site.forms import start_parameter as start_of
+    from public_site.languages import site_query_builder, site_url
+
+    starts = [dt.datetime(2026, 12, 9, 7, 0, tzinfo=dt.UTC), dt.datetime(2026, 12, 9, 16, 30, tzinfo=dt.UTC)]
+    with translation.override(language):
+        to_form = site_query_builder("public-book", "massage", first="start", staff=staff)
+        to_staff = site_query_builder("public-service-staff", "massage", first="start")
+        # then: the same links as one site_url per time
+        for start in starts:
+            assert to_form(start_of(start)) == site_url("public-book", "massage", start=start_of(start), staff=staff)
+            assert to_staff(start_of(start)) == site_url("public-service-staff", "massage", start=start_of(start))
+        assert to_form("a&b c/é") == site_url("public-book", "massage", start="a&b c/é", staff=staff)

@@ -150,3 +150,26 @@ def test_a_crawlers_made_up_addresses_do_not_push_out_the_service_page(committed
         assert client.get("/s/massage/?lang=en").status_code == 200
     assert real_queries(captured) == []
     forget_local_pages()
+
+
+def test_a_value_kept_for_the_tenant_lasts_until_a_tenant_wide_change_or_its_age(on_alpha, clock):
+    # given: a value the home page is built from (the open programmes), kept
+    loads = []
+
+    def load():
+        loads.append(len(loads) + 1)
+        return loads[-1]
+
+    assert page_cache.kept_for_tenant("programmes", load) == 1
+    # when: a booking changes a service's and a staff member's pages (committed: outside a transaction)
+    page_cache.pages_changed([page_cache.service_scope(1), page_cache.staff_scope(2)])
+    # then: still the kept value
+    assert page_cache.kept_for_tenant("programmes", load) == 1
+    # when: a change that retires every page (a programme, the catalogue)
+    page_cache.pages_changed()
+    # then: loaded again
+    assert page_cache.kept_for_tenant("programmes", load) == 2
+    # and: kept no longer than a page
+    clock.now += page_cache.MAX_AGE_SECONDS + 1
+    assert page_cache.kept_for_tenant("programmes", load) == 3
+    assert loads == [1, 2, 3]
