@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from booking_core.messages.feeds import feed_ics
 from booking_core.selectors.feeds import feed_bookings, feed_get_by_token, feed_sessions, feed_version
-from public_site.pages import public_page
+from public_site.pages import public_page, secret_link_page
 
 
 def _private(response):
@@ -24,6 +24,7 @@ def _private(response):
     return response
 
 
+@secret_link_page
 @public_page
 @require_GET
 def calendar_feed(request, token: str):
