@@ -31,3 +31,7 @@ ALLOT_PUBLIC_RATE_LIMITS = {}
 from tests.clock import travel_from_environment  # noqa: E402
 
 travel_from_environment()
+
+# The warm pool of tenant schemas is off: tests that create organisations clone, and no refill job clones schemas
+# behind their back. tests/tenants/test_pool.py turns it on.
+ALLOT_TENANT_POOL_SIZE = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -29,4 +31,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("outbox.relay", 5, _send_public("allot.outbox.tasks.outbox_relay_pass")),
         PeriodicJob("tenants.fan_out.minutely", 60, _send_public("allot.jobs.tasks.fan_out_minutely")),
         PeriodicJob("maintenance.prune", 3600, _send_public("allot.jobs.tasks.prune_history")),
+        # The warm pool of ready tenant schemas (tenants.pool): also enqueued after every claim.
+        PeriodicJob("tenants.pool.refill", settings.ALLOT_TENANT_POOL_REFILL_SECONDS,
+                    _send_public("tenants.tasks.pool_refill_job")),
     ]
