@@ -15,6 +15,7 @@ from tenants.console import selectors
 from tenants.console.access import console_page
 from tenants.console.forms import AuditFilterForm, DomainAddForm, ReasonForm, TenantFilterForm
 from tenants.models import Tenant
+from tenants.pool.selectors import pool_status
 from tenants.services import (
     domain_add,
     domain_remove,
@@ -133,6 +134,7 @@ def health(request):
         "outbox_rows": selectors.console_outbox_by_tenant(),
         "failed_runs": selectors.console_failed_job_runs(),
         "heartbeats": selectors.console_heartbeats(),
+        "pool": pool_status(),
     })
 
 
