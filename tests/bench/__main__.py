@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate"]
+BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "signup"]
 
 
 def main(names: list[str]) -> int:
