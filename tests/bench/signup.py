@@ -5,10 +5,11 @@ own host, following the redirects a browser follows: the one-time hand-off on th
 office home page (/office/). The form is fetched first for its CSRF token (not timed). Sign-ups run one after
 another, so each figure is a sign-up's own latency.
 
+- clone (first, see below): the web server runs with ALLOT_TENANT_POOL_SIZE=0, so every sign-up clones the
+  template.
 - pooled: the web server runs with ALLOT_TENANT_POOL_SIZE=SIGNUPS and the pool is filled first (the refill job
   run in-process), so every sign-up claims a ready schema. No worker runs: the refills the claims enqueue wait
   in Redis, so the figure is the claim's own, not the claim's next to a concurrent clone.
-- clone: the web server runs with ALLOT_TENANT_POOL_SIZE=0, so every sign-up clones the template.
 
 Prints `BENCH signup pool_p95_ms=... clone_p95_ms=... ratio=... migrations=...` (ratio = clone_p95 / pool_p95;
 migrations = rows in the template's django_migrations), with the medians, `password_hash_ms` (one hash of the
@@ -29,6 +30,7 @@ import os
 import re
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -105,7 +107,11 @@ def _sign_up(port: int, index: int, mode: str) -> float:
 def _run(env: dict, mode: str, pool_size: int) -> list[float]:
     with web_server({**env, "ALLOT_TENANT_POOL_SIZE": str(pool_size)}, workers=WEB_WORKERS, threads=4) as port:
         _sign_up(port, 999, f"warm{mode}")  # the first request of a worker loads everything: not counted
-        return [_sign_up(port, index, mode) for index in range(SIGNUPS)]
+        times = []
+        for index in range(SIGNUPS):
+            times.append(_sign_up(port, index, mode))
+            print(f"bench signup: {mode} {index + 1}/{SIGNUPS}: {times[-1]:.0f} ms", file=sys.stderr, flush=True)
+        return times
 
 
 def _apply_dummy_migrations(count: int) -> None:
@@ -184,12 +190,15 @@ def _bench() -> None:
             cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s", [settings.TENANT_BASE_SCHEMA])
             tables = cursor.fetchone()[0]
 
+        # The clones first: django-tenants' clone walks the catalog, so it slows down as schemas accumulate (the
+        # pool's among them); cloning before the pool is filled favours the clone, not the pool.
+        connection.close()
+        cloned = _run(env, "clone", 0)
         started = time.monotonic()
         filled = pool_refill(size=SIGNUPS + 1)
         refill_seconds = time.monotonic() - started
         connection.close()
         pooled = _run(env, "pool", SIGNUPS + 1)
-        cloned = _run(env, "clone", 0)
         hash_ms, version_ms, claim_ms = _in_process_figures()
         pool_p95 = _percentile(pooled, 0.95)
         clone_p95 = _percentile(cloned, 0.95)
