@@ -17,7 +17,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
 from tenants.slugs import SLUG_MAX_LENGTH, validate_slug
-from tenants.template_schema import template_schema_clone, template_schema_exists
+from tenants.template_schema import schema_rename, template_schema_clone, template_schema_exists
 
 LANGUAGE_CHOICES = [("en", "English"), ("hu", "Magyar"), ("de", "Deutsch")]
 LANGUAGE_CODES = [code for code, _label in LANGUAGE_CHOICES]
@@ -155,6 +155,12 @@ class Tenant(TenantMixin):
         django-tenants would clone and then run `migrate_schemas --fake` for the new schema, which costs
         seconds; the clone already carries the template's django_migrations rows, so that step is skipped.
         """
+        pooled = getattr(self, "_pool_schema_name", None)
+        if pooled:
+            # A ready schema claimed from the warm pool (tenants.pool) becomes this tenant's: renamed, not cloned.
+            schema_rename(pooled, self.schema_name)
+            self._pool_schema_name = None
+            return True
         if sync_schema and self.schema_name != settings.TENANT_BASE_SCHEMA and self.template_ready():
             if check_if_exists and schema_exists(self.schema_name):
                 return False
@@ -175,6 +181,28 @@ def schema_name_for_slug(slug: str) -> str:
     if len(name) > 63:
         name = name[:52] + "_" + hashlib.sha256(slug.lower().encode()).hexdigest()[:10]
     return name
+
+
+class PoolSchema(models.Model):
+    """A tenant schema cloned from the template ahead of time, waiting in the warm pool for a sign-up to claim it
+    (tenants.pool). Made in the same transaction as its schema, deleted in the transaction that claims or drops
+    it, so a row always has its schema. `template_version` is the template's version it was cloned from
+    (tenants.template_schema.template_version): a row whose version is not the current one is never handed out."""
+
+    class State(models.TextChoices):
+        READY = "ready", _("ready")
+        STALE = "stale", _("stale")  # cloned from an older template; dropped by the next refill
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    template_version = models.CharField(max_length=32, db_index=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.READY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.schema_name} ({self.state})"
 
 
 class Domain(DomainMixin):

@@ -47,4 +47,21 @@ def migrate_everything(*, workers: int | None = None, verbosity: int = 1, out=No
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
     public_tenant_ensure()
     template_tenant_ensure()
-    return run_tenant_migrations(tenant_schema_names(), workers=workers, verbosity=verbosity, out=out)
+    summary = run_tenant_migrations(tenant_schema_names(), workers=workers, verbosity=verbosity, out=out)
+    pool_rebuild_after_migrate(verbosity=verbosity, out=out)
+    return summary
+
+
+def pool_rebuild_after_migrate(*, verbosity: int = 1, out=None) -> int:
+    """The warm pool's schemas were cloned from the template as it was before this migrate: drop those (a claim
+    would refuse them anyway) and have the worker pool clone fresh ones (tenants.pool)."""
+    import sys
+
+    from tenants.pool.services import pool_rebuild
+
+    connection.set_schema_to_public()
+    dropped = pool_rebuild()
+    if verbosity >= 1:
+        print(f"migrate: tenant pool: {dropped} schema(s) cloned from an older template dropped, refill enqueued",
+              file=out or sys.stdout, flush=True)
+    return dropped

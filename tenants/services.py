@@ -21,12 +21,16 @@ from tenants.models import (
     Tenant,
     schema_name_for_slug,
 )
+from tenants.pool.services import pool_claim, pool_claimed, pool_refill_enqueue_after_commit
 from tenants.slugs import SLUG_PROBLEM_MESSAGES, SlugProblem, slug_form_problem, slug_host, slug_normalise
 from tenants.template_schema import provisioning_lock
 
 
 class TenantError(ApplicationError):
     pass
+
+
+CLAIM_FROM_POOL = object()  # tenant_create's default: claim a ready schema from the warm pool if there is one
 
 
 def _full_clean(instance, *, exclude=None) -> None:
@@ -51,11 +55,16 @@ def tenant_create(
     currency: str = "EUR",
     status: str = Tenant.Status.ACTIVE,
     actor=None,
+    pool_schema=CLAIM_FROM_POOL,
 ) -> Tenant:
-    """Provision an organisation: its schema (cloned from the template), its subdomain and its owner.
+    """Provision an organisation: its schema, its subdomain and its owner.
 
-    Refuses a slug that tenants.slugs calls invalid, reserved or taken (TenantError with code `slug_taken` when
-    another sign-up took it a moment ago); a refusal leaves nothing behind."""
+    The schema is a ready one claimed from the warm pool (tenants.pool) when there is one of the current template
+    version, renamed to the tenant's; otherwise it is cloned from the template under the provisioning lock.
+    `pool_schema`: a PoolSchema the caller already claimed in its transaction, None to clone, or (the default)
+    claim one here. Refuses a slug that tenants.slugs calls invalid, reserved or taken (TenantError with code
+    `slug_taken` when another sign-up took it a moment ago); a refusal leaves nothing behind (a claimed pool
+    schema stays in the pool)."""
     slug = slug_normalise(slug)
     problem = slug_form_problem(slug)
     if problem is not None:
@@ -78,9 +87,15 @@ def tenant_create(
     domain = Domain(domain=slug_host(slug), is_primary=True)
     try:
         with transaction.atomic():
-            # One provisioning at a time (see provisioning_lock); a sign-up that waited here for another with the
-            # same slug sees it taken below.
-            provisioning_lock()
+            if pool_schema is CLAIM_FROM_POOL:
+                pool_schema = pool_claim()
+            if pool_schema is None:
+                # Cloning: one provisioning at a time (see provisioning_lock); a sign-up that waited here for
+                # another with the same slug sees it taken below. A claim needs no lock: its row is its own
+                # (FOR UPDATE SKIP LOCKED), and two sign-ups for one slug meet on the unique slug and schema name.
+                provisioning_lock()
+            else:
+                tenant._pool_schema_name = pool_schema.schema_name
             taken = SLUG_PROBLEM_MESSAGES[SlugProblem.TAKEN]
             if Tenant.objects.filter(slug=slug).exists() or Domain.objects.filter(domain=domain.domain).exists():
                 raise TenantError(taken, fields={"slug": [taken]}, code="slug_taken")
@@ -88,6 +103,10 @@ def tenant_create(
             tenant.save(verbosity=0)
             domain.tenant = tenant
             domain.save()
+            if pool_schema is not None:
+                pool_claimed(pool_schema)
+            else:
+                pool_refill_enqueue_after_commit()  # the pool was empty (or stale): fill it for the next ones
             membership = Membership.objects.create(user=owner, tenant=tenant, role=Membership.Role.OWNER)
             for record in (tenant, domain, membership):
                 platform_audit_record(actor=actor, action=f"{record._meta.model_name}.created", obj=record,

@@ -40,3 +40,6 @@ travel_from_environment()
 # The calendar sync tests talk to a real CalDAV server (Radicale) on a local port, over plain HTTP; in production a
 # calendar address must be https:// (booking_core/calendar_sync/providers/caldav.py).
 CALENDAR_SYNC_ALLOW_HTTP = True
+# The warm pool of tenant schemas is off: tests that create organisations clone, and no refill job clones schemas
+# behind their back. tests/tenants/test_pool.py turns it on.
+ALLOT_TENANT_POOL_SIZE = 0

@@ -219,6 +219,12 @@ ALLOT_SIGNUP_HANDOFF_SECONDS = env_int("ALLOT_SIGNUP_HANDOFF_SECONDS", 60)
 ALLOT_DUE_WORK_SWEEP_SECONDS = env_int("ALLOT_DUE_WORK_SWEEP_SECONDS", 3600)
 if ALLOT_DUE_WORK_SWEEP_SECONDS < 60:
     raise ImproperlyConfigured("ALLOT_DUE_WORK_SWEEP_SECONDS must be at least 60.")
+# The warm pool of ready tenant schemas (tenants.pool): how many to keep cloned from the template so a sign-up only
+# claims one (0 turns the pool off: every sign-up clones), and how often the scheduler enqueues the refill job.
+ALLOT_TENANT_POOL_SIZE = env_int("ALLOT_TENANT_POOL_SIZE", 3)
+ALLOT_TENANT_POOL_REFILL_SECONDS = env_int("ALLOT_TENANT_POOL_REFILL_SECONDS", 60)
+if ALLOT_TENANT_POOL_SIZE < 0 or ALLOT_TENANT_POOL_REFILL_SECONDS < 1:
+    raise ImproperlyConfigured("ALLOT_TENANT_POOL_SIZE must be 0 or more, ALLOT_TENANT_POOL_REFILL_SECONDS 1 or more.")
 ACCOUNT_RATE_LIMITS = {
     # every sign-in form sent, per address
     "login": ALLOT_LOGIN_RATE_LIMIT,

@@ -17,6 +17,7 @@ from tenants.console.forms import AuditFilterForm, DomainAddForm, ReasonForm, Te
 from tenants.leaving.selectors import deletion_due_at
 from tenants.leaving.services import organisation_restore
 from tenants.models import Tenant
+from tenants.pool.selectors import pool_status
 from tenants.services import (
     domain_add,
     domain_remove,
@@ -148,6 +149,7 @@ def health(request):
         "outbox_rows": selectors.console_outbox_by_tenant(),
         "failed_runs": selectors.console_failed_job_runs(),
         "heartbeats": selectors.console_heartbeats(),
+        "pool": pool_status(),
     })
 
 

@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tenants.models import Tenant
+from tenants.pool.services import pool_claim
 from tenants.services import TenantError, tenant_create
 from tenants.signup.forms import EMAIL_TAKEN
 from tenants.template_schema import provisioning_lock
@@ -45,9 +46,12 @@ def organisation_sign_up(
     User = get_user_model()
     email = email.strip().lower()
     with transaction.atomic():
-        # Before the owner's row: the clone's foreign keys to accounts_user would otherwise deadlock with another
-        # sign-up's owner row (tenants.template_schema.provisioning_lock).
-        provisioning_lock()
+        # A ready schema from the warm pool: the sign-up only renames it and writes its rows (tenants.pool).
+        pool_schema = pool_claim()
+        if pool_schema is None:
+            # Cloning. Before the owner's row: the clone's foreign keys to accounts_user would otherwise deadlock
+            # with another sign-up's owner row (tenants.template_schema.provisioning_lock).
+            provisioning_lock()
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, password=password, full_name=owner_name.strip())
@@ -59,7 +63,7 @@ def organisation_sign_up(
             tenant = tenant_create(
                 slug=slug, display_name=organisation_name, owner=user, timezone=timezone,
                 default_language=default_language, contact_email=email, country=country, currency=currency,
-                status=Tenant.Status.TRIAL,
+                status=Tenant.Status.TRIAL, pool_schema=pool_schema,
             )
         except TenantError as error:
             if error.code in ("slug_taken", "slug_just_taken"):

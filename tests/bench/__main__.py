@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "scheduler", "webhooks",
-              "leaving", "backoffice"]
+BENCHMARKS = ["booking_contention", "notifications", "allocation", "public_pages", "migrate", "scheduler", "signup",
+              "webhooks", "leaving", "backoffice"]
 
 
 def main(names: list[str]) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -25,7 +27,6 @@ def _send_public(actor_path: str) -> Callable[[], None]:
 
 
 def periodic_jobs() -> list[PeriodicJob]:
-    from django.conf import settings
 
     return [
         PeriodicJob("outbox.relay", 5, _send_public("allot.outbox.tasks.outbox_relay_pass")),
@@ -35,4 +36,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("tenants.leaving", 3600, _send_public("tenants.leaving.tasks.leaving_maintenance")),
         PeriodicJob("jobs.due_work_sweep", settings.ALLOT_DUE_WORK_SWEEP_SECONDS,
                     _send_public("allot.jobs.tasks.due_work_sweep")),
+        # The warm pool of ready tenant schemas (tenants.pool): also enqueued after every claim.
+        PeriodicJob("tenants.pool.refill", settings.ALLOT_TENANT_POOL_REFILL_SECONDS,
+                    _send_public("tenants.tasks.pool_refill_job")),
     ]

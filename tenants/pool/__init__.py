@@ -1,0 +1,1 @@
+"""The warm pool of ready tenant schemas: cloned from the template ahead of time, claimed by sign-ups."""
