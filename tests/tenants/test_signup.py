@@ -104,7 +104,7 @@ def test_signing_up_in_hungarian_lands_the_owner_signed_in_on_their_own_back_off
     assert office.status_code == 200
     html = office.content.decode()
     assert "Delta Úszóiskola" in html and '<html lang="hu">' in html
-    assert "/admin/booking_core/service/add/" in html  # the checklist: add your first service
+    assert "/office/catalogue/services/new/" in html  # the checklist: add your first service
     assert "anna@delta.example" in html  # asked to confirm the address
     # and the booking site on the new host serves
     assert on_delta.get("/").status_code == 200
