@@ -42,14 +42,13 @@ def test_partial_amounts_round_down_to_what_stripe_can_refund():
 
 def paid_booking(tenant, connected, stripe_api, post_webhook, *, email="payer@example.com", seats=1):
     """A confirmed booking of a 15.00 EUR session starting in five days, paid through localstripe."""
-    booked_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    session = paid_session(tenant, capacity=5)
+    session = paid_session(tenant, capacity=5, cancellation_cutoff_minutes=60)  # clients may cancel late
     with time_machine.travel(session.starts_at - dt.timedelta(days=2), tick=False):
         booking, payment = held_booking(tenant, session, email=email, seats=seats)
         post_webhook(completed(stripe_api, payment, account=connected.stripe_account_id))
         run_outbox()
     payment.refresh_from_db()
-    assert payment.status == "paid", booked_at
+    assert payment.status == "paid"
     with tenant_context(tenant):
         booking = Booking.objects.select_related("service").get(pk=booking.pk)
         cancellation_policy_set(tenant=tenant, service_id=booking.service_id, full_refund_hours=48,
@@ -61,8 +60,6 @@ def paid_booking(tenant, connected, stripe_api, post_webhook, *, email="payer@ex
 def test_a_client_cancelling_is_refunded_by_the_policy_on_stripe(tenant_alpha, connected, stripe_api, post_webhook,
                                                                  client_for, hours_before, expected):
     booking, payment = paid_booking(tenant_alpha, connected, stripe_api, post_webhook)
-    with tenant_context(tenant_alpha):
-        Booking.objects.filter(pk=booking.pk).values_list("service__pk", flat=True)
     site = client_for(tenant_alpha)
     with time_machine.travel(booking.starts_at - dt.timedelta(hours=hours_before), tick=False):
         # the cancel page says what will come back before the client confirms
@@ -73,7 +70,7 @@ def test_a_client_cancelling_is_refunded_by_the_policy_on_stripe(tenant_alpha, c
             assert 'data-refund-amount="0"' in page
         with tenant_context(tenant_alpha):
             booking_cancel(tenant=tenant_alpha, booking=booking, actor=Actor.client(booking.client.email))
-    run_outbox()
+        run_outbox()
     assert status_of(tenant_alpha, booking) == "cancelled"
     refunds = list(Refund.objects.filter(payment=payment))
     issued = stripe_api.refunds_of(payment.payment_intent_id)
@@ -94,7 +91,7 @@ def test_an_operator_overrides_the_refund_and_the_audit_log_says_so(tenant_alpha
                                                                           "refund_amount": "1501"})
         assert too_much.status_code == 302 and status_of(tenant_alpha, booking) == "confirmed"
         office.post(f"/office/bookings/{booking.pk}/cancel/", {"reason": "Pool closed", "refund_amount": "1200"})
-    run_outbox()
+        run_outbox()
     assert status_of(tenant_alpha, booking) == "cancelled"
     [refund] = Refund.objects.filter(payment=payment)
     assert (refund.amount, refund.status) == (1200, "succeeded")
