@@ -30,7 +30,8 @@ class PolicyForm(forms.Form):
 @require_GET
 def refund_policies(request):
     policies = policies_by_service(tenant=request.tenant)
-    rows = [(service, service.translated("name"), policies.get(service.pk)) for service in services_for_operator() if service.price_amount > 0]
+    rows = [(service, service.translated("name"), policies.get(service.pk))
+            for service in services_for_operator() if service.price_amount > 0]
     return render(request, "backoffice/refund_policies.html", {"nav": "payments", "rows": rows})
 
 
