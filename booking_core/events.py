@@ -63,12 +63,14 @@ class ProgrammeChanged:
 @dataclass(frozen=True)
 class BookingCancelled:
     """A client or an operator cancelled a booking (not a hold running out): what was paid for it is refunded by
-    the service's cancellation policy, or by the amount the operator chose (`refund_amount`, minor units)."""
+    the service's cancellation policy, or by the amount the operator chose (`refund_amount`, minor units), or in
+    full (`full_refund`: the organisation called the session off)."""
 
     booking_id: int
     actor: object  # booking_core.acting.Actor
     cancelled_at: datetime
     refund_amount: int | None = None
+    full_refund: bool = False
 
 
 EVENT_TYPES = (SeatsFreed, SlotFreed, SessionCancelled, ProgrammeChanged, BookingCancelled)

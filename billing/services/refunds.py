@@ -42,13 +42,14 @@ def cancellation_policy_set(*, tenant, service_id: int, full_refund_hours: int, 
 def refund_for_cancellation(event) -> Refund | None:
     """On BookingCancelled (in the tenant's schema, in the cancellation's transaction): record the refund of a
     paid booking, sized by the policy or by the operator's `refund_amount` (audited), and have the outbox issue
-    it. Nothing for an unpaid booking or a zero amount; never a second cancellation refund for one payment."""
+    it (in full when the organisation called the session off). Nothing for an unpaid booking or a zero amount;
+    never a second cancellation refund for one payment."""
     tenant = connection.tenant
     booking = Booking.objects.get(pk=event.booking_id)
     preview = refund_preview(tenant=tenant, booking=booking, now=event.cancelled_at)
     if preview is None:
         return None
-    amount = preview.amount
+    amount = preview.refundable if event.full_refund else preview.amount
     if event.refund_amount is not None and event.refund_amount != preview.amount:
         if not 0 <= event.refund_amount <= preview.refundable:
             raise RefundError(_("The refund is between 0 and what was paid (%(paid)s minor units).")

@@ -19,6 +19,7 @@ from booking_core.models import AuditEntry, Booking
 from booking_core.services.bookings import booking_cancel
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed, held_booking, paid_session, status_of
+from tests.factories import OPERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +120,22 @@ def test_a_refund_is_issued_once_even_if_its_outbox_row_is_delivered_twice(tenan
         delivery.deliver(row.pk)
     refund.refresh_from_db()
     assert refund.status == "succeeded"
+    assert [item["amount"] for item in stripe_api.refunds_of(payment.payment_intent_id)] == [1500]
+
+
+def test_a_session_called_off_by_the_organisation_is_refunded_in_full_whatever_the_policy(
+        tenant_alpha, connected, stripe_api, post_webhook):
+    from booking_core.models import Session
+    from booking_core.services.sessions import session_cancel
+
+    booking, payment = paid_booking(tenant_alpha, connected, stripe_api, post_webhook)
+    with time_machine.travel(booking.starts_at - dt.timedelta(hours=5), tick=False):  # the policy gives nothing
+        with tenant_context(tenant_alpha):
+            session_cancel(tenant=tenant_alpha, session=Session.objects.get(pk=booking.session_id),
+                           actor=OPERATOR, reason="Pool closed")
+        run_outbox()
+    [refund] = Refund.objects.filter(payment=payment)
+    assert (refund.amount, refund.status) == (1500, "succeeded")
     assert [item["amount"] for item in stripe_api.refunds_of(payment.payment_intent_id)] == [1500]
 
 
