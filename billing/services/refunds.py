@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from allot.errors import ApplicationError
 from allot.outbox.services import outbox_write
 from billing.models import BookingPayment, CancellationPolicy, Refund
-from billing.selectors.refunds import refund_preview
+from billing.selectors.refunds import paid_payment_of, refund_preview
 from billing.services.payments import REFUND_ISSUE
 from booking_core.models import Booking
 from booking_core.services.audit import audit_record
@@ -45,7 +45,9 @@ def refund_for_cancellation(event) -> Refund | None:
     it (in full when the organisation called the session off). Nothing for an unpaid booking or a zero amount;
     never a second cancellation refund for one payment."""
     tenant = connection.tenant
-    booking = Booking.objects.get(pk=event.booking_id)
+    if not paid_payment_of(tenant=tenant, booking_id=event.booking_id):
+        return None  # the common case, one query: nothing was paid online for this booking
+    booking = Booking.objects.select_related("client").get(pk=event.booking_id)
     preview = refund_preview(tenant=tenant, booking=booking, now=event.cancelled_at)
     if preview is None:
         return None
