@@ -15,7 +15,7 @@ from allot.errors import ApplicationError
 from allot.outbox.services import outbox_write
 from billing.models import BookingPayment, CancellationPolicy, Refund
 from billing.selectors.refunds import paid_payment_of, refund_preview
-from billing.services.payments import REFUND_ISSUE
+from billing.services.payments import PAYMENT_REFUNDED_EMAIL, REFUND_ISSUE
 from booking_core.models import Booking
 from booking_core.services.audit import audit_record
 
@@ -71,4 +71,8 @@ def refund_for_cancellation(event) -> Refund | None:
             outbox_write(event_type=REFUND_ISSUE, recipient=booking.client.email, language=booking.language,
                          payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
                          subject_ref=f"booking:{booking.pk}")
+            outbox_write(event_type=PAYMENT_REFUNDED_EMAIL, recipient=booking.client.email, language=booking.language,
+                         payload={"booking_id": booking.pk, "refund_id": refund.pk, "amount": refund.amount,
+                                  "currency": refund.currency},
+                         idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"booking:{booking.pk}")
     return refund

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core import mail
 from django_tenants.utils import tenant_context
 
 from allot.outbox import delivery
@@ -57,10 +58,12 @@ def paid_booking(tenant, connected, stripe_api, post_webhook, *, email="payer@ex
     return booking, payment
 
 
-@pytest.mark.parametrize(("hours_before", "expected"), [(72, 1500), (30, 750), (10, None)])
+@pytest.mark.parametrize(("hours_before", "expected", "said"), [(72, 1500, "€15"), (30, 750, "€7.50"),
+                                                              (10, None, None)])
 def test_a_client_cancelling_is_refunded_by_the_policy_on_stripe(tenant_alpha, connected, stripe_api, post_webhook,
-                                                                 client_for, hours_before, expected):
+                                                                 client_for, hours_before, expected, said):
     booking, payment = paid_booking(tenant_alpha, connected, stripe_api, post_webhook)
+    mail.outbox = []
     site = client_for(tenant_alpha)
     with time_machine.travel(booking.starts_at - dt.timedelta(hours=hours_before), tick=False):
         # the cancel page says what will come back before the client confirms
@@ -81,6 +84,9 @@ def test_a_client_cancelling_is_refunded_by_the_policy_on_stripe(tenant_alpha, c
     [refund] = refunds
     assert (refund.reason, refund.amount, refund.status) == ("cancellation", expected, "succeeded")
     assert [(item["id"], item["amount"]) for item in issued] == [(refund.stripe_refund_id, expected)]
+    [email] = [message for message in mail.outbox if "refund" in message.subject]
+    assert email.to == ["payer@example.com"]
+    assert f"is cancelled.\nWe are refunding {said} to your card" in email.body
 
 
 def test_an_operator_overrides_the_refund_and_the_audit_log_says_so(tenant_alpha, connected, stripe_api,
