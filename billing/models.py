@@ -90,6 +90,7 @@ class Refund(models.Model):
 
     class Reason(models.TextChoices):
         NO_PLACE = "no_place", _("paid after the hold expired and no place was left")
+        CANCELLATION = "cancellation", _("the booking was cancelled")
 
     payment = models.ForeignKey(BookingPayment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.PositiveIntegerField()
@@ -107,11 +108,41 @@ class Refund(models.Model):
             # An automatic refund happens once per payment, however often its event is delivered.
             models.UniqueConstraint(fields=["payment"], condition=Q(reason="no_place"),
                                     name="refund_one_no_place_refund_per_payment"),
+            # A cancellation refunds a payment once, however often the cancel button is pressed or delivered.
+            models.UniqueConstraint(fields=["payment"], condition=Q(reason="cancellation"),
+                                    name="refund_one_cancellation_refund_per_payment"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive_amount"),
         ]
 
     def __str__(self):
         return f"refund {self.amount} {self.currency} of payment {self.payment_id} ({self.status})"
+
+
+class CancellationPolicy(models.Model):
+    """How much of a paid booking a cancellation gives back, for one service of a tenant (billing.refund_policy).
+
+    Until `full_refund_hours` before the start: everything; until `partial_refund_hours` before: `partial_percent`
+    of it; later: nothing. A service without a row refunds in full (the policy an organisation starts with).
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="cancellation_policies")
+    service_id = models.BigIntegerField(help_text="The service's id in the tenant's schema.")
+    full_refund_hours = models.PositiveIntegerField(default=0)
+    partial_refund_hours = models.PositiveIntegerField(default=0)
+    partial_percent = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "service_id"], name="cancellation_policy_one_per_service"),
+            models.CheckConstraint(condition=Q(partial_percent__lte=100), name="cancellation_policy_percent_max"),
+            models.CheckConstraint(condition=Q(partial_refund_hours__lte=models.F("full_refund_hours")),
+                                   name="cancellation_policy_partial_after_full"),
+        ]
+
+    def __str__(self):
+        return (f"{self.tenant_id}/service {self.service_id}: full until {self.full_refund_hours} h, "
+                f"{self.partial_percent}% until {self.partial_refund_hours} h")
 
 
 class StripeEvent(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from billing.services.refunds import refund_for_cancellation
 from booking_core import events
 from booking_core.waitlist.services import offer_preparation
 from public_site.page_cache import pages_changed
@@ -45,4 +46,6 @@ HANDLERS: dict[type, tuple[events.Handler, ...]] = {
     events.SessionCancelled: (offer_preparation.on_session_cancelled,),
     # What clients see of a programme changed.
     events.ProgrammeChanged: (forget_cached_pages,),
+    # A booking was cancelled by a client or an operator: what was paid is refunded by the service's policy.
+    events.BookingCancelled: (refund_for_cancellation,),
 }

@@ -60,7 +60,20 @@ class ProgrammeChanged:
     programme_id: int
 
 
-EVENT_TYPES = (SeatsFreed, SlotFreed, SessionCancelled, ProgrammeChanged)
+@dataclass(frozen=True)
+class BookingCancelled:
+    """A client or an operator cancelled a booking (not a hold running out): what was paid for it is refunded by
+    the service's cancellation policy, or by the amount the operator chose (`refund_amount`, minor units), or in
+    full (`full_refund`: the organisation called the session off)."""
+
+    booking_id: int
+    actor: object  # booking_core.acting.Actor
+    cancelled_at: datetime
+    refund_amount: int | None = None
+    full_refund: bool = False
+
+
+EVENT_TYPES = (SeatsFreed, SlotFreed, SessionCancelled, ProgrammeChanged, BookingCancelled)
 
 
 def handlers_connect(table: Mapping[type, Sequence[Handler]]) -> None:

@@ -44,6 +44,9 @@ class BookingFilterForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason (the client sees it)"), required=False, max_length=500,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    # Refunds (billing): blank refunds by the service's cancellation policy; an amount overrides it (audited).
+    refund_amount = forms.IntegerField(label=_("Refund instead of the policy's (minor units, optional)"),
+                                       required=False, min_value=0)
 
 
 class AttendanceForm(forms.Form):

@@ -14,6 +14,7 @@ from booking_core.backoffice import (
     organisation_views,
     payments_views,
     programme_views,
+    refund_views,
     settings_views,
     webhooks_views,
 )
@@ -149,4 +150,10 @@ urlpatterns += [
     path("bookings/new/<int:service_id>/", booking_new_views.booking_new_for_service,
          name="office-booking-new-for-service"),
     path("bookings/<int:booking_id>/note/", clients_views.booking_note, name="office-booking-note"),
+]
+
+# --- refunds (issue 15 item 2): cancellation policies per paid service ---
+urlpatterns += [
+    path("refund-policies/", refund_views.refund_policies, name="office-refund-policies"),
+    path("refund-policies/<int:service_id>/", refund_views.refund_policy_save, name="office-refund-policy-save"),
 ]

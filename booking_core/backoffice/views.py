@@ -218,9 +218,10 @@ def booking_cancel(request, booking_id: int):
 
     def act(booking):
         if not form.is_valid():
-            raise ApplicationError(_("The reason is too long."))
+            raise ApplicationError(_("The reason is too long, or the refund is not a whole amount."))
         booking_services.booking_cancel(tenant=request.tenant, booking=booking, actor=_actor(request),
-                                        reason=form.cleaned_data["reason"])
+                                        reason=form.cleaned_data["reason"],
+                                        refund_amount=form.cleaned_data["refund_amount"])
         return _("The booking is cancelled; the client is told by email.")
 
     return _booking_action(request, booking_id, act)

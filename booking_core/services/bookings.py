@@ -329,8 +329,13 @@ def _release(booking: Booking, *, reason: str) -> None:
 
 
 def booking_cancel(*, tenant, booking: Booking, actor: Actor, reason: str = "",
-                   now: dt.datetime | None = None) -> Booking:
-    """Cancel a booking: clients within the cutoff when self-service is on, operators any time with a reason."""
+                   now: dt.datetime | None = None, refund_amount: int | None = None,
+                   full_refund: bool = False) -> Booking:
+    """Cancel a booking: clients within the cutoff when self-service is on, operators any time with a reason.
+
+    What was paid for it is refunded by the service's cancellation policy (billing, on BookingCancelled); an
+    operator may set `refund_amount` (minor units, 0 up to what was paid) instead, which is audited;
+    `full_refund` (a session called off by the organisation) refunds everything, whatever the policy."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not actor.is_client and not reason:
@@ -352,6 +357,9 @@ def booking_cancel(*, tenant, booking: Booking, actor: Actor, reason: str = "",
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
         _release(booking, reason="booking.cancelled")
         audit_record(actor=actor, action="booking.cancelled", obj=booking, before=before, after=booking.snapshot())
+        events.publish(events.BookingCancelled(booking_id=booking.pk, actor=actor, cancelled_at=now,
+                                               refund_amount=None if actor.is_client else refund_amount,
+                                               full_refund=full_refund))
         notifications.notify_booking_cancelled(booking)
     return booking
 

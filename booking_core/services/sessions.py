@@ -124,7 +124,9 @@ def session_cancel(*, tenant, session: Session, actor: Actor, reason: str) -> Se
         session.is_cancelled = True
         session.save(update_fields=["is_cancelled", "updated_at"])
         for booking in Booking.objects.filter(session=session, status__in=Booking.LIVE_STATUSES):
-            booking_cancel(tenant=tenant, booking=booking, actor=actor, reason=reason, now=timezone.now())
+            # The organisation called it off: what was paid comes back in full, whatever the cancellation policy.
+            booking_cancel(tenant=tenant, booking=booking, actor=actor, reason=reason, now=timezone.now(),
+                           full_refund=True)
         events.publish(events.SessionCancelled(session_id=session.pk, reason=reason))
         audit_record(actor=actor, action="session.cancelled", obj=session, before=before, after=_snapshot(session))
     return session

@@ -175,6 +175,9 @@ TABLE = {
     "office-booking-new-for-service": ("get", lambda s: [s["massage"].pk], None, MANAGERS_ONLY),
     "office-booking-note": ("post", lambda s: [s["annas"].pk], {"note": "Prefers the window seat"},
                             _statuses(ALL, 302)),
+    # Refunds (issue 15 item 2): cancellation policies per paid service.
+    "office-refund-policies": ("get", lambda s: [], None, MANAGERS_ONLY),
+    "office-refund-policy-save": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),
     "office-webhooks": ("get", lambda s: [], None, MANAGERS_ONLY),
     "office-webhook": ("get", lambda s: [MISSING], None, _statuses(MANAGERS_ONLY, 404)),
     "office-webhook-rotate": ("post", lambda s: [MISSING], {}, _statuses(MANAGERS_ONLY, 404)),

@@ -19,6 +19,7 @@ def test_every_event_has_exactly_the_handlers_it_should():
         events.SlotFreed: (event_handlers.offer_freed_slot,),
         events.SessionCancelled: (offer_preparation.on_session_cancelled,),
         events.ProgrammeChanged: (event_handlers.forget_cached_pages,),
+        events.BookingCancelled: (event_handlers.refund_for_cancellation,),
     }
     assert connected == event_handlers.HANDLERS
 

@@ -98,6 +98,8 @@ NOT_PAGES = {
     r"office-organisation-export-download": "a zip file",
     r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "
                                 "(tests/billing/test_paid_bookings.py)",
+    r"office-refund-policy-save": "back office refunds action: a POST from the cancellation policies page, answered "
+                                  "with a redirect to it (tests/billing/test_refunds.py)",
     r"office-payments-(connect|return)": "back office payments actions: a POST to Stripe's onboarding, and the "
                                          "return from it, both answered with a redirect",
     r"console:(tenant-suspend|tenant-resume|tenant-restore|owner-verification-resend|domain-add|domain-remove"
@@ -352,6 +354,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/payments/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
                  "/office/calendar-sync/", f"/office/calendar-sync/{scene['site'].anna.pk}/",
+                 "/office/refund-policies/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
