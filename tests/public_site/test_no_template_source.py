@@ -94,6 +94,8 @@ NOT_PAGES = {
                                            "with a redirect to it (its refusal re-renders that page: checked in "
                                            "tests/tenants/test_leaving.py)",
     r"office-organisation-export-download": "a zip file",
+    r"office-invoice-pdf|booking-invoice-pdf": "an invoice's PDF (tests/billing/test_invoices.py); the pages linking "
+                                               "to it (the booking's, the manage page) are checked",
     r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "
                                 "(tests/billing/test_paid_bookings.py)",
     r"office-payments-(connect|return)": "back office payments actions: a POST to Stripe's onboarding, and the "
