@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 
-from billing.invoicing.providers import invoicing_provider
+from billing.invoicing.providers import invoice_pdf_response
 from billing.invoicing.selectors import invoice_get
 from booking_core.selectors.bookings import booking_get_by_token
 from public_site.pages import public_page, secret_link_page
-
-
-def invoice_pdf_response(invoice) -> HttpResponse:
-    response = HttpResponse(invoicing_provider().pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    return response
 
 
 @secret_link_page

@@ -59,3 +59,12 @@ def _provider_class(path: str):
 def invoicing_provider() -> InvoicingProvider:
     path = getattr(settings, "INVOICING_PROVIDER", "billing.invoicing.providers.PdfProvider")
     return _provider_class(path)()
+
+
+def invoice_pdf_response(invoice: Invoice):
+    """The document as a download (for the client's link and the back office)."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(invoicing_provider().pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response

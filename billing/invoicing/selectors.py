@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.invoicing.models import Invoice
+from billing.invoicing.models import Invoice, SellerProfile
 
 
 def invoices_for_booking(*, tenant, booking_id: int) -> list[Invoice]:
@@ -14,3 +14,7 @@ def invoice_get(*, tenant, number: str, booking_id: int | None = None) -> Invoic
     if booking_id is not None:
         invoices = invoices.filter(booking_id=booking_id)
     return invoices.prefetch_related("lines").first()
+
+
+def seller_profile_for(*, tenant) -> SellerProfile | None:
+    return SellerProfile.objects.filter(tenant=tenant).first()

@@ -9,7 +9,6 @@ from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.hu import anum
 
-
 # The last two digits of a Hungarian tax number: the regional tax directorate (02-20, 22) or the large
 # taxpayers' and special offices (41-44, 51).
 HU_COUNTY_CODES = frozenset([f"{code:02d}" for code in range(2, 21)] + ["22", "41", "42", "43", "44", "51"])

@@ -10,11 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from billing.invoicing.models import SellerProfile
-from billing.invoicing.selectors import invoice_get
+from billing.invoicing.providers import invoice_pdf_response
+from billing.invoicing.selectors import invoice_get, seller_profile_for
 from billing.invoicing.services import SellerProfileError, seller_profile_save
 from booking_core.backoffice.access import MANAGERS, OWNERS, office_page
-from public_site.invoice_views import invoice_pdf_response
 
 
 class SellerProfileForm(forms.Form):
@@ -33,7 +32,7 @@ class SellerProfileForm(forms.Form):
 @office_page(roles=OWNERS)
 @require_http_methods(["GET", "POST"])
 def invoicing_settings(request):
-    profile = SellerProfile.objects.filter(tenant=request.tenant).first()
+    profile = seller_profile_for(tenant=request.tenant)
     initial = {"legal_name": request.tenant.display_name, "country": request.tenant.country, "vat_rate_percent": 0}
     if profile is not None:
         initial = {"legal_name": profile.legal_name, "address": profile.address, "country": profile.country,
