@@ -349,7 +349,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/", "/office/webhooks/",
                  f"/office/webhooks/{scene['endpoint'].pk}/",
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/organisation/",
-                 "/office/waitlist/", "/office/waitlist/figures/", "/office/payments/",
+                 "/office/waitlist/", "/office/waitlist/figures/", "/office/payments/", "/office/invoicing/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"
