@@ -68,3 +68,13 @@ def invoice_pdf_response(invoice: Invoice):
     response = HttpResponse(invoicing_provider().pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
     return response
+
+
+def invoice_attachments(*, tenant, booking_id: int) -> list[tuple[str, bytes]]:
+    """The booking's invoices as (file name, PDF) for an email (none for a booking that was never paid)."""
+    from billing.invoicing.selectors import invoices_for_booking
+
+    provider = invoicing_provider()
+    return [(f"{invoice.number}.pdf", provider.pdf(invoice))
+            for invoice in invoices_for_booking(tenant=tenant, booking_id=booking_id)
+            if invoice.kind == Invoice.Kind.INVOICE]

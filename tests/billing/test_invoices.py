@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -70,6 +71,7 @@ def test_tax_numbers_checked_with_stdnum():
 @pytest.mark.django_db
 def test_a_paid_booking_gets_one_invoice_whose_totals_add_up(tenant_alpha, connected, stripe_api, post_webhook):
     # given: the seller's details with 27% VAT, and two seats at 15.00 EUR held
+    mail.outbox = []
     _seller(tenant_alpha)
     session = paid_session(tenant_alpha, capacity=3, name_en="Aqua fit", name_hu="Vízi torna")
     booking, payment = held_booking(tenant_alpha, session, seats=2, email="payer@example.com")
@@ -87,6 +89,11 @@ def test_a_paid_booking_gets_one_invoice_whose_totals_add_up(tenant_alpha, conne
     assert (line.net, line.vat, line.gross) == (2362, 638, 3000)
     assert (invoice.net_total, invoice.vat_total, invoice.gross_total, invoice.currency) == (2362, 638, 3000, "EUR")
     assert invoice.gross_total == payment.amount
+    # and: the confirmation email carries the invoice's PDF
+    [confirmation] = [message for message in mail.outbox if message.to == ["payer@example.com"]]
+    pdfs = [(name, content[:4]) for name, content, mimetype in confirmation.attachments
+            if mimetype == "application/pdf"]
+    assert pdfs == [(f"{invoice.number}.pdf", b"%PDF")]
 
 
 @pytest.mark.django_db
