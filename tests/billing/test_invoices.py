@@ -189,6 +189,7 @@ def test_pdfs_in_the_clients_language_for_the_client_and_the_back_office(
         pdf = client_for(tenant_alpha).get(link)
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF")
+        assert {"private", "no-store"} <= set(pdf["Cache-Control"].replace(" ", "").split(","))
         # the back office, from the booking's page
         page = office.get(f"/office/bookings/{booking.pk}/").content.decode()
         assert f"/office/invoices/{invoice.number}.pdf" in page
