@@ -10,6 +10,7 @@ path to a class); see the README's "Invoices" section for how it plugs in. No ex
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -19,6 +20,9 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 
 from billing.invoicing.models import Invoice
+
+# WeasyPrint logs every rendering step at INFO: only its warnings belong in the application's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @runtime_checkable
