@@ -138,12 +138,14 @@ def test_an_issued_invoice_is_never_changed(tenant_alpha, connected, stripe_api,
 
 @pytest.mark.slow
 def test_twenty_simultaneous_payments_get_numbers_one_to_twenty_without_gaps(committed_db, tenant_alpha, in_tenant):
-    # given: 20 bookings held for payment, each with its open payment
+    # given: 20 bookings held for payment, each with its open payment, each in a session of its own (so that
+    # nothing but the invoice numbering makes their confirmations wait for each other)
     with in_tenant(tenant_alpha):
-        session = make_session(make_service(price_amount=1500), capacity=30)
+        service = make_service(price_amount=1500)
         payment_ids = []
         for index in range(20):
             email = f"racer{index}@example.com"
+            session = make_session(service, capacity=3, starts_in_days=3 + index / 24)
             booking = booking_create_group(tenant=tenant_alpha, session=Session.objects.get(pk=session.pk), seats=1,
                                            client=client_details(email=email), actor=Actor.client(email),
                                            payment_due_at=timezone.now() + dt.timedelta(minutes=15))
@@ -152,8 +154,11 @@ def test_twenty_simultaneous_payments_get_numbers_one_to_twenty_without_gaps(com
                 status=BookingPayment.Status.OPEN).pk)
 
     # when: Stripe's 20 "paid" events are handled at the same moment, each on its own connection
+    # (one moment for all: they belong to the same year even when run at midnight on New Year's Eve)
+    paid_at = timezone.now()
+
     def attempt(index):
-        return booking_payment_advance(payment_id=payment_ids[index], status=BookingPayment.Status.PAID)
+        return booking_payment_advance(payment_id=payment_ids[index], status=BookingPayment.Status.PAID, now=paid_at)
 
     outcome = race(tenant_alpha, 20, attempt)
     # then: all booked, 20 invoices numbered 1..20 (no gap, no duplicate), one per payment
