@@ -243,3 +243,20 @@ def test_owners_set_the_seller_details_and_wrong_vat_numbers_are_refused_next_to
     profile.refresh_from_db()
     assert (profile.vat_number, profile.default_vat_rate_bp) == ("HU12345676", 2700)
     assert "HU12345676" in office.get("/office/invoicing/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_document_gives_its_number_back(tenant_alpha, tenant_beta):
+    from billing.invoicing.services import number_allocate
+
+    with transaction.atomic():
+        assert number_allocate(tenant=tenant_alpha, series="INV", year=2026) == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert number_allocate(tenant=tenant_alpha, series="INV", year=2026) == 2
+        raise RuntimeError("the invoice's insert failed")
+    with transaction.atomic():
+        # the same number again (no gap); other series, years and organisations count on their own
+        assert number_allocate(tenant=tenant_alpha, series="INV", year=2026) == 2
+        assert number_allocate(tenant=tenant_alpha, series="CRN", year=2026) == 1
+        assert number_allocate(tenant=tenant_alpha, series="INV", year=2027) == 1
+        assert number_allocate(tenant=tenant_beta, series="INV", year=2026) == 1
