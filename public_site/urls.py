@@ -3,7 +3,16 @@
 from django.urls import path
 
 import allot.url_converters  # noqa: F401  (the `token` converter)
-from public_site import booking_views, feed_views, manage_views, payment_views, programme_views, views, waitlist_views
+from public_site import (
+    booking_views,
+    feed_views,
+    invoice_views,
+    manage_views,
+    payment_views,
+    programme_views,
+    views,
+    waitlist_views,
+)
 
 urlpatterns = [
     path("", views.tenant_home, name="tenant-home"),
@@ -26,6 +35,8 @@ urlpatterns = [
     path("b/<token:token>/feed/", manage_views.booking_client_feed, name="booking-client-feed"),
     # Paid bookings (billing): Stripe Checkout sends the client back here.
     path("b/<token:token>/payment/", payment_views.booking_payment, name="booking-payment"),
+    # Invoices (issue 15 item 3).
+    path("b/<token:token>/invoice/<str:number>.pdf", invoice_views.booking_invoice_pdf, name="booking-invoice-pdf"),
     path("b/<token:token>/calendar.ics", manage_views.booking_calendar, name="booking-calendar"),
     path("b/<token:token>/cancel/", manage_views.booking_cancel_page, name="booking-cancel"),
     path("b/<token:token>/reschedule/", manage_views.booking_reschedule_page, name="booking-reschedule"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from allot.errors import ApplicationError
 from allot.outbox.services import outbox_write
 from billing import money, stripe_api
+from billing.invoicing.services import credit_note_issue_for_refund, invoice_issue_for_payment
 from billing.models import BookingPayment, ConnectedAccount, Refund
 from booking_core.models import Booking
 from booking_core.services.payment_holds import (
@@ -120,6 +121,8 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
                 PaymentSettlement.NO_PLACE: BookingPayment.Outcome.REFUNDED,
             }[settlement]
             fields += ["paid_at", "outcome"]
+            # Every payment is invoiced when it is paid, in this transaction (a refund gets its credit note).
+            invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now)
             if settlement == PaymentSettlement.NO_PLACE:
                 _refund_for_no_place(payment)
         elif status == BookingPayment.Status.FAILED:
@@ -137,6 +140,7 @@ def _refund_for_no_place(payment: BookingPayment) -> None:
     )
     if not created:
         return
+    credit_note_issue_for_refund(tenant=payment.tenant, refund=refund)
     booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
     outbox_write(event_type=REFUND_ISSUE, recipient=booking.client.email, language=booking.language,
                  payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",

@@ -9,6 +9,7 @@ from booking_core.backoffice import (
     catalogue_views,
     clients_views,
     feeds_views,
+    invoicing_views,
     members_views,
     notification_views,
     organisation_views,
@@ -50,6 +51,9 @@ urlpatterns = [
          name="office-waitlist-offer-withdraw"),
     path("waitlist/entries/<int:entry_id>/offer/", office_views.waitlist_entry_offer,
          name="office-waitlist-entry-offer"),
+    # Invoices (issue 15 item 3): seller details (owners), a booking's invoices and credit notes (managers).
+    path("invoicing/", invoicing_views.invoicing_settings, name="office-invoicing"),
+    path("invoices/<str:number>.pdf", invoicing_views.invoice_download, name="office-invoice-pdf"),
     # Calendar subscriptions (issue 16 item 2).
     path("calendar-feeds/", feeds_views.calendar_feeds, name="office-calendar-feeds"),
     path("calendar-feeds/issue/", feeds_views.calendar_feed_issue, name="office-calendar-feed-issue"),

@@ -74,6 +74,12 @@ def render_booking_email(row: OutboxMessage) -> EmailMultiAlternatives:
         ics = booking_ics(booking, tenant, cancelled=row.event_type == notifications.BOOKING_CANCELLED,
                           manage_url=context["manage_url"])
         email.attach("booking.ics", ics, "text/calendar; charset=utf-8")
+    if row.event_type == notifications.BOOKING_CONFIRMED:
+        # A paid booking's confirmation carries its invoice (issued in the transaction that confirmed it).
+        from billing.invoicing.providers import invoice_attachments
+
+        for file_name, content in invoice_attachments(tenant=tenant, booking_id=booking.pk):
+            email.attach(file_name, content, "application/pdf")
     return email
 
 

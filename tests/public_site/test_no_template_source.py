@@ -96,6 +96,8 @@ NOT_PAGES = {
                                            "with a redirect to it (its refusal re-renders that page: checked in "
                                            "tests/tenants/test_leaving.py)",
     r"office-organisation-export-download": "a zip file",
+    r"office-invoice-pdf|booking-invoice-pdf": "an invoice's PDF (tests/billing/test_invoices.py); the pages linking "
+                                               "to it (the booking's, the manage page) are checked",
     r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "
                                 "(tests/billing/test_paid_bookings.py)",
     r"office-refund-policy-save": "back office refunds action: a POST from the cancellation policies page, answered "
@@ -355,6 +357,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/waitlist/", "/office/waitlist/figures/", "/office/calendar-feeds/",
                  "/office/calendar-sync/", f"/office/calendar-sync/{scene['site'].anna.pk}/",
                  "/office/refund-policies/",
+                 "/office/invoicing/",
                  "/office/waitlist/figures/?date_from=2026-01-02&date_to=2026-01-01",
                  f"/office/waitlist/session/{scene['site'].full_session.pk}/",
                  f"/office/waitlist/service/{scene['individual'].service_id}/"

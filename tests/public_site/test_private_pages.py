@@ -69,7 +69,8 @@ def test_every_secret_link_route_is_a_private_page():
     routes = [pattern for pattern in get_resolver("public_site.urls").url_patterns
               if isinstance(pattern.pattern.converters.get("token"), SecretTokenConverter)]
     # then: the ones above, all of them marked (a new route cannot forget it)
-    # the above, /o/<token>/seen/ (POST only: the offer page's beacon), the calendar feeds (/feeds/<token>.ics and
-    # the manage page's POST /b/<token>/feed/) and the payment return page (/b/<token>/payment/)
-    assert len(routes) == 22
+    # the above, /o/<token>/seen/ (POST only: the offer page's beacon), the calendar feeds (/feeds/<token>.ics,
+    # /b/<token>/feed/), the payment return page (/b/<token>/payment/) and a paid booking's invoice PDF
+    # (/b/<token>/invoice/<number>.pdf, its private caching checked in tests/billing/test_invoices.py)
+    assert len(routes) == 23
     assert [route.name for route in routes if not getattr(route.callback, "is_secret_link_page", False)] == []
