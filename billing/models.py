@@ -138,3 +138,4 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_id} {self.type} ({self.status})"
+from billing.subscriptions.models import Subscription  # noqa: E402,F401  (the organisations' plans)

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from allot import metrics
 from allot.jobs.due import due_work_note
+from billing.subscriptions.limits import booking_allowed_require
 from booking_core import events
 from booking_core.acting import Actor
 from booking_core.errors import (
@@ -150,6 +151,7 @@ def booking_create_group(
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
+    booking_allowed_require(tenant=tenant, now=now)
     if not 1 <= seats <= service.max_seats_per_booking:
         raise BookingError(
             _("Book between 1 and %(max)d seats at a time.") % {"max": service.max_seats_per_booking},
@@ -231,6 +233,7 @@ def booking_create_individual(
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
+    booking_allowed_require(tenant=tenant, now=now)
     if staff is not None and not service.staff_choice_enabled and actor.is_client:
         raise BookingError(_("This service does not let you choose who serves you."),
                            fields={"staff": [_("Not selectable.")]})

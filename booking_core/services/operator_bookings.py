@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot import metrics
+from billing.subscriptions.limits import booking_allowed_require
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.messages import booking_notifications as notifications
@@ -79,6 +80,7 @@ def booking_create_for_client_in_session(
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
+    booking_allowed_require(tenant=tenant, now=now)
     if seats < 1:
         raise BookingError(_("Book at least one seat."), fields={"seats": [_("Out of range.")]})
     snapshot = answers_validate(service=service, answers=answers, language=language)
@@ -156,6 +158,7 @@ def booking_create_for_client_appointment(
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
+    booking_allowed_require(tenant=tenant, now=now)
     _require_not_past(starts_at, now)
     snapshot = answers_validate(service=service, answers=answers, language=language)
     if staff is not None and not service.staff_members.filter(pk=staff.pk).exists():
