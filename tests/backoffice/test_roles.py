@@ -160,6 +160,9 @@ TABLE = {
     "office-payments": ("get", lambda s: [], None, OWNERS_ONLY),
     "office-payments-connect": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
     "office-payments-return": ("get", lambda s: [], None, _statuses(OWNERS_ONLY, 302)),
+    "office-billing": ("get", lambda s: [], None, OWNERS_ONLY),
+    "office-billing-checkout": ("post", lambda s: [], {"plan": "starter"}, _statuses(OWNERS_ONLY, 302)),
+    "office-billing-portal": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
     # Staff see their own calendar (checked in test_staff_see_only_their_own_calendar).
     "office-calendar": ("get", lambda s: [], None, ALL),
     "office-clients": ("get", lambda s: [], None, MANAGERS_ONLY),

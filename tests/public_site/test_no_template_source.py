@@ -98,8 +98,12 @@ NOT_PAGES = {
                                 "(tests/billing/test_paid_bookings.py)",
     r"office-payments-(connect|return)": "back office payments actions: a POST to Stripe's onboarding, and the "
                                          "return from it, both answered with a redirect",
+    r"stripe-webhook-billing": "Stripe Billing's webhook endpoint: a signed POST answered in plain text "
+                               "(tests/billing/test_subscriptions.py)",
+    r"office-billing-(checkout|portal)": "back office billing actions: a POST answered with a redirect to Stripe "
+                                         "(or back to the billing page)",
     r"console:(tenant-suspend|tenant-resume|tenant-restore|owner-verification-resend|domain-add|domain-remove"
-    r"|outbox-retry-dead)":
+    r"|outbox-retry-dead|tenant-plan-set)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
 }
 # Admin pages the admin refuses (403) even to the tenant's owner and to platform staff: models shown read-only
