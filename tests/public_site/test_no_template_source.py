@@ -358,7 +358,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"{scene['individual'].starts_at.date().isoformat()}/"):
         tenant_pages.check(owner, path)
     # (the members and security pages, and an invitation's link: valid, and used up)
-    for path in ("/office/members/", "/office/security/"):
+    for path in ("/office/members/", "/office/security/", "/office/billing/"):
         tenant_pages.check(owner, path)
     invitation = invitation_create(tenant=tenant_alpha, email="invited@example.com", role="staff")
     invitation_path = reverse("office-invitation", urlconf=TENANT_URLS, args=[invitation_token(invitation.key_salt)])
