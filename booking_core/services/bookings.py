@@ -151,7 +151,6 @@ def booking_create_group(
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
-    booking_allowed_require(tenant=tenant, now=now)
     if not 1 <= seats <= service.max_seats_per_booking:
         raise BookingError(
             _("Book between 1 and %(max)d seats at a time.") % {"max": service.max_seats_per_booking},
@@ -164,6 +163,7 @@ def booking_create_group(
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
         return existing
+    booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
     status = _initial_status(service, payment_due_at)
     try:
         with transaction.atomic():
@@ -233,7 +233,6 @@ def booking_create_individual(
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
-    booking_allowed_require(tenant=tenant, now=now)
     if staff is not None and not service.staff_choice_enabled and actor.is_client:
         raise BookingError(_("This service does not let you choose who serves you."),
                            fields={"staff": [_("Not selectable.")]})
@@ -247,6 +246,7 @@ def booking_create_individual(
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:
             return existing
+        booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
         locked = staff_lock(candidate_ids)
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:  # the same submission won the lock a moment ago (and took the slot)

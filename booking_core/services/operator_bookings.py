@@ -80,7 +80,6 @@ def booking_create_for_client_in_session(
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
-    booking_allowed_require(tenant=tenant, now=now)
     if seats < 1:
         raise BookingError(_("Book at least one seat."), fields={"seats": [_("Out of range.")]})
     snapshot = answers_validate(service=service, answers=answers, language=language)
@@ -90,6 +89,7 @@ def booking_create_for_client_in_session(
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
         return existing
+    booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
     status = _initial_status(service)
     try:
         with transaction.atomic():
@@ -158,7 +158,6 @@ def booking_create_for_client_appointment(
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
-    booking_allowed_require(tenant=tenant, now=now)
     _require_not_past(starts_at, now)
     snapshot = answers_validate(service=service, answers=answers, language=language)
     if staff is not None and not service.staff_members.filter(pk=staff.pk).exists():
@@ -173,6 +172,7 @@ def booking_create_for_client_appointment(
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:
             return existing
+        booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
         locked = staff_lock(candidate_ids)
         chosen = next(
             (member for member in locked

@@ -72,9 +72,13 @@ def test_the_monthly_bookings_limit_refuses_a_booking_and_takes_no_seat(tenant_a
     on_plan(tenant_alpha, "free")
     with time_machine.travel(NOW, tick=False), in_tenant(tenant_alpha):
         session = make_session(make_service(Service.Kind.GROUP), capacity=10, starts_in_days=30)
-        for email in ("a@example.com", "b@example.com"):
-            booking_create_group(tenant=tenant_alpha, session=session, seats=1, actor=OPERATOR,
-                                 client=client_details(email=email))
+        made = [booking_create_group(tenant=tenant_alpha, session=session, seats=1, actor=OPERATOR,
+                                     client=client_details(email=email), idempotency_key=f"key-{email}")
+                for email in ("a@example.com", "b@example.com")]
+        # a retried submission of a booking made gets its booking, not the refusal
+        again = booking_create_group(tenant=tenant_alpha, session=session, seats=1, actor=OPERATOR,
+                                     client=client_details(email="b@example.com"), idempotency_key="key-b@example.com")
+        assert again.pk == made[1].pk
         with pytest.raises(PlanLimitError) as refusal:
             booking_create_group(tenant=tenant_alpha, session=session, seats=1, actor=OPERATOR,
                                  client=client_details(email="c@example.com"))
