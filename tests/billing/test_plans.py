@@ -125,3 +125,16 @@ def test_the_plan_change_is_audited(tenant_alpha, user):
     entry = PlatformAuditEntry.objects.filter(action="subscription.plan_changed").get()
     assert entry.tenant_id == tenant_alpha.pk
     assert Subscription.objects.get(tenant=tenant_alpha).plan == "starter"
+
+
+def test_the_api_answers_a_reached_limit_with_a_403_naming_it(tenant_alpha, api_key_client, in_tenant):
+    on_plan(tenant_alpha, "free")
+    with in_tenant(tenant_alpha):
+        staff_create(actor=OPERATOR, name="Anna")
+        staff_create(actor=OPERATOR, name="Béla")
+    connection.set_schema_to_public()
+    response = api_key_client(tenant_alpha).post("/api/v1/operator/staff/", {"name": "Csaba"},
+                                                 content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "plan_limit"
+    assert "includes 2 staff members" in response.json()["detail"]
