@@ -158,7 +158,7 @@ def _stripe_customer(tenant: Tenant, *, email: str) -> str:
     if row is not None and row.stripe_customer_id:
         return row.stripe_customer_id
     customer = stripe_calls.customer_create(email=email, name=tenant.display_name, tenant_id=tenant.pk,
-                                            idempotency_key=f"allot-customer-{tenant.pk}")
+                                            idempotency_key=f"allot-customer-{tenant.schema_name}-{tenant.pk}")
     subscription_customer_note(tenant=tenant, customer_id=customer)
     return customer
 
@@ -176,6 +176,10 @@ def subscription_checkout_start(*, tenant: Tenant, plan: str, email: str, succes
     if not payments_configured() or not chosen.stripe_price:
         raise ApplicationError(_("Subscriptions cannot be paid online on this platform yet; please contact us."))
     standing = standing_of(tenant, now=now)
+    row = standing.subscription
+    if row is not None and row.stripe_subscription_id and row.state != State.CANCELLED:
+        # A second Checkout would start a second subscription: plan changes go through Stripe's portal.
+        raise ApplicationError(_("You already have a subscription; change its plan with \"Manage billing\"."))
     trial_end = standing.trial_ends_at if standing.on_trial and standing.trial_ends_at else None
     try:
         customer = _stripe_customer(tenant, email=email)

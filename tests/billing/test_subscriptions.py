@@ -189,6 +189,11 @@ def test_choosing_a_plan_goes_to_stripe_checkout_and_the_webhook_sets_it(tenant_
                "metadata": {}, "items": {"data": [{"price": {"id": "price_starter_monthly"}}]}}
     billing_webhook(stripe_event("customer.subscription.created", created, created=T0))
     assert state_of(tenant_alpha) == ("starter", "active")
+    # and: choosing again does not start a second subscription
+    sessions_before = len(stripe_billing.sessions)
+    again = owner.post("/office/billing/checkout/", {"plan": "pro"}, follow=True)
+    assert "You already have a subscription" in again.content.decode()
+    assert len(stripe_billing.sessions) == sessions_before
     # and: the owner manages it on Stripe's portal
     portal = owner.post("/office/billing/portal/")
     assert portal.status_code == 302
