@@ -170,3 +170,4 @@ class StripeEvent(models.Model):
     def __str__(self):
         return f"{self.event_id} {self.type} ({self.status})"
 from billing.invoicing.models import Invoice, InvoiceCounter, InvoiceLine, SellerProfile  # noqa: E402,F401  (issue 15 item 3)
+from billing.subscriptions.models import Subscription  # noqa: E402,F401  (the organisations' plans)

@@ -284,6 +284,9 @@ def _domain_save(record: Domain, *, actor, action: str, before: dict | None) -> 
 
 def domain_add(*, tenant: Tenant, domain: str, is_primary: bool = False, actor=None) -> Domain:
     """Attach another host name (a custom domain) to an organisation."""
+    from billing.subscriptions.services import custom_domain_require  # billing's models load after tenants'
+
+    custom_domain_require(tenant)
     record = Domain(tenant=tenant, domain=_domain_name(domain), is_primary=is_primary)
     return _domain_save(record, actor=actor, action="domain.added", before=None)
 

@@ -33,6 +33,14 @@ ALLOWED_WRITES = {
                                                                        "member's calendar server",
     ("tenants/signup/handoff.py", "pipeline.delete"): "a Redis key (the one-time hand-off token, consumed)",
     ("platform/allot/rate_limits.py", "client.delete"): "Redis keys (the abuse limits' counters, forgotten)",
+    ("billing/subscriptions/stripe_calls.py", "stripe.create"): "Stripe Billing calls (Customer, subscription "
+                                                                 "Checkout Session, portal session), made by "
+                                                                 "billing.subscriptions.services",
+    ("billing/subscriptions/events.py", "StripeEvent.create"): "a subscription event stored once with its effect, "
+                                                               "in the transaction the webhook view opens through "
+                                                               "subscription_event_record (a service in all but "
+                                                               "its module's name)",
+    ("billing/subscriptions/events.py", "stored.save"): "the same event's outcome, in the same transaction",
     ("billing/stripe_api.py", "stripe.create"): "Stripe API calls (Checkout Session, Account, AccountLink, Refund), "
                                                 "made by billing's services",
     # The ORM, by modules that are services under another name.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError
 from allot.outbox.services import outbox_write
+from billing.invoicing.services import credit_note_issue_for_refund
 from billing.models import BookingPayment, CancellationPolicy, Refund
 from billing.selectors.refunds import paid_payment_of, refund_preview
 from billing.services.payments import PAYMENT_REFUNDED_EMAIL, REFUND_ISSUE
@@ -68,6 +69,8 @@ def refund_for_cancellation(event) -> Refund | None:
             payment=payment, reason=Refund.Reason.CANCELLATION,
             defaults={"amount": amount, "currency": payment.currency})
         if created:
+            # The refund corrects the payment's invoice: its credit note exists exactly when the refund does.
+            credit_note_issue_for_refund(tenant=tenant, refund=refund)
             outbox_write(event_type=REFUND_ISSUE, recipient=booking.client.email, language=booking.language,
                          payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
                          subject_ref=f"booking:{booking.pk}")

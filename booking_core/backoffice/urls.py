@@ -3,6 +3,7 @@
 from django.urls import path
 
 from booking_core.backoffice import (
+    billing_views,
     booking_new_views,
     calendar_sync_views,
     calendar_views,
@@ -145,6 +146,10 @@ urlpatterns += [
     path("payments/", payments_views.office_payments, name="office-payments"),
     path("payments/connect/", payments_views.office_payments_connect, name="office-payments-connect"),
     path("payments/return/", payments_views.office_payments_return, name="office-payments-return"),
+    # --- the organisation's plan and subscription (issue 15 item 4; owners) ---
+    path("billing/", billing_views.office_billing, name="office-billing"),
+    path("billing/checkout/", billing_views.office_billing_checkout, name="office-billing-checkout"),
+    path("billing/portal/", billing_views.office_billing_portal, name="office-billing-portal"),
     # --- calendar, clients, book for a client, booking notes (issue 14 items 2 and 3) ---
     path("calendar/", calendar_views.office_calendar, name="office-calendar"),
     path("clients/", clients_views.clients_list, name="office-clients"),

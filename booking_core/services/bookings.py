@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from allot import metrics
 from allot.jobs.due import due_work_note
+from billing.subscriptions.limits import booking_allowed_require
 from booking_core import events
 from booking_core.acting import Actor
 from booking_core.errors import (
@@ -162,6 +163,7 @@ def booking_create_group(
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
         return existing
+    booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
     status = _initial_status(service, payment_due_at)
     try:
         with transaction.atomic():
@@ -244,6 +246,7 @@ def booking_create_individual(
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:
             return existing
+        booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
         locked = staff_lock(candidate_ids)
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:  # the same submission won the lock a moment ago (and took the slot)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from billing.subscriptions.limits import staff_limit_require
 from booking_core.acting import Actor
 from booking_core.errors import BookingError
 from booking_core.models import AvailabilityOverride, FormField, Service, StaffMember, TimeOff, WorkingHours
@@ -49,7 +50,10 @@ def form_field_delete(*, field: FormField, actor: Actor) -> None:
 
 
 def staff_create(*, actor: Actor, services: list[Service] | None = None, **fields) -> StaffMember:
-    """Add a staff member (or a resource such as a room) and the individual services they deliver."""
+    """Add a staff member (or a resource such as a room) and the individual services they deliver, within
+    the plan's number of staff members."""
+    if fields.get("is_active", True):
+        staff_limit_require()
     return _staff_save(StaffMember(), actor=actor, action="staff.created", services=services, changes=fields)
 
 

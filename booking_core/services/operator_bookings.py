@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot import metrics
+from billing.subscriptions.limits import booking_allowed_require
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
 from booking_core.messages import booking_notifications as notifications
@@ -88,6 +89,7 @@ def booking_create_for_client_in_session(
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
         return existing
+    booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
     status = _initial_status(service)
     try:
         with transaction.atomic():
@@ -170,6 +172,7 @@ def booking_create_for_client_appointment(
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is not None:
             return existing
+        booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
         locked = staff_lock(candidate_ids)
         chosen = next(
             (member for member in locked

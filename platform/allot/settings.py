@@ -342,6 +342,13 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 # How long a booking awaiting online payment holds its seat or slot before the hold expiry job frees it.
 ALLOT_PAYMENT_HOLD_MINUTES = env_int("ALLOT_PAYMENT_HOLD_MINUTES", 15)
+# The organisations' subscriptions (billing.plans): the Stripe Prices of the paid plans, the endpoint secret of
+# the subscription webhook (/stripe/webhooks/billing/), and the plan of organisations without a subscription
+# record that are not on trial (set up by platform staff).
+STRIPE_PRICE_STARTER = env_str("STRIPE_PRICE_STARTER")
+STRIPE_PRICE_PRO = env_str("STRIPE_PRICE_PRO")
+STRIPE_BILLING_WEBHOOK_SECRET = env_str("STRIPE_BILLING_WEBHOOK_SECRET")
+ALLOT_UNBILLED_PLAN = env_str("ALLOT_UNBILLED_PLAN", "pro")
 
 # --- Security (production) --------------------------------------------------------------------------
 

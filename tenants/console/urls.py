@@ -16,6 +16,8 @@ urlpatterns = [
          name="owner-verification-resend"),
     path("tenants/<int:tenant_id>/domains/", views.domain_add_view, name="domain-add"),
     path("tenants/<int:tenant_id>/domains/<int:domain_id>/remove/", views.domain_remove_view, name="domain-remove"),
+    # The organisation's plan (issue 15 item 4).
+    path("tenants/<int:tenant_id>/plan/", views.tenant_plan_set_view, name="tenant-plan-set"),
     path("audit/", views.audit_log, name="audit-log"),
     path("health/", views.health, name="health"),
     path("tenants/<int:tenant_id>/outbox/retry-dead/", views.outbox_retry_dead_view, name="outbox-retry-dead"),

@@ -11,6 +11,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allot.errors import ApplicationError
+from billing.plans import PLANS
+from billing.subscriptions.services import standing_of, subscription_plan_set
 from tenants.console import selectors
 from tenants.console.access import console_page
 from tenants.console.forms import AuditFilterForm, DomainAddForm, ReasonForm, TenantFilterForm
@@ -69,6 +71,7 @@ def _tenant_page(request, tenant: Tenant, *, suspend_form=None, resume_form=None
         "restore_form": restore_form or ReasonForm(prefix="restore"),
         "serving": tenant.is_active, "closed": tenant.status == Tenant.Status.CLOSED,
         "deletion_at": deletion_due_at(tenant), "error": error,
+        "standing": standing_of(tenant), "plans": list(PLANS.values()),
     }, status=status)
 
 
@@ -206,4 +209,18 @@ def domain_remove_view(request, tenant_id: int, domain_id: int):
         return _tenant_page(request, tenant, error=str(refusal.message), status=400)
     messages.success(request, _("The domain %(domain)s no longer serves this organisation.")
                      % {"domain": domain.domain})
+    return redirect("console:tenant-detail", tenant_id=tenant.pk)
+
+
+@console_page
+@require_POST
+def tenant_plan_set_view(request, tenant_id: int):
+    """Platform staff put an organisation on a plan (audited)."""
+    tenant = selectors.console_tenant_get(tenant_id=tenant_id)
+    try:
+        row = subscription_plan_set(tenant=tenant, plan=request.POST.get("plan", ""), actor=request.user)
+    except ApplicationError as refusal:
+        return _tenant_page(request, tenant, error=str(refusal.message), status=400)
+    messages.success(request, _("%(name)s is now on the %(plan)s plan.")
+                     % {"name": tenant.display_name, "plan": PLANS[row.plan].name})
     return redirect("console:tenant-detail", tenant_id=tenant.pk)

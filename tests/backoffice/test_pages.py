@@ -164,18 +164,18 @@ def test_the_list_costs_the_same_queries_for_5_or_50_bookings(owner, tenant_alph
         fill(tenant_alpha, session, [1] * 5)
     connection.set_schema_to_public()
     owner.get("/office/bookings/")  # warm caches (catalogue, session)
-    # then: the session, the user, the membership, the services and staff (filter choices), the count and the
-    # page (a `SET search_path` may come on top)
-    with django_assert_max_num_queries(8) as few:
+    # then: the session, the user, the membership, the subscription (the layout's billing banner), the services
+    # and staff (filter choices), the count and the page (a `SET search_path` may come on top)
+    with django_assert_max_num_queries(9) as few:
         owner.get("/office/bookings/")
     # and with 50 bookings on the page, no more
     with in_tenant(tenant_alpha):
         fill(tenant_alpha, session, [1] * 45)
     connection.set_schema_to_public()
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(9) as many:
         response = owner.get("/office/bookings/")
     assert len(ids_in(response)) == 50
-    assert len(real_queries(many)) == len(real_queries(few)) == 7
+    assert len(real_queries(many)) == len(real_queries(few)) == 8
 
 
 # --- CSV export ---------------------------------------------------------------------------------------------

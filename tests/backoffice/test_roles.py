@@ -169,6 +169,9 @@ TABLE = {
     # Invoices (issue 15 item 3): the seller details are the owners'; an unknown number is a 404 for managers.
     "office-invoicing": ("get", lambda s: [], None, OWNERS_ONLY),
     "office-invoice-pdf": ("get", lambda s: ["INV-2026-999999"], None, _statuses(MANAGERS_ONLY, 404)),
+    "office-billing": ("get", lambda s: [], None, OWNERS_ONLY),
+    "office-billing-checkout": ("post", lambda s: [], {"plan": "starter"}, _statuses(OWNERS_ONLY, 302)),
+    "office-billing-portal": ("post", lambda s: [], {}, _statuses(OWNERS_ONLY, 302)),
     # Staff see their own calendar (checked in test_staff_see_only_their_own_calendar).
     "office-calendar": ("get", lambda s: [], None, ALL),
     "office-clients": ("get", lambda s: [], None, MANAGERS_ONLY),

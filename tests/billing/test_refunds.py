@@ -87,6 +87,12 @@ def test_a_client_cancelling_is_refunded_by_the_policy_on_stripe(tenant_alpha, c
     [email] = [message for message in mail.outbox if "refund" in message.subject]
     assert email.to == ["payer@example.com"]
     assert f"is cancelled.\nWe are refunding {said} to your card" in email.body
+    # and the refund has its credit note, correcting the payment's invoice by the refunded amount
+    from billing.invoicing.models import Invoice
+
+    credit_note = Invoice.objects.get(refund=refund)
+    assert credit_note.kind == "credit_note" and credit_note.number.startswith("CRN-")
+    assert credit_note.gross_total == expected
 
 
 def test_an_operator_overrides_the_refund_and_the_audit_log_says_so(tenant_alpha, connected, stripe_api,

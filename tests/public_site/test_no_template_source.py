@@ -104,8 +104,12 @@ NOT_PAGES = {
                                   "with a redirect to it (tests/billing/test_refunds.py)",
     r"office-payments-(connect|return)": "back office payments actions: a POST to Stripe's onboarding, and the "
                                          "return from it, both answered with a redirect",
+    r"stripe-webhook-billing": "Stripe Billing's webhook endpoint: a signed POST answered in plain text "
+                               "(tests/billing/test_subscriptions.py)",
+    r"office-billing-(checkout|portal)": "back office billing actions: a POST answered with a redirect to Stripe "
+                                         "(or back to the billing page)",
     r"console:(tenant-suspend|tenant-resume|tenant-restore|owner-verification-resend|domain-add|domain-remove"
-    r"|outbox-retry-dead)":
+    r"|outbox-retry-dead|tenant-plan-set)":
         "console actions: a POST from the organisation's or the health page, answered with a redirect",
 }
 # Admin pages the admin refuses (403) even to the tenant's owner and to platform staff: models shown read-only
@@ -364,7 +368,7 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  f"{scene['individual'].starts_at.date().isoformat()}/"):
         tenant_pages.check(owner, path)
     # (the members and security pages, and an invitation's link: valid, and used up)
-    for path in ("/office/members/", "/office/security/"):
+    for path in ("/office/members/", "/office/security/", "/office/billing/"):
         tenant_pages.check(owner, path)
     invitation = invitation_create(tenant=tenant_alpha, email="invited@example.com", role="staff")
     invitation_path = reverse("office-invitation", urlconf=TENANT_URLS, args=[invitation_token(invitation.key_salt)])

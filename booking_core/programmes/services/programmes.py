@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.subscriptions.programme_limits import programme_limit_require
 from booking_core.acting import Actor
 from booking_core.allocation import new_lottery_seed
 from booking_core.programmes.due import programme_window_pending, programmes_note_due
@@ -41,6 +42,7 @@ def _validated(instance, *, exclude: list[str] | None = None):
 
 def programme_create(*, tenant, actor: Actor, **fields) -> Programme:
     """Add a programme; its lottery seed is drawn now when it allocates by lottery, so a preview can be replayed."""
+    programme_limit_require(tenant=tenant)
     programme = Programme(**fields)
     if programme.order_mode == Programme.OrderMode.LOTTERY and programme.lottery_seed is None:
         programme.lottery_seed = new_lottery_seed()
