@@ -28,6 +28,7 @@ APP_ENVIRONMENT = {
     "ALLOT_WORKER_PROCESSES", "ALLOT_WORKER_THREADS", "ALLOT_PUBLIC_SCHEME", "ALLOT_OUTBOX_TENANT_INFLIGHT",
     "ALLOT_OUTBOX_BATCH_SIZE", "ALLOT_OUTBOX_LEASE_SECONDS", "ALLOT_OUTBOX_RETRY_BASE_SECONDS",
     "ALLOT_TRUSTED_PROXY_COUNT", "LOG_FORMAT", "ALLOT_HEARTBEAT_SECONDS", "ALLOT_METRICS_TOKEN",
+    "STRIPE_BILLING_WEBHOOK_SECRET", "STRIPE_PRICE_STARTER", "STRIPE_PRICE_PRO", "ALLOT_ENCRYPTION_KEY",
 }
 # Read by the code but deliberately not part of the deployment's configuration.
 NOT_DEPLOYED_ENVIRONMENT = {
@@ -50,10 +51,19 @@ NOT_DEPLOYED_ENVIRONMENT = {
     "ALLOT_HEARTBEAT_DIR", "ALLOT_HEARTBEAT_MAX_AGE",  # /tmp in the pods; the probes pass --max-age
     "ALLOT_RATE_LIMIT_BOOKINGS_PER_IP", "ALLOT_RATE_LIMIT_BOOKINGS_PER_EMAIL", "ALLOT_RATE_LIMIT_UNCONFIRMED_EMAIL",
     "ALLOT_RATE_LIMIT_MANAGE_PER_IP", "ALLOT_RATE_LIMIT_MULTIPLIER",
+    # Defaults meant for every deployment (README); config.extra can still set them.
+    "ALLOT_CLOSED_TENANT_GRACE_DAYS", "ALLOT_EXPORT_LINK_DAYS", "ALLOT_PAYMENT_HOLD_MINUTES", "ALLOT_UNBILLED_PLAN",
+    "ALLOT_TENANT_POOL_SIZE", "ALLOT_TENANT_POOL_REFILL_SECONDS", "ALLOT_WEBHOOK_TIMEOUT_SECONDS",
+    "ALLOT_WEBHOOK_DISABLE_AFTER_FAILURES", "ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS", "ALLOT_WEBHOOK_TENANT_INFLIGHT",
+    # Development and tests only: local webhook receivers, shrunken retry waits.
+    "ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "ALLOT_WEBHOOK_RETRY_SCALE",
+    # Data exports are written here by the worker and served by the web pods: the chart has no shared volume for
+    # it yet (README, Leaving), so it is not deployed.
+    "ALLOT_PRIVATE_STORAGE_DIR",
 }
 SECRET_ENVIRONMENT = {
     "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY",
-    "STRIPE_WEBHOOK_SECRET", "ALLOT_METRICS_TOKEN",
+    "STRIPE_WEBHOOK_SECRET", "ALLOT_METRICS_TOKEN", "STRIPE_BILLING_WEBHOOK_SECRET", "ALLOT_ENCRYPTION_KEY",
 }
 
 # What an operator must always supply: the root domain and the three secrets without a default.
@@ -468,7 +478,7 @@ def test_default_configuration_is_production_safe():
         "LOG_FORMAT": "plain",
         "ALLOT_HEARTBEAT_SECONDS": "10",
         "SECURE_SSL_REDIRECT": "1",
-        "STRIPE_PUBLISHABLE_KEY": "",
+        "STRIPE_PUBLISHABLE_KEY": "", "STRIPE_PRICE_STARTER": "", "STRIPE_PRICE_PRO": "",
         "WEB_CONCURRENCY": "3",
         "ALLOT_WORKER_PROCESSES": "2",
         "ALLOT_WORKER_THREADS": "8",
@@ -487,7 +497,7 @@ def test_default_configuration_is_production_safe():
         "SENTRY_DSN": "",
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
-        "ALLOT_METRICS_TOKEN": "",
+        "ALLOT_METRICS_TOKEN": "", "STRIPE_BILLING_WEBHOOK_SECRET": "", "ALLOT_ENCRYPTION_KEY": "",
     }
 
 
@@ -530,7 +540,7 @@ def test_values_map_to_the_environment():
         "LOG_FORMAT": "json",
         "ALLOT_HEARTBEAT_SECONDS": "15",
         "SECURE_SSL_REDIRECT": "0",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_123",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_123", "STRIPE_PRICE_STARTER": "", "STRIPE_PRICE_PRO": "",
         "WEB_CONCURRENCY": "4",
         "ALLOT_WORKER_PROCESSES": "3",
         "ALLOT_WORKER_THREADS": "16",

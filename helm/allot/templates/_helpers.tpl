@@ -95,6 +95,8 @@ LOG_FORMAT: {{ .Values.config.logFormat | toString | quote }}
 ALLOT_HEARTBEAT_SECONDS: {{ .Values.heartbeat.intervalSeconds | toString | quote }}
 SECURE_SSL_REDIRECT: {{ include "allot.flag" .Values.config.secureSslRedirect | quote }}
 STRIPE_PUBLISHABLE_KEY: {{ .Values.config.stripePublishableKey | toString | quote }}
+STRIPE_PRICE_STARTER: {{ .Values.config.stripePriceStarter | toString | quote }}
+STRIPE_PRICE_PRO: {{ .Values.config.stripePricePro | toString | quote }}
 ALLOT_TRUSTED_PROXY_COUNT: {{ .Values.config.trustedProxyCount | toString | quote }}
 WEB_CONCURRENCY: {{ .Values.web.concurrency | toString | quote }}
 ALLOT_WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}
@@ -128,6 +130,8 @@ EMAIL_URL: {{ $secrets.emailUrl | default "console://" | b64enc | quote }}
 SENTRY_DSN: {{ $secrets.sentryDsn | toString | b64enc | quote }}
 STRIPE_SECRET_KEY: {{ $secrets.stripeSecretKey | toString | b64enc | quote }}
 STRIPE_WEBHOOK_SECRET: {{ $secrets.stripeWebhookSecret | toString | b64enc | quote }}
+STRIPE_BILLING_WEBHOOK_SECRET: {{ $secrets.stripeBillingWebhookSecret | toString | b64enc | quote }}
+ALLOT_ENCRYPTION_KEY: {{ $secrets.encryptionKey | toString | b64enc | quote }}
 ALLOT_METRICS_TOKEN: {{ $secrets.metricsToken | toString | b64enc | quote }}
 {{- end -}}
 
