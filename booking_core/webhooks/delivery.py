@@ -21,7 +21,6 @@ from booking_core.webhooks.services import webhook_attempt_record
 
 USER_AGENT = "Allot-Webhooks/1"
 EXCERPT = 1000
-_pools = urllib3.PoolManager(retries=False)
 
 
 class DeliveryFailed(Exception):

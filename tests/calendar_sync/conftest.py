@@ -86,7 +86,7 @@ def calendar_account(radicale):
 
 def server_calendar(url: str, username: str):
     """The account's (first) calendar, read directly from the server: what the staff member's app shows."""
-    client = caldav.DAVClient(url=url, username=username, password="unused", require_tls=False)
+    client = caldav.DAVClient(url=url, username=username, password="unused")
     return client.principal().calendars()[0]
 
 

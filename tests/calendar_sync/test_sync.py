@@ -30,6 +30,21 @@ from tests.calendar_sync.conftest import server_calendar, server_events
 from tests.factories import OPERATOR, client_details, make_service, make_staff
 from tests.public_site.conftest import start_parameter
 
+def an_event(**fields) -> str:
+    """An iCalendar document with one VEVENT, as someone's calendar app would write it."""
+    from icalendar import Calendar, Event
+
+    event = Event()
+    event.add("dtstamp", dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    for name, value in fields.items():
+        event.add(name, value)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Tests//EN")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
 pytestmark = pytest.mark.django_db
 
 SYNC = "calendar.sync"
@@ -130,8 +145,8 @@ def test_an_event_made_in_the_calendar_blocks_that_time_on_the_booking_site_with
     before = client_for(tenant_alpha).get(day_page).content.decode()
     assert start_parameter(at(12, 11)) in before and start_parameter(at(12, 10, 30)) in before
     # when: Anna puts a dentist's appointment 11:00-12:00 straight into her calendar, and the sync runs once
-    server_calendar(*calendar_account).save_event(dtstart=at(12, 11), dtend=at(12, 12), summary="Dentist",
-                                                  uid="dentist-1@example.com")
+    server_calendar(*calendar_account).save_event(
+        an_event(dtstart=at(12, 11), dtend=at(12, 12), summary="Dentist", uid="dentist-1@example.com"))
     frozen_clock.shift(dt.timedelta(minutes=1))  # the job's next run
     run_tenant_job_now(SYNC, tenant_alpha)
     # then: the hour (and a massage that would run into it) is no longer offered; the times around it are
@@ -220,8 +235,8 @@ def test_an_all_day_event_blocks_that_whole_local_day(tenant_alpha, in_tenant, m
     service, anna = massage
     connect(tenant_alpha, in_tenant, anna, calendar_account)
     # given: Anna marks Saturday the 13th as a day off in her calendar (an all-day event, no time zone)
-    server_calendar(*calendar_account).save_event(dtstart=dt.date(2026, 6, 13), dtend=dt.date(2026, 6, 14),
-                                                  summary="Wedding", uid="wedding@example.com")
+    server_calendar(*calendar_account).save_event(
+        an_event(dtstart=dt.date(2026, 6, 13), dtend=dt.date(2026, 6, 14), summary="Wedding", uid="wedding@example.com"))
     # when: the sync runs
     run_tenant_job_now(SYNC, tenant_alpha)
     # then: the whole Budapest day is busy (not the UTC day), and the days around it are not

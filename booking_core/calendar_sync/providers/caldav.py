@@ -16,7 +16,7 @@ import caldav
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from icalendar import Calendar, Event
-from niquests import exceptions as niquests_exceptions
+from requests import exceptions as http_exceptions
 
 from booking_core.calendar_sync.providers.base import CalendarEvent, ConnectionDetails, ProviderError, is_own_uid
 
@@ -46,9 +46,9 @@ def _explained(error: Exception) -> ProviderError:
         return ProviderError("The server refused the user name or app password.", field="password")
     if isinstance(error, caldav_error.NotFoundError):
         return ProviderError("No CalDAV calendar was found at this address.")
-    if isinstance(error, niquests_exceptions.Timeout):
+    if isinstance(error, http_exceptions.Timeout):
         return ProviderError("The calendar server did not answer in time.")
-    if isinstance(error, niquests_exceptions.ConnectionError | ConnectionError):
+    if isinstance(error, http_exceptions.ConnectionError | ConnectionError):
         return ProviderError("The calendar server could not be reached at this address.")
     if isinstance(error, caldav_error.DAVError):
         return ProviderError(f"The calendar server answered with an error ({str(error).strip()[:200]}).")
@@ -63,8 +63,7 @@ class CalDavProvider:
         if scheme != "https" and not (scheme == "http" and getattr(settings, "CALENDAR_SYNC_ALLOW_HTTP", False)):
             raise ProviderError("The address must start with https://.")
         self._client = caldav.DAVClient(url=details.url, username=details.username, password=details.secret,
-                                        timeout=TIMEOUT_SECONDS, require_tls=scheme == "https",
-                                        enable_rfc6764=False)
+                                        timeout=TIMEOUT_SECONDS)
         self._calendar = None
 
     # --- connecting ---
