@@ -30,6 +30,7 @@ from tests.calendar_sync.conftest import server_calendar, server_events
 from tests.factories import OPERATOR, client_details, make_service, make_staff
 from tests.public_site.conftest import start_parameter
 
+
 def an_event(**fields) -> str:
     """An iCalendar document with one VEVENT, as someone's calendar app would write it."""
     from icalendar import Calendar, Event
