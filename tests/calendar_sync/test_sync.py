@@ -237,7 +237,8 @@ def test_an_all_day_event_blocks_that_whole_local_day(tenant_alpha, in_tenant, m
     connect(tenant_alpha, in_tenant, anna, calendar_account)
     # given: Anna marks Saturday the 13th as a day off in her calendar (an all-day event, no time zone)
     server_calendar(*calendar_account).save_event(
-        an_event(dtstart=dt.date(2026, 6, 13), dtend=dt.date(2026, 6, 14), summary="Wedding", uid="wedding@example.com"))
+        an_event(dtstart=dt.date(2026, 6, 13), dtend=dt.date(2026, 6, 14), summary="Wedding",
+                 uid="wedding@example.com"))
     # when: the sync runs
     run_tenant_job_now(SYNC, tenant_alpha)
     # then: the whole Budapest day is busy (not the UTC day), and the days around it are not
