@@ -21,11 +21,10 @@ from billing.services.stripe_events import stripe_event_record
 logger = logging.getLogger(__name__)
 
 
-@csrf_exempt
-@require_POST
-def stripe_payments_webhook(request):
+def stripe_event_receive(request, *, secret: str, record, kind: str) -> HttpResponse:
+    """A Stripe webhook: the signature checked with `secret` (missing or bad: 400 and nothing stored), then the
+    event stored once by `record(event=...)`; a replay is answered 200 "already received" and does nothing."""
     signature = request.headers.get("Stripe-Signature", "")
-    secret = settings.STRIPE_WEBHOOK_SECRET
     if not secret or not signature:
         return HttpResponseBadRequest("missing signature")
     try:
@@ -35,6 +34,14 @@ def stripe_payments_webhook(request):
     event = json.loads(request.body)  # verified: the plain dict, as Stripe sent it
     if not isinstance(event, dict) or not event.get("id"):
         return HttpResponseBadRequest("not an event")
-    stored = stripe_event_record(event=event)
-    logger.info("stripe event %s %s: %s", event.get("id"), event.get("type"), "stored" if stored else "replayed")
+    stored = record(event=event)
+    logger.info("stripe %s event %s %s: %s", kind, event.get("id"), event.get("type"),
+                "stored" if stored else "replayed")
     return HttpResponse("ok" if stored else "already received", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def stripe_payments_webhook(request):
+    return stripe_event_receive(request, secret=settings.STRIPE_WEBHOOK_SECRET, record=stripe_event_record,
+                                kind="payments")

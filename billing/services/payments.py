@@ -140,8 +140,14 @@ def _refund_for_no_place(payment: BookingPayment) -> None:
     )
     if not created:
         return
-    credit_note_issue_for_refund(tenant=payment.tenant, refund=refund)
     booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
+    refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
+
+
+def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
+    """What follows a newly recorded refund, in its transaction: the credit note correcting the payment's invoice,
+    the outbox row that issues it at Stripe (once), and the client's email."""
+    credit_note_issue_for_refund(tenant=tenant, refund=refund)
     outbox_write(event_type=REFUND_ISSUE, recipient=booking.client.email, language=booking.language,
                  payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
                  subject_ref=f"booking:{booking.pk}")

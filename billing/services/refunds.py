@@ -12,11 +12,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from allot.errors import ApplicationError
-from allot.outbox.services import outbox_write
-from billing.invoicing.services import credit_note_issue_for_refund
 from billing.models import BookingPayment, CancellationPolicy, Refund
 from billing.selectors.refunds import paid_payment_of, refund_preview
-from billing.services.payments import PAYMENT_REFUNDED_EMAIL, REFUND_ISSUE
+from billing.services.payments import refund_recorded
 from booking_core.models import Booking
 from booking_core.services.audit import audit_record
 
@@ -69,13 +67,5 @@ def refund_for_cancellation(event) -> Refund | None:
             payment=payment, reason=Refund.Reason.CANCELLATION,
             defaults={"amount": amount, "currency": payment.currency})
         if created:
-            # The refund corrects the payment's invoice: its credit note exists exactly when the refund does.
-            credit_note_issue_for_refund(tenant=tenant, refund=refund)
-            outbox_write(event_type=REFUND_ISSUE, recipient=booking.client.email, language=booking.language,
-                         payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
-                         subject_ref=f"booking:{booking.pk}")
-            outbox_write(event_type=PAYMENT_REFUNDED_EMAIL, recipient=booking.client.email, language=booking.language,
-                         payload={"booking_id": booking.pk, "refund_id": refund.pk, "amount": refund.amount,
-                                  "currency": refund.currency},
-                         idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"booking:{booking.pk}")
+            refund_recorded(tenant=tenant, refund=refund, booking=booking)
     return refund
