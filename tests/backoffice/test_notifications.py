@@ -86,7 +86,7 @@ def test_an_own_text_is_saved_previewed_and_used_instead_of_the_built_in(owner, 
                                "hu-text": "Szia {name}! Időpont: {start}. {link} {unknown}"})
     assert preview.status_code == 200
     [section] = [s for s in preview.context["sections"] if s["code"] == "hu"]
-    assert section["previewing"] and section["preview"]["subject"] == "Foglalás: Sample service"
+    assert section["previewing"] and section["preview"]["subject"] == "Foglalás: Minta szolgáltatás"
     assert "{unknown}" in section["preview"]["text"] and "{name}" not in section["preview"]["text"]
     with in_tenant(tenant_alpha):
         assert not NotificationTemplate.objects.exists()
