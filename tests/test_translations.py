@@ -99,6 +99,23 @@ def test_every_entry_is_translated_and_none_is_fuzzy(language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_day_and_month_names_are_what_django_writes_dates_with(language):
+    # given: our catalog comes before Django's, so a "Monday" of ours is what `{{ date|date:"l" }}` prints
+    import django
+
+    django_po = polib.pofile(str(Path(django.__file__).parent / "conf" / "locale" / language / "LC_MESSAGES" /
+                                 "django.po"))
+    names = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
+             "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+    django_names = {entry.msgid: entry.msgstr for entry in django_po if entry.msgid in names and not entry.msgctxt}
+    # when: ours are compared with Django's
+    differing = {entry.msgid: (entry.msgstr, django_names[entry.msgid]) for entry in _live_entries(_po(language))
+                 if entry.msgid in django_names and not entry.msgctxt and entry.msgstr != django_names[entry.msgid]}
+    # then: they say the same (Hungarian writes day names in lower case, also in dates)
+    assert differing == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_translations_keep_the_placeholders_of_the_source(language):
     # given
     entries = _live_entries(_po(language))
