@@ -47,12 +47,25 @@ class PdfProvider:
         return ""
 
     def pdf(self, invoice: Invoice) -> bytes:
-        import weasyprint
-
+        weasyprint = _weasyprint()
         with translation.override(invoice.language):
             html = render_to_string("billing/invoice/document.html", {"invoice": invoice,
                                                                       "lines": list(invoice.lines.all())})
         return weasyprint.HTML(string=html).write_pdf()
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    """weasyprint, imported on first use. Importing it sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would
+    make every later image check of the process (logo uploads: tenants.logos) accept truncated files: put it back.
+    Invoices embed no uploaded images, so weasyprint does not need it."""
+    from PIL import ImageFile
+
+    truncated_before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated_before
+    return weasyprint
 
 
 @lru_cache(maxsize=1)

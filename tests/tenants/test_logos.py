@@ -242,3 +242,16 @@ def test_a_new_logo_has_a_new_address_on_the_pages(alpha, media, client_for):
     second = re.search(r'<img src="(/brand/logo\?v=[^"]+)"', client_for(alpha).get("/?lang=en").content.decode())
     # then: browsers that keep the old one for a day ask for the new one
     assert first and second and first.group(1) != second.group(1)
+
+
+def test_a_truncated_logo_is_refused_also_after_an_invoice_pdf_was_rendered_in_the_process(alpha, media):
+    # given: weasyprint loaded for invoice PDFs (importing it relaxes Pillow's truncated-file check process-wide)
+    from PIL import ImageFile
+
+    from billing.invoicing.providers import _weasyprint
+
+    _weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    # when / then: a truncated PNG is still refused
+    with pytest.raises(LogoError):
+        tenant_logo_set(tenant=alpha, upload=upload(image_bytes("PNG")[:60], name="truncated.png"))
