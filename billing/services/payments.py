@@ -14,6 +14,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
 
 from allot.errors import ApplicationError
 from allot.outbox.services import outbox_write
@@ -28,6 +29,8 @@ from booking_core.services.payment_holds import (
     booking_payment_release,
     booking_payment_settle,
 )
+from booking_core.webhooks.events import PAYMENT_REFUNDED_EVENT, event_id_for, event_payload
+from booking_core.webhooks.services import deliveries_write
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +158,19 @@ def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
                  payload={"booking_id": booking.pk, "refund_id": refund.pk, "amount": refund.amount,
                           "currency": refund.currency},
                  idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"booking:{booking.pk}")
+    _refund_webhook_event(tenant=tenant, refund=refund, booking=booking)
+
+
+def _refund_webhook_event(*, tenant, refund: Refund, booking: Booking) -> None:
+    """payment.refunded for the organisation's webhook endpoints (written in the refund's transaction)."""
+    with tenant_context(tenant):
+        event_id = event_id_for(tenant.schema_name, f"refund:{refund.pk}")
+        client = booking.client
+        data = {"object": "refund", "id": refund.pk, "booking": booking.pk, "amount": refund.amount,
+                "currency": refund.currency, "reason": refund.reason,
+                "client": {"id": client.pk, "name": client.name, "email": client.email, "phone": client.phone}}
+        deliveries_write(event_type=PAYMENT_REFUNDED_EVENT, event_id=event_id,
+                         build=lambda: event_payload(event_id=event_id, event_type=PAYMENT_REFUNDED_EVENT, data=data))
 
 
 def refund_issue(*, refund_id: int) -> str:

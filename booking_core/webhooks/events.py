@@ -46,7 +46,9 @@ AUDIT_ACTIONS = {
     "place_offer.expired": "programme_place_offer.expired",
 }
 TEST_EVENT = "webhook.test"
-EVENT_TYPES = sorted({*AUDIT_ACTIONS.values(), TEST_EVENT})
+# Written by billing when a refund is recorded (refunds live in the public schema, without a tenant audit entry).
+PAYMENT_REFUNDED_EVENT = "payment.refunded"
+EVENT_TYPES = sorted({*AUDIT_ACTIONS.values(), PAYMENT_REFUNDED_EVENT, TEST_EVENT})
 _NAMESPACE = uuid.UUID("8f0c4a52-2f7e-4d0e-9a9c-5b1f0f6e2a11")
 
 

@@ -187,3 +187,23 @@ def test_managers_set_a_services_policy_and_other_tenants_ids_are_not_found(tena
                                                              "partial_refund_hours": "0", "partial_percent": "0"})
     assert missing.status_code == 404
     assert not CancellationPolicy.objects.filter(tenant=tenant_beta).exists()
+
+
+def test_a_refund_reaches_the_organisations_webhook_endpoints_as_payment_refunded(tenant_alpha, connected,
+                                                                                 stripe_api, post_webhook):
+    from booking_core.webhooks.services import webhook_endpoint_create
+
+    # given: an endpoint that wants refunds, and a paid booking
+    with tenant_context(tenant_alpha):
+        webhook_endpoint_create(actor=OPERATOR, url="http://127.0.0.1:9/hooks", event_types=["payment.refunded"])
+    booking, payment = paid_booking(tenant_alpha, connected, stripe_api, post_webhook)
+    # when: the client cancels in time for a full refund
+    with tenant_context(tenant_alpha):
+        booking_cancel(tenant=tenant_alpha, booking=booking, actor=Actor.client(booking.client.email),
+                       now=booking.starts_at - dt.timedelta(days=3))
+    # then: one payment.refunded event is waiting for the endpoint, with the refund's amount
+    [row] = OutboxMessage.objects.filter(queue="webhook")
+    event = row.payload["event"]
+    refund = Refund.objects.get(payment=payment)
+    assert (event["type"], event["data"]["id"], event["data"]["amount"], event["data"]["booking"]) == (
+        "payment.refunded", refund.pk, refund.amount, booking.pk)
