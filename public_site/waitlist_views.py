@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
+from billing.selectors.payments import payment_hold_deadline_for
 from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
-from billing.selectors.payments import payment_hold_deadline_for
 from booking_core.models import Booking, Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (

@@ -21,7 +21,8 @@ from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed
 from tests.booking_core.test_api_operator import send
 from tests.factories import make_service, make_session
-from tests.public_site.waitlist_scene import fill, free_a_seat, join, offer_of
+from tests.public_site.waitlist_scene import free_a_seat, join, offer_of
+from tests.waitlist.helpers import fill
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +212,7 @@ def test_a_free_offer_is_booked_at_once_as_before(client_for, tenant_alpha, in_t
     # given: a free session, full, one client waiting, a seat freed (Alpha takes payments online)
     with time_machine.travel(clock, tick=False), in_tenant(tenant_alpha):
         session = make_session(make_service(Service.Kind.GROUP, price_amount=0, min_notice_minutes=0), capacity=1)
-        fill(tenant_alpha, session)
+        fill(tenant_alpha, session, [1])
         entry = join(session, email="free@example.com", answers={})
         free_a_seat(tenant_alpha, session)
         offer = offer_of(entry)

@@ -19,7 +19,6 @@ from booking_core.api.checkout import PayableBookingSerializer, payable_booking_
 from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
-from booking_core.api.public_serializers import PublicBookingSerializer
 from booking_core.api.public_views import (
     PublicView,
     chosen_session,

@@ -19,7 +19,6 @@ from django.utils.translation import ngettext
 from allot.errors import ApplicationError
 from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
-from booking_core.messages import booking_notifications as notifications
 from booking_core.messages import waitlist_notifications
 from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntry
