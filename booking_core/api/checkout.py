@@ -13,11 +13,13 @@ from booking_core.models import Booking
 
 
 class CheckoutSerializer(serializers.Serializer):
-    checkout_url = serializers.URLField(help_text="Stripe Checkout on the organisation's account: send the client here.")
+    checkout_url = serializers.URLField(
+        help_text="Stripe Checkout on the organisation's account: send the client here.")
     return_url = serializers.URLField(help_text="Where Stripe sends the client back; it shows the payment's state.")
     amount = serializers.IntegerField(help_text="Minor units.")
     currency = serializers.CharField()
-    due_at = serializers.DateTimeField(help_text="The place is held until then; unpaid, it goes to the next one waiting.")
+    due_at = serializers.DateTimeField(
+        help_text="The place is held until then; unpaid, it goes to the next one waiting.")
 
 
 class PayableBookingSerializer(PublicBookingSerializer):
