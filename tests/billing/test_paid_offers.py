@@ -86,7 +86,9 @@ def test_accepting_a_priced_offer_holds_the_seats_until_the_webhook_confirms_the
     with time_machine.travel(clock + dt.timedelta(minutes=1), tick=False):
         offer_page = client_for(tenant_alpha).get(f"/o/{offer.token}/?lang=en").content.decode()
         back = client_for(tenant_alpha).get(f"/b/{booking.manage_token}/payment/?lang=en").content.decode()
+        status_page = client_for(tenant_alpha).get(f"/w/{offered['first'].token}/?lang=en").content.decode()
     assert 'data-offer-state="awaiting_payment"' in offer_page
+    assert 'data-offer-state="awaiting_payment"' in status_page and "Awaiting payment" in status_page
     assert f'href="/b/{booking.manage_token}/payment/?lang=en"' in offer_page
     assert 'data-payment-state="awaiting"' in back
 
