@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
@@ -276,7 +277,12 @@ def offer_accept_page(request, token: str):
     except ApplicationError as error:
         return _offer_page(request, offer_get_by_token(token=token), status=400, error=error.message)
     if booking.status == Booking.Status.PENDING_PAYMENT:
-        return payment_redirect(request, booking)  # a second click reopens the same Checkout Session
+        # A second click reopens the same Checkout Session. If none can be opened the offer holds the place again
+        # (until its own deadline) and its page says to try again.
+        return payment_redirect(request, booking, failure_page=lambda error: _offer_page(
+            request, offer_get_by_token(token=token), status=503,
+            error=_("The payment could not be started. The place is still held for you: please try again in a "
+                    "moment.")))
     return redirect(site_url("booking-manage", booking.manage_token, done="accepted"))
 
 

@@ -227,3 +227,27 @@ def test_a_free_offer_is_booked_at_once_as_before(client_for, tenant_alpha, in_t
         assert booking.status == "confirmed"
     assert (response.status_code, response["Location"]) == (302, f"/b/{booking.manage_token}/?done=accepted&lang=en")
     assert not BookingPayment.objects.exists()
+
+
+def test_when_checkout_cannot_be_opened_the_offer_holds_the_place_again(client_for, tenant_alpha, site, in_tenant,
+                                                                       connected, stripe_api, offered, clock):
+    # given: Stripe refuses the next Checkout Session
+    stripe_api.fail_next_checkout = True
+    # when: the client accepts
+    response = accept_on_the_page(client_for, tenant_alpha, offered["offer"], clock)
+    # then: told to try again; the offer is open and holds the seats again, nothing went to the next one waiting
+    assert response.status_code == 503
+    assert "The place is still held for you" in response.content.decode()
+    with in_tenant(tenant_alpha):
+        fresh = Offer.objects.select_related("entry").get(pk=offered["offer"].pk)
+        assert (fresh.status, fresh.booking_id, fresh.entry.status, fresh.entry.closed_at) == (
+            "sent", None, "offered", None)
+        assert Booking.objects.get(source="waitlist").cancellation_reason == "payment_failed"
+        assert not Offer.objects.filter(entry=offered["second"]).exists()
+    assert seats(tenant_alpha, in_tenant, site.full_session) == (0, 2)
+    # when: they try again a minute later
+    again = accept_on_the_page(client_for, tenant_alpha, offered["offer"], clock + dt.timedelta(minutes=1))
+    # then: a new held booking and its Checkout Session
+    payment = BookingPayment.objects.get(tenant=tenant_alpha, status="open")
+    assert (again.status_code, again["Location"]) == (302, payment.checkout_url)
+    assert seats(tenant_alpha, in_tenant, site.full_session) == (2, 0)
