@@ -101,8 +101,10 @@ def booking_payment_release(*, booking_id: int, reason: str, now: dt.datetime | 
         booking.cancellation_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
         # An accepted offer left unpaid ends first, so the place released next goes to the next candidate.
-        unpaid_offer = offer_mark_unpaid(booking=booking, payment_started=payment_started, now=now) \
-            if booking.source == Booking.Source.WAITLIST else None
+        unpaid_offer = None
+        if booking.source == Booking.Source.WAITLIST:
+            unpaid_offer = offer_mark_unpaid(booking=booking, reason=reason, payment_started=payment_started,
+                                             now=now)
         if unpaid_offer != UnpaidOffer.REOPENED:
             _release(booking, reason=f"booking.{reason}")
         audit_record(actor=PAYMENT_ACTOR, action=f"booking.{reason}", obj=booking, before=before,

@@ -27,8 +27,9 @@ class UnpaidOffer:
     REOPENED = "reopened"  # the offer holds the place again: nothing is released
 
 
-def offer_mark_unpaid(*, booking: Booking, payment_started: bool, now: dt.datetime) -> str | None:
-    """The accepted offer's booking was released unpaid (None: it came from no accepted offer).
+def offer_mark_unpaid(*, booking: Booking, reason: str, payment_started: bool, now: dt.datetime) -> str | None:
+    """The accepted offer's booking was released unpaid (`reason`: payment_expired or payment_failed); None when
+    it came from no accepted offer.
 
     Its payment could not even start (Stripe unreachable) while the offer's own deadline runs: the offer is sent
     again and holds the place itself, so the client can simply accept again (REOPENED; the caller releases
@@ -46,7 +47,7 @@ def offer_mark_unpaid(*, booking: Booking, payment_started: bool, now: dt.dateti
     offer.status = Offer.Status.EXPIRED
     offer.save(update_fields=["status", "updated_at"])
     waitlist_entry_set_status(offer.entry, waitlist_entry_status_after(offer, Offer.Status.EXPIRED), now)
-    audit_record(actor=SYSTEM, action="offer.payment_expired", obj=offer, before=before, after=offer.snapshot())
+    audit_record(actor=SYSTEM, action=f"offer.{reason}", obj=offer, before=before, after=offer.snapshot())
     return UnpaidOffer.EXPIRED
 
 
