@@ -253,7 +253,7 @@ def command_tenant_create(args) -> int:
     print(f"Created tenant {tenant.slug} ({tenant.display_name}), schema {tenant.schema_name}: "
           f"{tenant_url(tenant, '/')}")
     print(f"Owner: {owner.email}" + (" (new user)" if created_owner else " (existing user)"))
-    print(f"Back office: {tenant_url(tenant, '/admin/')}")
+    print(f"Back office: {tenant_url(tenant, '/office/')}")
     if created_owner and password is None:
         print(f"The owner has no password yet: they set one with \"Forgot password?\" at "
               f"{tenant_url(tenant, '/accounts/password/reset/')}")
