@@ -15,6 +15,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allot.errors import ApplicationError, NotFoundError
+from billing.selectors.payments import (
+    booking_payment_for,
+    payment_hold_deadline,
+    service_bookable_online,
+    service_needs_payment,
+)
+from billing.services.payments import PaymentUnavailableError, booking_payment_start
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
 from booking_core.api.fields import LATEST
@@ -26,6 +33,7 @@ from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients, staff_get_for_clients
 from booking_core.selectors.sessions import session_get_for_clients, sessions_upcoming
+from tenants.links import tenant_url
 from booking_core.services.bookings import (
     ClientDetails,
     booking_cancel,
@@ -36,6 +44,12 @@ from booking_core.services.bookings import (
 
 MAX_RANGE_DAYS = 62
 DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
+
+
+class PaymentStartFailedError(PaymentUnavailableError):
+    """Stripe could not be reached to open the Checkout Session (the hold is already released)."""
+
+    status_code = 503
 
 
 class PublicView(APIView):
@@ -161,15 +175,24 @@ def chosen_staff(service: Service, staff_id, *, error: type[ApplicationError]) -
 
 
 def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
-    data = s.PublicBookingSerializer(booking, context={"tenant": tenant}).data
+    payment = booking_payment_for(tenant=tenant, booking_id=booking.pk)
+    data = s.PublicBookingSerializer(booking, context={"tenant": tenant, "payment": payment}).data
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class BookingCreateView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
-    @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
-                   responses={201: s.PublicBookingSerializer})
+    @extend_schema(
+        summary="Book an appointment or seats in a session",
+        description=(
+            "A service with a price is paid online when the organisation takes payments: the booking is created "
+            "with status `pending_payment`, holds its seats or slot until `payment.hold_until`, and "
+            "`payment.checkout_url` is the Stripe Checkout page to send the client to. Stripe's webhook confirms "
+            "it once paid; a hold that runs out unpaid is cancelled and its place freed. A paid service of an "
+            "organisation that cannot take payments is refused (400 `payment_unavailable`); when Stripe cannot "
+            "be reached the hold is released at once (503 `payment_unavailable`)."),
+        request=s.BookingCreateSerializer, responses={201: s.PublicBookingSerializer})
     def post(self, request):
         creation = limit_posted_creation(request)
         serializer = s.BookingCreateSerializer(data=request.data)
@@ -184,6 +207,13 @@ class BookingCreateView(PublicView):
             "idempotency_key": data.get("idempotency_key") or request.headers.get("Idempotency-Key"),
             "actor": Actor.client(client.email),
         }
+        # A priced service follows the booking site's paid path: held while the client pays on Stripe Checkout.
+        if not service_bookable_online(tenant=self.tenant, service=service):
+            raise PaymentUnavailableError(_("This service cannot be booked online at the moment: the organisation "
+                                            "does not take online payments yet. Please contact them to book."),
+                                          fields={"service": [_("Not bookable online.")]})
+        if service_needs_payment(tenant=self.tenant, service=service):
+            common["payment_due_at"] = payment_hold_deadline(timezone.now())
         if service.is_group:
             session = chosen_session(service, data.get("session"), error=BookingError)
             booking = booking_create_group(session=session, seats=data["seats"], **common)
@@ -193,6 +223,15 @@ class BookingCreateView(PublicView):
             staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
         creation.created()
+        if booking.status == Booking.Status.PENDING_PAYMENT:
+            # Opened after the booking's commit; a repeated submission gets the same Checkout Session back. If
+            # Stripe cannot be reached the hold is released and the error (503) says so.
+            return_url = tenant_url(self.tenant, f"/b/{booking.manage_token}/payment/")
+            try:
+                booking_payment_start(tenant=self.tenant, booking=booking, success_url=return_url,
+                                      cancel_url=return_url)
+            except PaymentUnavailableError as error:
+                raise PaymentStartFailedError(error.message) from error
         return _booking_response(booking, self.tenant, created=True)
 
 
