@@ -33,7 +33,6 @@ from booking_core.selectors.availability import free_slots
 from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.selectors.catalogue import service_get_for_clients, services_for_clients, staff_get_for_clients
 from booking_core.selectors.sessions import session_get_for_clients, sessions_upcoming
-from tenants.links import tenant_url
 from booking_core.services.bookings import (
     ClientDetails,
     booking_cancel,
@@ -41,6 +40,7 @@ from booking_core.services.bookings import (
     booking_create_individual,
     booking_reschedule,
 )
+from tenants.links import tenant_url
 
 MAX_RANGE_DAYS = 62
 DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
