@@ -225,6 +225,12 @@ def test_paid_on_site_is_recorded_as_a_payment_and_invoiced_at_the_services_vat_
     [line] = invoice.lines.all()
     assert (line.vat_rate_bp, line.gross, line.vat, line.net) == (500, 6000, 286, 5714)
     assert (invoice.gross_total, invoice.buyer_email) == (6000, "dora@example.com")
+    # and: the client's confirmation carries the invoice, as for a payment made online
+    mail.outbox = []
+    run_outbox()
+    [confirmation] = [message for message in mail.outbox if message.to == ["dora@example.com"]]
+    assert [name for name, _content, mimetype in confirmation.attachments if mimetype == "application/pdf"] == [
+        f"{invoice.number}.pdf"]
     with in_tenant(tenant_alpha):
         [entry] = AuditEntry.objects.filter(action="booking.paid_on_site", object_id=booking.pk)
         assert entry.actor_label == "alpha_owner@example.com" or entry.actor_user_id is not None
