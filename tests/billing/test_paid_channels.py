@@ -112,6 +112,19 @@ def test_the_api_refuses_a_paid_service_of_an_organisation_without_payments_and_
     assert not BookingPayment.objects.filter(tenant=tenant_alpha).exists()
 
 
+def test_stripe_refusing_the_checkout_is_a_503_and_the_api_booking_keeps_no_seats(
+        client_for, tenant_alpha, in_tenant, site, connected, stripe_api, two_days_before):
+    before = seats_booked(tenant_alpha, in_tenant, site.open_session)
+    stripe_api.fail_next_checkout = True
+    response = post_json(client_for(tenant_alpha), "/api/v1/bookings/", api_group_booking(site))
+    assert response.status_code == 503
+    assert response.json()["code"] == "payment_unavailable"
+    assert seats_booked(tenant_alpha, in_tenant, site.open_session) == before
+    with in_tenant(tenant_alpha):
+        [booking] = Booking.objects.filter(client__email="jonas@example.de")
+    assert (booking.status, booking.cancellation_reason) == ("cancelled", "payment_failed")
+
+
 def test_a_free_service_through_the_api_is_confirmed_without_a_payment(client_for, tenant_alpha, in_tenant, site,
                                                                         connected, two_days_before):
     with in_tenant(tenant_alpha):
@@ -203,6 +216,17 @@ def test_a_payment_link_holds_the_appointment_emails_the_checkout_link_and_the_w
     # then: confirmed once, invoiced once
     assert status_of(tenant_alpha, booking) == "confirmed"
     assert Invoice.objects.filter(tenant=tenant_alpha, payment=payment).count() == 1
+
+
+def test_stripe_refusing_the_link_releases_the_hold_and_the_operator_is_told(
+        owner, tenant_alpha, in_tenant, site, connected, stripe_api, week_before):
+    stripe_api.fail_next_checkout = True
+    response = owner.post(f"/office/bookings/new/{site.massage.pk}/", office_massage(site, payment="link"))
+    assert response.status_code == 400
+    assert "could not be started" in response.content.decode()
+    [booking] = massage_bookings(tenant_alpha, in_tenant)
+    assert (booking.status, booking.cancellation_reason) == ("cancelled", "payment_failed")
+    assert not OutboxMessage.objects.filter(event_type="billing.payment_link").exists()
 
 
 def test_paid_on_site_is_recorded_as_a_payment_and_invoiced_at_the_services_vat_rate(
