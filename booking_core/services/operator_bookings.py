@@ -7,6 +7,10 @@ operator who books beyond the free seats must say so (`allow_overbooking`); the 
 are recorded on the session (`accepted_overbooking`, which the CHECK constraint counts), on the booking
 (`overbooked_seats`) and in the audit entry. An appointment's time is never overbooked: the slot claims
 forbid two appointments of one staff member at once.
+
+A service with a price needs the operator's choice of how it is paid (billing.services.operator_payments): a
+payment link holds the place pending payment (as the booking site's paid bookings do) and emails the Checkout link
+after the commit; paid on site and free of charge are recorded in the booking's transaction.
 """
 
 from __future__ import annotations

@@ -210,6 +210,12 @@ def test_a_payment_link_holds_the_appointment_emails_the_checkout_link_and_the_w
     [email] = [message for message in mail.outbox if message.to == ["dora@example.com"]]
     assert payment.checkout_url in email.body
     assert OutboxMessage.objects.filter(event_type="billing.payment_link").count() == 1
+    # and: the same submission again (a double click) is the same booking, payment and email
+    again = owner.post(f"/office/bookings/new/{site.massage.pk}/", office_massage(site, payment="link"))
+    assert again.status_code == 302 and again["Location"] == response["Location"]
+    assert len(massage_bookings(tenant_alpha, in_tenant)) == 1
+    assert BookingPayment.objects.filter(tenant=tenant_alpha).count() == 1
+    assert OutboxMessage.objects.filter(event_type="billing.payment_link").count() == 1
     # when: the client pays
     assert post_webhook(completed(stripe_api, payment, account=connected.stripe_account_id)).status_code == 200
     run_outbox()
@@ -249,6 +255,8 @@ def test_paid_on_site_is_recorded_as_a_payment_and_invoiced_at_the_services_vat_
     [line] = invoice.lines.all()
     assert (line.vat_rate_bp, line.gross, line.vat, line.net) == (500, 6000, 286, 5714)
     assert (invoice.gross_total, invoice.buyer_email) == (6000, "dora@example.com")
+    page = owner.get(f"/office/bookings/{booking.pk}/").content.decode()
+    assert 'data-payment-method="on_site"' in page
     # and: the client's confirmation carries the invoice, as for a payment made online
     mail.outbox = []
     run_outbox()
