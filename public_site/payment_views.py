@@ -20,13 +20,18 @@ ONLINE_PAYMENT_UNAVAILABLE = _("This service cannot be booked online at the mome
                                "online payments yet. Please contact them to book.")
 
 
-def payment_redirect(request, booking):
-    """Open (or reopen) the booking's Checkout Session and send the client there."""
+def payment_redirect(request, booking, *, failure_page=None):
+    """Open (or reopen) the booking's Checkout Session and send the client there.
+
+    If it cannot be opened the hold is gone: the payment page says so, or `failure_page(error)` (an accepted
+    waitlist offer's page: the offer holds the place again)."""
     return_url = request.build_absolute_uri(site_url("booking-payment", booking.manage_token))
     try:
         payment = booking_payment_start(tenant=request.tenant, booking=booking, success_url=return_url,
                                         cancel_url=return_url)
     except ApplicationError as error:
+        if failure_page is not None:
+            return failure_page(error)
         return render(request, "public_site/booking_payment.html", {
             "booking": booking, "state": PaymentState.FAILED, "error": error.message,
             "service_name": booking.service.translated("name"),

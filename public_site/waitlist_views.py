@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
+from billing.selectors.payments import payment_hold_deadline_for
 from booking_core.acting import Actor
 from booking_core.errors import OfferClosedError, OfferExpiredError
-from booking_core.models import Offer, Service, Session, StaffMember, WaitlistEntry
+from booking_core.models import Booking, Offer, Service, Session, StaffMember, WaitlistEntry
 from booking_core.selectors.catalogue import service_get_for_clients, staff_get_for_clients
 from booking_core.selectors.public_pages import (
     accepted_offer_of,
@@ -43,6 +45,7 @@ from booking_core.waitlist.services.offers import offer_accept, offer_decline
 from public_site.forms import StaffFilterForm, WaitlistJoinForm
 from public_site.languages import site_url, use_language
 from public_site.pages import created, creation_page, link_action_page, public_page, secret_link_page
+from public_site.payment_views import payment_redirect
 
 # A 1x1 transparent GIF: the offer email's open-tracking image.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -224,6 +227,9 @@ def _offer_page(request, offer: Offer, *, status: int = 200, **extra):
         "service_name": offer.service.translated("name"), "is_open": offer.awaits_answer(now),
         "total_price": offer.service.price_amount * offer.seats,
         "is_expired": offer.has_expired(now),
+        # Priced and the organisation takes payments online: accepting leads to Stripe Checkout.
+        "pays_online": payment_hold_deadline_for(tenant=request.tenant, service=offer.service, now=now) is not None,
+        "awaits_payment": offer.booking is not None and offer.booking.status == Booking.Status.PENDING_PAYMENT,
         **extra,
     }, status=status)
 
@@ -262,12 +268,21 @@ def offer_accept_page(request, token: str):
     offer = _offer(request, token)
     if request.method == "GET":
         return redirect(site_url("offer-manage", offer.token))
+    now = timezone.now()
     try:
-        booking = offer_accept(offer=offer)
+        booking = offer_accept(offer=offer, now=now, payment_due_at=payment_hold_deadline_for(
+            tenant=request.tenant, service=offer.service, now=now))
     except (OfferClosedError, OfferExpiredError) as error:
         return _offer_page(request, offer_get_by_token(token=token), status=409, error=error.message)
     except ApplicationError as error:
         return _offer_page(request, offer_get_by_token(token=token), status=400, error=error.message)
+    if booking.status == Booking.Status.PENDING_PAYMENT:
+        # A second click reopens the same Checkout Session. If none can be opened the offer holds the place again
+        # (until its own deadline) and its page says to try again.
+        return payment_redirect(request, booking, failure_page=lambda error: _offer_page(
+            request, offer_get_by_token(token=token), status=503,
+            error=_("The payment could not be started. The place is still held for you: please try again in a "
+                    "moment.")))
     return redirect(site_url("booking-manage", booking.manage_token, done="accepted"))
 
 

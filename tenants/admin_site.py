@@ -19,7 +19,7 @@ from tenants.accounts import (
     member_needs_mfa_setup,
     platform_staff_access,
 )
-from tenants.permissions import current_tenant, membership_role
+from tenants.permissions import current_tenant, membership_role, role_is_manager
 
 
 class AccountLoginAdminSite(AdminSite):
@@ -69,8 +69,9 @@ class TenantAdminSite(AccountLoginAdminSite):
     index_title = _("Manage your organisation")
 
     def has_permission(self, request):
+        """Owners and admins of this organisation (staff members use the back office: tenants.permissions)."""
         tenant = current_tenant()
-        return (membership_role(user=request.user, tenant=tenant) is not None
+        return (role_is_manager(membership_role(user=request.user, tenant=tenant))
                 and not member_needs_mfa_setup(request.user, tenant))
 
     def refuse(self, request, destination: str):
@@ -83,6 +84,9 @@ class TenantAdminSite(AccountLoginAdminSite):
         return super().refuse(request, destination)
 
     def refusal_reason(self, request) -> str:
+        if membership_role(user=request.user, tenant=current_tenant()) is not None:
+            return _("The organisation's admin is for its owners and admins; your calendar and bookings are in "
+                     "the back office at /office/.")
         return _("This account is not a member of this organisation.")
 
     def each_context(self, request):

@@ -1,4 +1,8 @@
-"""What a member may do in their tenant's back office, decided by their role."""
+"""What a member may do in their tenant's back office, decided by their role.
+
+The organisation's Django admin (`/admin/` on its host) is for owners and admins only: staff members run their
+day in the back office (`/office/`), where they see their own calendar; in the admin every list would show them
+the whole organisation. Platform staff work from the root domain's admin and console, not a tenant's."""
 
 from __future__ import annotations
 
@@ -11,8 +15,13 @@ from tenants.models import Membership
 TENANT_ADMIN_APP_LABELS = {"booking_core", "programmes", "outbox", "jobs"}
 # Apps platform staff (is_staff) run from the root domain's admin.
 PLATFORM_APP_LABELS = {"tenants", "accounts", "billing", "outbox", "jobs", "account", "mfa"}
-# Staff run the day: they see everything and may change bookings and attendance, nothing else.
-STAFF_CHANGE_MODELS = {"booking", "waitlistentry", "offer", "signup"}
+# Owners and admins run the whole organisation; staff only their own calendar (booking_core.selectors.member_scope
+# builds the back office's and the operator API's decision on this one).
+MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def role_is_manager(role: str | None) -> bool:
+    return role in MANAGER_ROLES
 
 
 def current_tenant():
@@ -35,11 +44,9 @@ def membership_role(*, user, tenant) -> str | None:
 
 
 def role_allows(role: str | None, action: str, model_name: str) -> bool:
-    if role is None:
-        return False
-    if role in (Membership.Role.OWNER, Membership.Role.ADMIN):
-        return True
-    return action == "view" or (action == "change" and model_name in STAFF_CHANGE_MODELS)
+    """Model permissions in the organisation's admin: everything for owners and admins, nothing for staff
+    (the admin is not theirs; see the module's docstring)."""
+    return role_is_manager(role)
 
 
 def _on_root_domain() -> bool:
@@ -70,4 +77,4 @@ class MembershipPermissionBackend:
             return bool(user_obj.is_active and user_obj.is_staff and app_label in PLATFORM_APP_LABELS)
         if app_label not in TENANT_ADMIN_APP_LABELS:
             return False
-        return membership_role(user=user_obj, tenant=current_tenant()) is not None
+        return role_is_manager(membership_role(user=user_obj, tenant=current_tenant()))

@@ -39,6 +39,14 @@ def payment_hold_deadline(now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(minutes=settings.ALLOT_PAYMENT_HOLD_MINUTES)
 
 
+def payment_hold_deadline_for(*, tenant, service, now: dt.datetime) -> dt.datetime | None:
+    """The hold deadline for a place of `service` taken now (an accepted offer, a programme place) when it is to
+    be paid online first; None when it is free or the tenant takes no online payments (it is booked as before)."""
+    if not service_needs_payment(tenant=tenant, service=service):
+        return None
+    return payment_hold_deadline(now)
+
+
 def booking_payment_for(*, tenant, booking_id: int) -> BookingPayment | None:
     return BookingPayment.objects.filter(tenant=tenant, booking_id=booking_id).first()
 

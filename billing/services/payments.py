@@ -60,7 +60,7 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
         unit_amount = money.stripe_amount(service.price_amount, service.price_currency)
     except money.AmountError:
         # A price Stripe cannot charge (e.g. HUF with fillér): nothing to pay with, so nothing to hold.
-        booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now)
+        booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now, payment_started=False)
         raise
     with transaction.atomic():
         payment, _created = BookingPayment.objects.get_or_create(
@@ -86,7 +86,7 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
         with transaction.atomic():
             BookingPayment.objects.filter(pk=payment.pk, status=BookingPayment.Status.CREATING).update(
                 status=BookingPayment.Status.FAILED, updated_at=timezone.now())
-            booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now)
+            booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now, payment_started=False)
         raise PaymentUnavailableError(
             _("The payment could not be started. Your place was not kept; please try again in a moment.")) from error
     with transaction.atomic():

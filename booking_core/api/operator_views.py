@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from booking_core.api import operator_serializers as s
 from booking_core.api.fields import NAIVE_TIME_RULE
-from booking_core.api.permissions import EVERY_ROLE, IsOperator, operator_actor
+from booking_core.api.permissions import EVERY_ROLE, IsOperator, operator_actor, operator_staff_ids
 from booking_core.api.query_params import datetime_param, int_param, text_param
 from booking_core.errors import BookingError
 from booking_core.models import (
@@ -105,9 +105,21 @@ class FormFieldViewSet(CrudViewSet):
         catalogue.form_field_delete(field=instance, actor=self.actor)
 
 
+def _staff_in_scope(request):
+    """Staff members the caller reaches: everyone, or for a staff member only their own (others are 404s)."""
+    staff = StaffMember.objects.all()
+    own = operator_staff_ids(request)
+    return staff if own is None else staff.filter(pk__in=own)
+
+
 class StaffViewSet(CrudViewSet):
+    """Staff members; a member with the staff role reads their own record (their calendar), nothing else."""
+
     serializer_class = s.StaffSerializer
-    queryset = StaffMember.objects.prefetch_related("services").order_by("name", "id")
+    open_to_staff_members = True
+
+    def get_queryset(self):
+        return _staff_in_scope(self.request).prefetch_related("services").order_by("name", "id")
 
     def create_record(self, data):
         return catalogue.staff_create(actor=self.actor, **data)
@@ -120,8 +132,12 @@ class StaffViewSet(CrudViewSet):
 
 
 class StaffChildViewSet(CrudViewSet):
+    """Working hours, overrides, time off: a staff member reads their own calendar's; managers change them."""
+
+    open_to_staff_members = True
+
     def parent(self) -> StaffMember:
-        return get_object_or_404(StaffMember, pk=self.kwargs["staff_id"])
+        return get_object_or_404(_staff_in_scope(self.request), pk=self.kwargs["staff_id"])
 
 
 class WorkingHoursViewSet(StaffChildViewSet):
@@ -236,10 +252,12 @@ class SessionViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
 
 
 class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
-    """Bookings of this organisation. Staff members may cancel, confirm and record attendance."""
+    """Bookings of this organisation. Staff members reach their own calendar's bookings (another's is a 404) and
+    may cancel, confirm and record attendance there."""
 
     serializer_class = s.OperatorBookingSerializer
     write_roles = EVERY_ROLE
+    open_to_staff_members = True
 
     @extend_schema(parameters=[
         OpenApiParameter("status", str, enum=Booking.Status.values), OpenApiParameter("service", int),
@@ -251,8 +269,9 @@ class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
+        own = operator_staff_ids(self.request)
         if self.action != "list":
-            return bookings_for_operator()
+            return bookings_for_operator(staff_ids=own)
         status = self.request.query_params.get("status")
         if status and status not in Booking.Status.values:
             raise BookingError(_("Unknown status."), fields={"status": [_("Unknown status.")]})
@@ -261,6 +280,7 @@ class BookingViewSet(OperatorViewSet, mixins.ListModelMixin, mixins.RetrieveMode
             session_id=int_param(self.request, "session"), staff_id=int_param(self.request, "staff"),
             client_email=text_param(self.request, "client_email"),
             starts_from=datetime_param(self.request, "from"), starts_until=datetime_param(self.request, "to"),
+            staff_ids=own,
         )
 
     def _respond(self, booking):

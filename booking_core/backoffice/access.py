@@ -15,16 +15,24 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from booking_core.selectors.catalogue import staff_ids_of_user
+from booking_core.selectors.member_scope import (
+    EVERY_MEMBER_ROLE,
+    MANAGER_ROLES,
+    OWNER_ROLES,
+    member_staff_scope,
+    role_is_manager,
+)
 from public_site.pages import public_page
 from tenants.accounts import AFTER_MFA_SETUP_SESSION_KEY, member_needs_mfa_setup
 from tenants.models import Membership
 from tenants.permissions import membership_role
 
 Role = Membership.Role
-EVERY_ROLE = (Role.OWNER, Role.ADMIN, Role.STAFF)
-MANAGERS = (Role.OWNER, Role.ADMIN)
-OWNERS = (Role.OWNER,)
+# The roles and what a staff member reaches are decided once, in booking_core.selectors.member_scope, for the
+# back office and the operator API alike.
+EVERY_ROLE = EVERY_MEMBER_ROLE
+MANAGERS = MANAGER_ROLES
+OWNERS = OWNER_ROLES
 
 
 def office_page(view=None, *, roles=EVERY_ROLE):
@@ -63,10 +71,8 @@ def office_page(view=None, *, roles=EVERY_ROLE):
 def own_staff_ids(user, role) -> list[int] | None:
     """What a member sees of the calendar: None (everything) for owners and admins; for staff the staff member
     whose calendar is theirs (an empty list when none is linked yet: they see no bookings)."""
-    if role in MANAGERS:
-        return None
-    return staff_ids_of_user(user_id=user.pk)
+    return member_staff_scope(user=user, role=role)
 
 
 def is_manager(request) -> bool:
-    return getattr(request, "office_role", None) in MANAGERS
+    return role_is_manager(getattr(request, "office_role", None))

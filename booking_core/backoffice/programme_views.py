@@ -2,7 +2,7 @@
 allocation's preview and commit, and the allocation log with the strategy and rule behind every decision.
 
 Reads come from booking_core.programmes.selectors; the commit is booking_core.programmes.services.allocation_run
-(audited and logged with the member). Creating and changing programmes and groups is still the admin's."""
+(audited and logged with the member). Creating and editing programmes and groups: programme_edit_views."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from booking_core.backoffice import (
     notification_views,
     organisation_views,
     payments_views,
+    programme_edit_views,
     programme_views,
     refund_views,
     settings_views,
@@ -142,6 +143,13 @@ urlpatterns += [
     path("programmes/<int:programme_id>/log/", programme_views.allocation_log_page, name="office-programme-log"),
     path("programmes/<int:programme_id>/groups/<int:group_id>/<str:action>/", programme_views.group_action,
          name="office-programme-group"),
+    # --- creating and editing programmes and their groups (issue 14 follow-up; managers) ---
+    path("programmes/new/", programme_edit_views.programme_new, name="office-programme-new"),
+    path("programmes/<int:programme_id>/edit/", programme_edit_views.programme_edit, name="office-programme-edit"),
+    path("programmes/<int:programme_id>/groups/new/", programme_edit_views.group_new,
+         name="office-programme-group-new"),
+    path("programmes/<int:programme_id>/groups/<int:group_id>/", programme_edit_views.group_edit,
+         name="office-programme-group-edit"),
     # Payments (billing): connecting the organisation's Stripe account (owners).
     path("payments/", payments_views.office_payments, name="office-payments"),
     path("payments/connect/", payments_views.office_payments_connect, name="office-payments-connect"),

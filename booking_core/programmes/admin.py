@@ -26,10 +26,7 @@ from booking_core.services.bookings import ClientDetails
 from tenants.admin_site import tenant_admin_site
 from tenants.admin_writes import ServiceRefusalsAsFormErrors, ServiceWritesAdmin, ServiceWritesInline, model_values
 from tenants.models import LANGUAGE_CHOICES
-from tenants.permissions import current_tenant, membership_role, role_allows
-
-# Staff run the day: besides reading everything they sign people up, withdraw them and release offers.
-STAFF_WRITABLE_MODELS = {"signup"}
+from tenants.permissions import current_tenant, membership_role, role_allows, role_is_manager
 
 
 def _actor(request) -> Actor:
@@ -45,13 +42,10 @@ class MemberRolePermissions:
 
     def _allowed(self, request, action: str) -> bool:
         role = membership_role(user=request.user, tenant=current_tenant())
-        model_name = self.model._meta.model_name
-        if role is not None and action in ("add", "change") and model_name in STAFF_WRITABLE_MODELS:
-            return True
-        return role_allows(role, action, model_name)
+        return role_allows(role, action, self.model._meta.model_name)
 
     def has_module_permission(self, request):
-        return membership_role(user=request.user, tenant=current_tenant()) is not None
+        return role_is_manager(membership_role(user=request.user, tenant=current_tenant()))
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request, "view")

@@ -89,8 +89,9 @@ def _initial_status(service: Service, payment_due_at: dt.datetime | None = None)
 PAYMENT_HOLDS_JOB = "billing.payment_holds_expire"
 
 
-def _notify_created(booking: Booking) -> None:
-    # A booking awaiting payment is not news for the client yet: its confirmation goes out once it is paid.
+def booking_created_notify(booking: Booking) -> None:
+    """Tell the client about a new booking; one awaiting payment is not news yet (its confirmation goes out once
+    it is paid), it only has its hold's deadline noted for the expiry job."""
     if booking.status != Booking.Status.PENDING_PAYMENT:
         notifications.notify_booking_created(booking)
     else:
@@ -179,7 +180,7 @@ def booking_create_group(
                 confirmed_at=now if status == Booking.Status.CONFIRMED else None, payment_due_at=payment_due_at,
             )
             audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
-            _notify_created(booking)
+            booking_created_notify(booking)
             session = session_lock(session.pk)
             if session.is_cancelled:
                 raise BookingError(_("This session has been cancelled."), fields={"session": [_("Cancelled.")]})
@@ -283,7 +284,7 @@ def booking_create_individual(
         )
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking, after=booking.snapshot())
-        _notify_created(booking)
+        booking_created_notify(booking)
         reminders_note_due(booking, now)
         metrics.booking_created("individual")
     return booking

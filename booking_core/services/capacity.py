@@ -90,6 +90,14 @@ def add_seats_held(session_id: int, delta: int) -> None:
         raise CapacityError(_("This session is full."), extra={"seats_free": 0}) from error
 
 
+def convert_booked_to_held(session: Session, seats: int) -> None:
+    """An accepted offer reopened (its payment could not start): its booked seats are held by the offer again."""
+    Session.objects.filter(pk=session.pk).update(seats_held=F("seats_held") + seats,
+                                                 seats_booked=F("seats_booked") - seats)
+    session.seats_held += seats
+    session.seats_booked -= seats
+
+
 def convert_held_to_booked(session: Session, seats: int) -> None:
     """An accepted offer: its held seats become booked seats, in one statement (capacity is unchanged)."""
     Session.objects.filter(pk=session.pk).update(seats_held=F("seats_held") - seats,

@@ -19,6 +19,7 @@ from booking_core.models import Booking
 from booking_core.services.audit import audit_record
 from booking_core.services.bookings import _claim_cells, _lock_booking, _release
 from booking_core.services.capacity import add_seats_booked, live_seats_booked, session_lock
+from booking_core.waitlist.services.offer_payments import UnpaidOffer, offer_mark_paid_late, offer_mark_unpaid
 
 PAYMENT_ACTOR = Actor.system("payments")
 # `cancelled_by` of a booking whose hold ran out (or whose payment failed): a payment arriving later may
@@ -48,6 +49,8 @@ def booking_payment_settle(*, booking_id: int, now: dt.datetime | None = None) -
         else:
             return PaymentSettlement.NO_PLACE
         before = booking.snapshot()
+        if outcome == PaymentSettlement.CONFIRMED_LATE and booking.source == Booking.Source.WAITLIST:
+            offer_mark_paid_late(booking=booking, now=now)
         booking.status = Booking.Status.CONFIRMED
         booking.confirmed_at = now
         booking.payment_due_at = None
@@ -78,10 +81,13 @@ def _retake_place(booking: Booking) -> bool:
     return True
 
 
-def booking_payment_release(*, booking_id: int, reason: str, now: dt.datetime | None = None) -> bool:
+def booking_payment_release(*, booking_id: int, reason: str, now: dt.datetime | None = None,
+                            payment_started: bool = True) -> bool:
     """Give a held booking's place back (hold expired, payment failed); its waitlist is offered the place.
 
-    Returns whether the booking was still held. `reason` is `payment_expired` or `payment_failed`.
+    Returns whether the booking was still held. `reason` is `payment_expired` or `payment_failed`;
+    `payment_started` is False when the client never got to pay (Checkout could not be opened): an accepted
+    waitlist offer then holds its place again instead (offer_payments.offer_mark_unpaid).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -94,7 +100,13 @@ def booking_payment_release(*, booking_id: int, reason: str, now: dt.datetime | 
         booking.cancelled_by = RELEASED_UNPAID
         booking.cancellation_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "updated_at"])
-        _release(booking, reason=f"booking.{reason}")
+        # An accepted offer left unpaid ends first, so the place released next goes to the next candidate.
+        unpaid_offer = None
+        if booking.source == Booking.Source.WAITLIST:
+            unpaid_offer = offer_mark_unpaid(booking=booking, reason=reason, payment_started=payment_started,
+                                             now=now)
+        if unpaid_offer != UnpaidOffer.REOPENED:
+            _release(booking, reason=f"booking.{reason}")
         audit_record(actor=PAYMENT_ACTOR, action=f"booking.{reason}", obj=booking, before=before,
                      after=booking.snapshot())
     return True

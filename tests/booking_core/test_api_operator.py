@@ -138,9 +138,28 @@ def test_another_tenants_ids_are_404_and_nothing_changes(member_client, tenant_a
     assert _state(tenant_beta, in_tenant) == before_beta
 
 
-def test_staff_members_may_read_and_handle_bookings_but_not_change_the_catalogue(member_client, tenant_alpha,
-                                                                                 in_tenant, alpha_data):
+def test_staff_members_reach_only_their_own_calendar_and_bookings(member_client, tenant_alpha, in_tenant,
+                                                                 alpha_data):
+    # given: a staff member whose account has no calendar linked (and group bookings have no staff member)
     client = member_client(tenant_alpha, "alpha_staff")
+    before = _state(tenant_alpha, in_tenant)
+    for method, path, body in endpoints(alpha_data):
+        # when
+        response = send(client, method, path, body)
+        # then: as in the back office: their bookings and calendar only (others' are 404s), nothing else (403)
+        if path in ("/api/v1/operator/bookings/", "/api/v1/operator/staff/") and method == "get":
+            assert response.status_code == 200 and response.json()["count"] == 0, path
+        elif re.search(r"/bookings/\d+/", path) or (method == "get" and re.search(r"/staff/\d+/", path)):
+            assert response.status_code == 404, (method, path, response.status_code)
+        else:
+            assert response.status_code == 403, (method, path, response.status_code)
+    assert _state(tenant_alpha, in_tenant) == before
+
+
+def test_staff_keys_read_everything_and_handle_bookings_but_not_change_the_catalogue(api_key_client, tenant_alpha,
+                                                                                    in_tenant, alpha_data):
+    # API keys are programs, not people: a staff key is not tied to one calendar
+    client = api_key_client(tenant_alpha, role="staff")
     before = _state(tenant_alpha, in_tenant)
     for method, path, body in endpoints(alpha_data):
         response = send(client, method, path, body)
@@ -150,7 +169,7 @@ def test_staff_members_may_read_and_handle_bookings_but_not_change_the_catalogue
             assert response.status_code == 403, (method, path)
     after = _state(tenant_alpha, in_tenant)
     assert after[:5] == before[:5] and after[7:] == before[7:], "catalogue and sessions unchanged"
-    assert after[6] == ["cancelled"], "the booking was cancelled by staff"
+    assert after[6] == ["cancelled"], "the booking was cancelled by the staff key"
 
 
 def test_owners_use_every_endpoint(member_client, tenant_alpha, in_tenant, alpha_data):
@@ -242,8 +261,8 @@ def test_booking_lists_filter_paginate_and_use_a_fixed_number_of_queries(api_key
     assert client.get("/api/v1/operator/bookings/", {"from": since}).json()["count"] == 0
 
 
-def test_attendance_and_confirmation_by_staff(member_client, tenant_alpha, in_tenant, alpha_data):
-    client = member_client(tenant_alpha, "alpha_staff")
+def test_attendance_and_confirmation_by_a_staff_key(api_key_client, tenant_alpha, in_tenant, alpha_data):
+    client = api_key_client(tenant_alpha, role="staff")
     booking = alpha_data["booking"].pk
     too_early = send(client, "post", f"/api/v1/operator/bookings/{booking}/attendance/", {"attended": True})
     assert too_early.status_code == 400

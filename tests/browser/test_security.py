@@ -87,7 +87,7 @@ def test_a_member_signs_in_on_their_organisations_host(browser_page, site_url, t
     assert page.locator(".site-header").inner_text().strip().startswith("Alpha Studio")
     page.shot("sign-in")
     # when
-    page.get_by_label("Email").fill("alpha_staff@example.com")
+    page.get_by_label("Email").fill("alpha_owner@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     # then

@@ -136,9 +136,17 @@ def test_another_tenants_ids_are_404_and_nothing_changes_on_either_side(member_c
     assert (state(tenant_alpha, in_tenant), state(tenant_beta, in_tenant)) == before
 
 
-def test_staff_read_everything_and_handle_sign_ups_and_offers_but_not_programmes(member_client, tenant_alpha,
-                                                                                  in_tenant, data):
+def test_staff_members_are_refused_programmes_as_in_the_back_office(member_client, tenant_alpha, in_tenant, data):
     client = member_client(tenant_alpha, "alpha_staff")
+    before = state(tenant_alpha, in_tenant)
+    for method, path, body in endpoints(data):
+        assert send(client, method, path, body).status_code == 403, (method, path)
+    assert state(tenant_alpha, in_tenant) == before
+
+
+def test_staff_keys_read_everything_and_handle_sign_ups_and_offers_but_not_programmes(api_key_client, tenant_alpha,
+                                                                                      in_tenant, data):
+    client = api_key_client(tenant_alpha, role="staff")
     for method, path, body in endpoints(data):
         response = send(client, method, path, body)
         if method == "get":

@@ -235,7 +235,8 @@ def scene(tenant_alpha, site, in_tenant):
                                   stripe_account_id="acct_scene", status=BookingPayment.Status.OPEN,
                                   checkout_session_id="cs_test_scene", checkout_url="https://checkout.stripe.com/x")
     return {"site": site, "individual": individual, "group": group, "entry": offered, "offer": offer,
-            "programme": programme, "signup": waiting_signup, "place_offer": place_offer, "endpoint": endpoint}
+            "programme": programme, "monday": monday, "signup": waiting_signup, "place_offer": place_offer,
+            "endpoint": endpoint}
 
 
 def booking_site_paths(scene) -> list[str]:
@@ -387,7 +388,11 @@ def test_no_page_of_any_host_shows_template_source(scene, tenant_alpha, client_f
                  "/office/settings/notifications/booking.confirmed/",
                  "/office/settings/notifications/waitlist.offer/", "/office/programmes/",
                  f"/office/programmes/{scene['programme'].pk}/", f"/office/programmes/{scene['programme'].pk}/log/",
-                 f"/office/programmes/{scene['programme'].pk}/allocation/"):
+                 f"/office/programmes/{scene['programme'].pk}/allocation/",
+                 # creating and editing programmes and their groups (no longer the admin's)
+                 "/office/programmes/new/", f"/office/programmes/{scene['programme'].pk}/edit/",
+                 f"/office/programmes/{scene['programme'].pk}/groups/new/",
+                 f"/office/programmes/{scene['programme'].pk}/groups/{scene['monday'].pk}/"):
         tenant_pages.check(owner, path)
     # (the calendar, clients, book for a client: issue 14 items 2 and 3)
     for path in ("/office/calendar/", "/office/calendar/?view=day", "/office/calendar/?view=year",

@@ -37,14 +37,15 @@ def test_platform_staff_enter_the_root_admin(staff_client):
     assert b"Alpha Studio" in page.content and b"Beta Schwimmschule" in page.content
 
 
-def test_staff_members_get_view_rights_but_owners_get_change_rights(tenant_alpha, user, in_tenant):
+def test_owners_get_model_rights_in_their_admin_and_staff_members_none(tenant_alpha, user, in_tenant):
 
     with in_tenant(tenant_alpha):
         owner, staff = user("alpha_owner"), user("alpha_staff")
         assert owner.has_perm("booking_core.change_service")
-        assert staff.has_perm("booking_core.view_service")
+        assert not staff.has_perm("booking_core.view_service")
         assert not staff.has_perm("booking_core.change_service")
         assert not staff.has_perm("booking_core.delete_booking")
-        assert staff.has_perm("booking_core.change_booking")
+        assert not staff.has_perm("booking_core.view_booking")
+        assert not staff.has_module_perms("booking_core")
     with in_tenant(tenant_alpha):
         assert not user("beta_owner").has_perm("booking_core.view_service")

@@ -218,10 +218,10 @@ def test_only_members_sign_in_on_a_tenants_host(email, client_for, tenant_beta):
 
 
 def test_a_member_signs_in_on_their_tenants_host_and_enters_its_admin(client_for, tenant_alpha):
-    # given
+    # given: an owner (the organisation's admin is for owners and admins; staff members use /office/)
     client = client_for(tenant_alpha)
     # when
-    response = password_step(client, "alpha_staff@example.com")
+    response = password_step(client, "alpha_owner@example.com")
     # then
     assert response.status_code == 302 and response["Location"] == "/admin/"
     index = client.get("/admin/")

@@ -25,7 +25,7 @@ def prepared(tenant_alpha, in_tenant):
 
 
 def test_the_queue_page_shows_positions_and_the_open_offer(member_client, tenant_alpha, prepared):
-    page = member_client(tenant_alpha, "alpha_staff").get(
+    page = member_client(tenant_alpha, "alpha_owner").get(
         f"/admin/booking_core/waitlistentry/session/{prepared['session'].pk}/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -74,7 +74,7 @@ def test_changing_a_priority_in_the_back_office_needs_a_reason(member_client, te
 
 
 def test_the_figures_page_shows_what_the_waitlist_refilled(member_client, tenant_alpha, prepared):
-    page = member_client(tenant_alpha, "alpha_staff").get("/admin/booking_core/waitlistentry/figures/")
+    page = member_client(tenant_alpha, "alpha_owner").get("/admin/booking_core/waitlistentry/figures/")
     assert page.status_code == 200
     assert "Workshop" in page.content.decode()
 

@@ -13,11 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from allot.errors import NotFoundError
+from billing.selectors.payments import payment_hold_deadline_for
 from booking_core.acting import Actor
+from booking_core.api.checkout import PayableBookingSerializer, payable_booking_data
 from booking_core.api.fields import NAIVE_TIME_RULE
 from booking_core.api.operator_views import OperatorViewSet
 from booking_core.api.permissions import EVERY_ROLE
-from booking_core.api.public_serializers import PublicBookingSerializer
 from booking_core.api.public_views import (
     PublicView,
     chosen_session,
@@ -135,13 +136,17 @@ class OfferView(PublicView):
 class OfferAcceptView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
-    @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once)",
-                   request=None, responses=PublicBookingSerializer)
+    @extend_schema(summary="Accept an offer: the held place becomes a confirmed booking (exactly once); a priced "
+                           "place is held as pending_payment until paid through `payment.checkout_url`",
+                   request=None, responses=PayableBookingSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
-        booking = offer_services.offer_accept(offer=offer_get_by_token(token=token))
-        return Response(PublicBookingSerializer(booking_get_by_token(token=booking.manage_token),
-                                                context={"tenant": self.tenant}).data)
+        offer = offer_get_by_token(token=token)
+        now = timezone.now()
+        booking = offer_services.offer_accept(offer=offer, now=now, payment_due_at=payment_hold_deadline_for(
+            tenant=self.tenant, service=offer.service, now=now))
+        return Response(payable_booking_data(request, tenant=self.tenant,
+                                             booking=booking_get_by_token(token=booking.manage_token)))
 
 
 class OfferDeclineView(PublicView):

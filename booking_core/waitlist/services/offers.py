@@ -19,12 +19,12 @@ from django.utils.translation import ngettext
 from allot.errors import ApplicationError
 from booking_core.acting import Actor
 from booking_core.errors import CapacityError, OfferClosedError, OfferExpiredError, SlotTakenError, WaitlistError
-from booking_core.messages import booking_notifications as notifications
 from booking_core.messages import waitlist_notifications
 from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import Booking, Offer, Session, SlotClaim, WaitlistEntry
 from booking_core.selectors.availability import slot_is_free
 from booking_core.services.audit import audit_record
+from booking_core.services.bookings import booking_created_notify
 from booking_core.services.capacity import convert_held_to_booked, session_lock, staff_lock
 from booking_core.waitlist.services.offer_places import (
     SYSTEM,
@@ -163,14 +163,20 @@ def offer_create_by_operator(*, tenant, entry: WaitlistEntry, actor: Actor, sess
 # --- the client's answer, and time running out -------------------------------------------------------------
 
 
-def _book(offer: Offer, session: Session | None, now: dt.datetime) -> Booking:
+def _book(offer: Offer, session: Session | None, now: dt.datetime, payment_due_at: dt.datetime | None) -> Booking:
     entry, service = offer.entry, offer.service
-    status = Booking.Status.PENDING if service.requires_approval else Booking.Status.CONFIRMED
+    if payment_due_at is not None:
+        # A priced place is paid first: the booking holds the offered seats (or slot) until then, exactly like a
+        # paid booking from the booking site, and billing's webhook confirms it.
+        status = Booking.Status.PENDING_PAYMENT
+    else:
+        status = Booking.Status.PENDING if service.requires_approval else Booking.Status.CONFIRMED
     booking = Booking.objects.create(
         service=service, session=session, staff_id=offer.staff_id, client=entry.client, status=status,
         source=Booking.Source.WAITLIST, language=entry.language, seats=offer.seats, starts_at=offer.starts_at,
         ends_at=offer.ends_at, blocked_from=offer.blocked_from, blocked_until=offer.blocked_until,
         answers=entry.answers, confirmed_at=now if status == Booking.Status.CONFIRMED else None,
+        payment_due_at=payment_due_at,
     )
     if session is not None:
         convert_held_to_booked(session, offer.seats)
@@ -178,7 +184,7 @@ def _book(offer: Offer, session: Session | None, now: dt.datetime) -> Booking:
         SlotClaim.objects.filter(offer=offer).update(booking=booking, offer=None)
     audit_record(actor=Actor.client(entry.client.email), action="booking.created", obj=booking,
                  after=booking.snapshot())
-    notifications.notify_booking_created(booking)
+    booking_created_notify(booking)
     reminders_note_due(booking, now)
     return booking
 
@@ -214,12 +220,17 @@ def _answer(offer: Offer, now: dt.datetime, answer) -> tuple[object, bool]:
         return answer(offer, session), False
 
 
-def offer_accept(*, offer: Offer, now: dt.datetime | None = None) -> Booking:
-    """Turn the held place into a confirmed booking, exactly once (a second click returns the same booking)."""
+def offer_accept(*, offer: Offer, now: dt.datetime | None = None,
+                 payment_due_at: dt.datetime | None = None) -> Booking:
+    """Turn the held place into a confirmed booking, exactly once (a second click returns the same booking).
+
+    With `payment_due_at` (a priced place, billing.selectors.payments.payment_hold_deadline_for) the booking awaits
+    payment and holds the place until then; an unpaid hold passes the place on (offer_payments).
+    """
     now = now or timezone.now()
 
     def accept(offer: Offer, session: Session | None) -> Booking:
-        booking = _book(offer, session, now)
+        booking = _book(offer, session, now, payment_due_at)
         before = offer.snapshot()
         offer.status, offer.responded_at, offer.booking = Offer.Status.ACCEPTED, now, booking
         offer.save(update_fields=["status", "responded_at", "booking", "updated_at"])
