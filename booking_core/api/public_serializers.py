@@ -128,20 +128,6 @@ class AnswerSerializer(serializers.Serializer):
     value = serializers.JSONField()
 
 
-class BookingPaymentSerializer(serializers.Serializer):
-    """The online payment of a booking of a priced service."""
-
-    status = serializers.CharField(help_text="creating, open (awaiting payment), processing, paid or failed.")
-    amount = serializers.IntegerField(help_text="Minor units of the currency (all seats).")
-    currency = serializers.CharField()
-    checkout_url = serializers.CharField(allow_null=True, help_text=(
-        "The Stripe Checkout page to send the client to while the booking awaits payment; null once it no "
-        "longer does."))
-    hold_until = serializers.DateTimeField(allow_null=True, help_text=(
-        "Until when the booking holds its place unpaid (`pending_payment`); afterwards it is cancelled and the "
-        "place freed. Null once paid or released."))
-
-
 class PublicBookingSerializer(serializers.Serializer):
     """A plain Serializer: ModelSerializer rebuilds its fields from the model on every instance."""
 
@@ -163,21 +149,6 @@ class PublicBookingSerializer(serializers.Serializer):
     cancellation_reason = serializers.CharField()
     manage_token = serializers.CharField()
     created_at = serializers.DateTimeField()
-    payment = serializers.SerializerMethodField()
-
-    @extend_schema_field(BookingPaymentSerializer(allow_null=True, help_text=(
-        "Null when nothing is paid online for this booking (a free service, or an organisation that does not "
-        "take payments).")))
-    def get_payment(self, booking: Booking) -> dict | None:
-        payment = self.context.get("payment")
-        if payment is None:
-            return None
-        awaiting = booking.status == Booking.Status.PENDING_PAYMENT
-        return BookingPaymentSerializer({
-            "status": payment.status, "amount": payment.amount, "currency": payment.currency,
-            "checkout_url": payment.checkout_url if awaiting and payment.checkout_url else None,
-            "hold_until": booking.payment_due_at if awaiting else None,
-        }).data
 
     def get_service_name(self, booking: Booking) -> str:
         return booking.service.translated("name", booking.language)

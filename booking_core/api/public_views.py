@@ -15,15 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allot.errors import ApplicationError, NotFoundError
-from billing.selectors.payments import (
-    booking_payment_for,
-    payment_hold_deadline,
-    service_bookable_online,
-    service_needs_payment,
-)
-from billing.services.payments import PaymentUnavailableError, booking_payment_start
+from billing.selectors.payments import payment_hold_deadline, service_bookable_online, service_needs_payment
+from billing.services.payments import PaymentUnavailableError
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
+from booking_core.api.checkout import PayableBookingSerializer, payable_booking_data
 from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
@@ -40,7 +36,6 @@ from booking_core.services.bookings import (
     booking_create_individual,
     booking_reschedule,
 )
-from tenants.links import tenant_url
 
 MAX_RANGE_DAYS = 62
 DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
@@ -174,9 +169,13 @@ def chosen_staff(service: Service, staff_id, *, error: type[ApplicationError]) -
         raise error(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]}) from None
 
 
-def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
-    payment = booking_payment_for(tenant=tenant, booking_id=booking.pk)
-    data = s.PublicBookingSerializer(booking, context={"tenant": tenant, "payment": payment}).data
+def _booking_response(request, booking: Booking, tenant, *, created: bool = False) -> Response:
+    """The booking, with the Checkout Session to pay it while it awaits payment (booking_core.api.checkout: the
+    same shape as an accepted waitlist offer's). Stripe unreachable: 503, the hold already released."""
+    try:
+        data = payable_booking_data(request, tenant=tenant, booking=booking)
+    except PaymentUnavailableError as error:
+        raise PaymentStartFailedError(error.message) from error
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -187,12 +186,13 @@ class BookingCreateView(PublicView):
         summary="Book an appointment or seats in a session",
         description=(
             "A service with a price is paid online when the organisation takes payments: the booking is created "
-            "with status `pending_payment`, holds its seats or slot until `payment.hold_until`, and "
-            "`payment.checkout_url` is the Stripe Checkout page to send the client to. Stripe's webhook confirms "
-            "it once paid; a hold that runs out unpaid is cancelled and its place freed. A paid service of an "
-            "organisation that cannot take payments is refused (400 `payment_unavailable`); when Stripe cannot "
-            "be reached the hold is released at once (503 `payment_unavailable`)."),
-        request=s.BookingCreateSerializer, responses={201: s.PublicBookingSerializer})
+            "with status `pending_payment`, holds its seats or slot until `payment.due_at`, and "
+            "`payment.checkout_url` is the Stripe Checkout page to send the client to (`payment.return_url` shows "
+            "the payment's state afterwards). Stripe's webhook confirms it once paid; a hold that runs out unpaid "
+            "is cancelled and its place freed. `payment` is null for a booking that does not await payment. A "
+            "paid service of an organisation that cannot take payments is refused (400 `payment_unavailable`); "
+            "when Stripe cannot be reached the hold is released at once (503 `payment_unavailable`)."),
+        request=s.BookingCreateSerializer, responses={201: PayableBookingSerializer})
     def post(self, request):
         creation = limit_posted_creation(request)
         serializer = s.BookingCreateSerializer(data=request.data)
@@ -223,29 +223,22 @@ class BookingCreateView(PublicView):
             staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
         creation.created()
-        if booking.status == Booking.Status.PENDING_PAYMENT:
-            # Opened after the booking's commit; a repeated submission gets the same Checkout Session back. If
-            # Stripe cannot be reached the hold is released and the error (503) says so.
-            return_url = tenant_url(self.tenant, f"/b/{booking.manage_token}/payment/")
-            try:
-                booking_payment_start(tenant=self.tenant, booking=booking, success_url=return_url,
-                                      cancel_url=return_url)
-            except PaymentUnavailableError as error:
-                raise PaymentStartFailedError(error.message) from error
-        return _booking_response(booking, self.tenant, created=True)
+        # A booking awaiting payment gets its Checkout Session after its commit (a repeated submission, the same).
+        return _booking_response(request, booking, self.tenant, created=True)
 
 
 class ManageBookingView(PublicView):
-    @extend_schema(summary="A booking, by the secret token of its manage link", responses=s.PublicBookingSerializer)
+    @extend_schema(summary="A booking, by the secret token of its manage link (with its Checkout while it awaits "
+                           "payment)", responses=PayableBookingSerializer)
     def get(self, request, token: str):
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)
 
 
 class ManageCancelView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
     @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
-                   request=s.CancelSerializer, responses=s.PublicBookingSerializer)
+                   request=s.CancelSerializer, responses=PayableBookingSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
         booking = booking_get_by_token(token=token)
@@ -253,14 +246,14 @@ class ManageCancelView(PublicView):
         serializer.is_valid(raise_exception=True)
         booking = booking_cancel(tenant=self.tenant, booking=booking, actor=Actor.client(booking.client.email),
                                  reason=serializer.validated_data["reason"])
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)
 
 
 class ManageRescheduleView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
     @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
-                   request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
+                   request=s.RescheduleSerializer, responses=PayableBookingSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
         booking = booking_get_by_token(token=token)
@@ -273,4 +266,4 @@ class ManageRescheduleView(PublicView):
                 raise BookingNotFoundError(_("No such staff member for this service."))
         booking_reschedule(tenant=self.tenant, booking=booking, starts_at=serializer.validated_data["starts_at"],
                            staff=staff, actor=Actor.client(booking.client.email))
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)

@@ -46,8 +46,8 @@ from booking_core.services.bookings import (
     _initial_status,
     _next_booking_id,
     _next_free_starts,
-    _notify_created,
     _require_live_service,
+    booking_created_notify,
     session_booking_insert,
 )
 from booking_core.services.capacity import (
@@ -144,7 +144,7 @@ def booking_create_for_client_in_session(
             audit_record(actor=actor, action="booking.created", obj=booking,
                          after={**booking.snapshot(), "by_operator": True, "overbooking_allowed": allow_overbooking,
                                 "payment": payment})
-            _notify_created(booking)
+            booking_created_notify(booking)
             session_booking_insert(booking, session, now=now)
             booking_payment_choice_record(tenant=tenant, booking=booking, choice=payment, actor=actor, now=now)
     except IntegrityError:
@@ -221,7 +221,7 @@ def booking_create_for_client_appointment(
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking,
                      after={**booking.snapshot(), "by_operator": True, "payment": payment})
-        _notify_created(booking)
+        booking_created_notify(booking)
         booking_payment_choice_record(tenant=tenant, booking=booking, choice=payment, actor=actor, now=now)
         reminders_note_due(booking, now)
         metrics.booking_created("individual")

@@ -25,6 +25,7 @@ from booking_core.services.bookings import booking_cancel
 from tests.backoffice.test_catalogue import form_data
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed, status_of
+from tests.conftest import host_of
 
 pytestmark = pytest.mark.django_db
 
@@ -69,10 +70,12 @@ def test_the_api_holds_a_paid_booking_answers_with_the_checkout_link_and_the_web
     body = response.json()
     payment = BookingPayment.objects.get(tenant=tenant_alpha, booking_id=body["id"])
     assert body["status"] == "pending_payment"
+    with in_tenant(tenant_alpha):
+        token = Booking.objects.get(pk=body["id"]).manage_token
     assert body["payment"] == {
-        "status": "open", "amount": 3000, "currency": "EUR", "checkout_url": payment.checkout_url,
-        "hold_until": body["payment"]["hold_until"]}
-    assert dt.datetime.fromisoformat(body["payment"]["hold_until"]) == two_days_before + dt.timedelta(minutes=15)
+        "checkout_url": payment.checkout_url, "return_url": f"http://{host_of(tenant_alpha)}/b/{token}/payment/",
+        "amount": 3000, "currency": "EUR", "due_at": body["payment"]["due_at"]}
+    assert dt.datetime.fromisoformat(body["payment"]["due_at"]) == two_days_before + dt.timedelta(minutes=15)
     assert payment.checkout_url.startswith("http")
     checkout = stripe_api.sessions[payment.checkout_session_id]
     assert checkout["_stripe_account"] == connected.stripe_account_id
@@ -95,8 +98,7 @@ def test_the_api_holds_a_paid_booking_answers_with_the_checkout_link_and_the_web
         booking = Booking.objects.get(pk=body["id"])
     assert booking.status == "confirmed"
     managed = client_for(tenant_alpha).get(f"/api/v1/bookings/manage/{booking.manage_token}/").json()
-    assert managed["payment"] == {"status": "paid", "amount": 3000, "currency": "EUR", "checkout_url": None,
-                                  "hold_until": None}
+    assert (managed["status"], managed["payment"]) == ("confirmed", None)
 
 
 def test_the_api_refuses_a_paid_service_of_an_organisation_without_payments_and_books_nothing(
@@ -137,9 +139,13 @@ def test_a_free_service_through_the_api_is_confirmed_without_a_payment(client_fo
 def test_the_openapi_schema_documents_the_payment_of_a_booking(tmp_path):
     call_command("spectacular", "--file", str(tmp_path / "schema.yaml"))
     schema = (tmp_path / "schema.yaml").read_text()
-    assert "BookingPayment:" in schema
-    assert "checkout_url:" in schema and "hold_until:" in schema
-    assert "pending_payment" in schema
+    booking_create = schema[schema.index("/api/v1/bookings/:"):schema.index("/api/v1/bookings/manage/")]
+    assert "pending_payment" in booking_create and "payment.checkout_url" in booking_create
+    assert "'201':" in booking_create and "#/components/schemas/PayableBooking'" in booking_create
+    payable = schema[schema.index("    PayableBooking:"):]
+    assert "payment:" in payable[:payable.index("      required:")]
+    checkout = schema[schema.index("    Checkout:"):]
+    assert "checkout_url:" in checkout and "due_at:" in checkout
 
 
 # --- the back office: book for a client -----------------------------------------------------------------------
