@@ -54,8 +54,15 @@ class BookingPayment(models.Model):
         BOOKED_LATE = "booked_late", _("booked after its hold expired")
         REFUNDED = "refunded", _("refunded: no place left")
 
+    class Method(models.TextChoices):
+        ONLINE = "online", _("online (Stripe Checkout)")
+        # Recorded by an operator who booked for the client ("paid on site"): no Stripe objects, never refunded
+        # through Stripe; it is invoiced like any other payment.
+        ON_SITE = "on_site", _("paid on site")
+
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="booking_payments")
     booking_id = models.BigIntegerField(help_text="The booking's id in the tenant's schema.")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.ONLINE)
     amount = models.PositiveIntegerField(help_text="In minor units of the currency.")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATING)

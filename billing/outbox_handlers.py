@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
+from django.utils import timezone
 
 from allot.outbox.delivery import NoLongerRelevant, action, renderer
 from allot.outbox.models import OutboxMessage
-from billing.models import Refund
+from billing.models import BookingPayment, Refund
+from billing.services.operator_payments import PAYMENT_LINK_EMAIL
 from billing.services.payments import (
     CHECKOUT_EXPIRE,
     PAYMENT_REFUNDED_EMAIL,
@@ -49,4 +51,23 @@ def render_payment_refunded(row: OutboxMessage) -> EmailMultiAlternatives:
                "service_name": booking.service.translated("name", row.language),
                "amount": refund.amount, "currency": refund.currency}
     return tenant_email(tenant=tenant, template="billing/email/payment_refunded", context=context,
+                        recipient=row.recipient)
+
+
+@renderer(PAYMENT_LINK_EMAIL)
+def render_payment_link(row: OutboxMessage) -> EmailMultiAlternatives:
+    """The Checkout link of a booking an operator made for the client (while it still awaits payment)."""
+    booking = Booking.objects.select_related("service", "client", "session").filter(
+        pk=row.payload.get("booking_id")).first()
+    payment = BookingPayment.objects.filter(pk=row.payload.get("payment_id")).first()
+    if booking is None or payment is None or not payment.checkout_url:
+        raise NoLongerRelevant("the booking or its payment no longer exists")
+    if booking.status != Booking.Status.PENDING_PAYMENT:
+        raise NoLongerRelevant("the booking no longer awaits payment")
+    tenant = connection.tenant
+    context = {"tenant": tenant, "booking": booking, "payment": payment, "checkout_url": payment.checkout_url,
+               "service_name": booking.service.translated("name", row.language),
+               "starts_at": timezone.localtime(booking.starts_at, tenant.zone),
+               "hold_until": timezone.localtime(booking.payment_due_at, tenant.zone)}
+    return tenant_email(tenant=tenant, template="billing/email/payment_link", context=context,
                         recipient=row.recipient)

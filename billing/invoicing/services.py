@@ -65,6 +65,12 @@ def _seller(tenant) -> dict:
             "rate_bp": profile.default_vat_rate_bp}
 
 
+def service_vat_rate_bp(service, seller: dict) -> int:
+    """The VAT rate of a service's line: its own rate if it has one, else the organisation's default."""
+    own = getattr(service, "vat_rate_bp", None)
+    return seller["rate_bp"] if own is None else own
+
+
 def _issue(*, tenant, kind: str, series: str, payment, booking, description: str, quantity: int, gross: int,
            rate_bp: int, seller: dict, now: dt.datetime, refund=None, corrects=None) -> Invoice:
     year = _year_of(tenant, now)
@@ -100,7 +106,7 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     with transaction.atomic():
         invoice = _issue(tenant=tenant, kind=Invoice.Kind.INVOICE, series=INVOICE_SERIES, payment=payment,
                          booking=booking, description=description, quantity=quantity, gross=payment.amount,
-                         rate_bp=seller["rate_bp"], seller=seller, now=now)
+                         rate_bp=service_vat_rate_bp(booking.service, seller), seller=seller, now=now)
     return invoice
 
 

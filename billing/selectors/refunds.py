@@ -33,8 +33,9 @@ def policies_by_service(*, tenant) -> dict[int, CancellationPolicy]:
 
 
 def paid_payment_of(*, tenant, booking_id: int) -> BookingPayment | None:
-    return BookingPayment.objects.filter(tenant=tenant, booking_id=booking_id,
-                                         status=BookingPayment.Status.PAID).first()
+    # Only what was paid online is refunded online: money taken on site is given back on site.
+    return BookingPayment.objects.filter(tenant=tenant, booking_id=booking_id, status=BookingPayment.Status.PAID,
+                                         method=BookingPayment.Method.ONLINE).first()
 
 
 def refunded_so_far(payment: BookingPayment) -> int:

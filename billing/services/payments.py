@@ -44,7 +44,8 @@ class PaymentUnavailableError(ApplicationError):
 
 
 def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_url: str,
-                          now: dt.datetime | None = None) -> BookingPayment:
+                          now: dt.datetime | None = None,
+                          checkout_expires_at: dt.datetime | None = None) -> BookingPayment:
     """Open the Stripe Checkout Session for a booking awaiting payment (once: a repeated call returns the same).
 
     If Stripe cannot be reached the booking's hold is released at once and PaymentUnavailableError raised.
@@ -77,7 +78,8 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
             client_reference_id=f"{tenant.schema_name}:{booking.pk}", customer_email=booking.client.email,
             locale=booking.language, metadata={"tenant": tenant.schema_name, "booking_id": str(booking.pk),
                                                "payment_id": str(payment.pk)},
-            expires_at=now + stripe_api.CHECKOUT_MINIMUM_LIFETIME, idempotency_key=str(payment.idempotency_key),
+            expires_at=checkout_expires_at or now + stripe_api.CHECKOUT_MINIMUM_LIFETIME,
+            idempotency_key=str(payment.idempotency_key),
         )
     except stripe_api.StripeUnavailable as error:
         logger.warning("Checkout Session for booking %s of %s failed: %s", booking.pk, tenant.schema_name, error)

@@ -15,8 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from allot.errors import ApplicationError, NotFoundError
+from billing.selectors.payments import payment_hold_deadline, service_bookable_online, service_needs_payment
+from billing.services.payments import PaymentUnavailableError
 from booking_core.acting import Actor
 from booking_core.api import public_serializers as s
+from booking_core.api.checkout import PayableBookingSerializer, payable_booking_data
 from booking_core.api.fields import LATEST
 from booking_core.api.query_params import date_param
 from booking_core.errors import BookingError, BookingNotFoundError
@@ -36,6 +39,12 @@ from booking_core.services.bookings import (
 
 MAX_RANGE_DAYS = 62
 DATE_RANGE_RULE = f"YYYY-MM-DD, 1900-01-01 to 2999-12-31; `to` at most {MAX_RANGE_DAYS} days after `from`."
+
+
+class PaymentStartFailedError(PaymentUnavailableError):
+    """Stripe could not be reached to open the Checkout Session (the hold is already released)."""
+
+    status_code = 503
 
 
 class PublicView(APIView):
@@ -160,16 +169,30 @@ def chosen_staff(service: Service, staff_id, *, error: type[ApplicationError]) -
         raise error(_("No such staff member for this service."), fields={"staff": [_("Unknown.")]}) from None
 
 
-def _booking_response(booking: Booking, tenant, *, created: bool = False) -> Response:
-    data = s.PublicBookingSerializer(booking, context={"tenant": tenant}).data
+def _booking_response(request, booking: Booking, tenant, *, created: bool = False) -> Response:
+    """The booking, with the Checkout Session to pay it while it awaits payment (booking_core.api.checkout: the
+    same shape as an accepted waitlist offer's). Stripe unreachable: 503, the hold already released."""
+    try:
+        data = payable_booking_data(request, tenant=tenant, booking=booking)
+    except PaymentUnavailableError as error:
+        raise PaymentStartFailedError(error.message) from error
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class BookingCreateView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
-    @extend_schema(summary="Book an appointment or seats in a session", request=s.BookingCreateSerializer,
-                   responses={201: s.PublicBookingSerializer})
+    @extend_schema(
+        summary="Book an appointment or seats in a session",
+        description=(
+            "A service with a price is paid online when the organisation takes payments: the booking is created "
+            "with status `pending_payment`, holds its seats or slot until `payment.due_at`, and "
+            "`payment.checkout_url` is the Stripe Checkout page to send the client to (`payment.return_url` shows "
+            "the payment's state afterwards). Stripe's webhook confirms it once paid; a hold that runs out unpaid "
+            "is cancelled and its place freed. `payment` is null for a booking that does not await payment. A "
+            "paid service of an organisation that cannot take payments is refused (400 `payment_unavailable`); "
+            "when Stripe cannot be reached the hold is released at once (503 `payment_unavailable`)."),
+        request=s.BookingCreateSerializer, responses={201: PayableBookingSerializer})
     def post(self, request):
         creation = limit_posted_creation(request)
         serializer = s.BookingCreateSerializer(data=request.data)
@@ -184,6 +207,13 @@ class BookingCreateView(PublicView):
             "idempotency_key": data.get("idempotency_key") or request.headers.get("Idempotency-Key"),
             "actor": Actor.client(client.email),
         }
+        # A priced service follows the booking site's paid path: held while the client pays on Stripe Checkout.
+        if not service_bookable_online(tenant=self.tenant, service=service):
+            raise PaymentUnavailableError(_("This service cannot be booked online at the moment: the organisation "
+                                            "does not take online payments yet. Please contact them to book."),
+                                          fields={"service": [_("Not bookable online.")]})
+        if service_needs_payment(tenant=self.tenant, service=service):
+            common["payment_due_at"] = payment_hold_deadline(timezone.now())
         if service.is_group:
             session = chosen_session(service, data.get("session"), error=BookingError)
             booking = booking_create_group(session=session, seats=data["seats"], **common)
@@ -193,20 +223,22 @@ class BookingCreateView(PublicView):
             staff = chosen_staff(service, data.get("staff"), error=BookingError)
             booking = booking_create_individual(service=service, starts_at=data["starts_at"], staff=staff, **common)
         creation.created()
-        return _booking_response(booking, self.tenant, created=True)
+        # A booking awaiting payment gets its Checkout Session after its commit (a repeated submission, the same).
+        return _booking_response(request, booking, self.tenant, created=True)
 
 
 class ManageBookingView(PublicView):
-    @extend_schema(summary="A booking, by the secret token of its manage link", responses=s.PublicBookingSerializer)
+    @extend_schema(summary="A booking, by the secret token of its manage link (with its Checkout while it awaits "
+                           "payment)", responses=PayableBookingSerializer)
     def get(self, request, token: str):
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)
 
 
 class ManageCancelView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
     @extend_schema(summary="Cancel a booking by its manage token (self-service rules apply)",
-                   request=s.CancelSerializer, responses=s.PublicBookingSerializer)
+                   request=s.CancelSerializer, responses=PayableBookingSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
         booking = booking_get_by_token(token=token)
@@ -214,14 +246,14 @@ class ManageCancelView(PublicView):
         serializer.is_valid(raise_exception=True)
         booking = booking_cancel(tenant=self.tenant, booking=booking, actor=Actor.client(booking.client.email),
                                  reason=serializer.validated_data["reason"])
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)
 
 
 class ManageRescheduleView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
     @extend_schema(summary="Move an appointment by its manage token (self-service rules apply)",
-                   request=s.RescheduleSerializer, responses=s.PublicBookingSerializer)
+                   request=s.RescheduleSerializer, responses=PayableBookingSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
         booking = booking_get_by_token(token=token)
@@ -234,4 +266,4 @@ class ManageRescheduleView(PublicView):
                 raise BookingNotFoundError(_("No such staff member for this service."))
         booking_reschedule(tenant=self.tenant, booking=booking, starts_at=serializer.validated_data["starts_at"],
                            staff=staff, actor=Actor.client(booking.client.email))
-        return _booking_response(booking_get_by_token(token=token), self.tenant)
+        return _booking_response(request, booking_get_by_token(token=token), self.tenant)

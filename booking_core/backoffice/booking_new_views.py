@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from allot.errors import ApplicationError, NotFoundError
+from billing.services.operator_payments import payment_choice_default
 from booking_core.acting import Actor
 from booking_core.backoffice.access import MANAGERS, office_page
 from booking_core.backoffice.office_forms import BookForClientForm
@@ -68,7 +69,8 @@ def booking_new_for_service(request, service_id: int):
     else:
         form_options["staff"] = list(service.staff_members.filter(is_active=True).order_by("name", "id"))
     if request.method == "GET":
-        initial = {"language": language, "seats": 1, "request_key": secrets.token_urlsafe(16)}
+        initial = {"language": language, "seats": 1, "request_key": secrets.token_urlsafe(16),
+                   "payment": payment_choice_default(tenant=request.tenant, service=service)}
         client_id = request.GET.get("client")
         if client_id:
             try:
@@ -98,12 +100,13 @@ def booking_new_for_service(request, service_id: int):
             booking = booking_create_for_client_in_session(
                 tenant=request.tenant, session=session, seats=data["seats"], client=client, answers=form.answers(),
                 language=data["language"], allow_overbooking=data["allow_overbooking"], idempotency_key=key,
-                actor=actor)
+                actor=actor, payment=data.get("payment"))
         else:
             staff = staff_get_for_operator(staff_id=data["staff"]) if data.get("staff") else None
             booking = booking_create_for_client_appointment(
                 tenant=request.tenant, service=service, starts_at=form.starts_at(request.tenant.zone), staff=staff,
-                client=client, answers=form.answers(), language=data["language"], idempotency_key=key, actor=actor)
+                client=client, answers=form.answers(), language=data["language"], idempotency_key=key, actor=actor,
+                payment=data.get("payment"))
     except NotFoundError:
         form.add_error("session" if service.is_group else "staff", _("Choose one of the list."))
         return _render(request, service, form, status=400)
@@ -114,7 +117,11 @@ def booking_new_for_service(request, service_id: int):
     if booking.overbooked_seats:
         messages.warning(request, _("Booked with %(seats)d seat(s) beyond the capacity: the overbooking is "
                                     "recorded.") % {"seats": booking.overbooked_seats})
-    messages.success(request, _("The booking is made; the client is told by email."))
+    if booking.status == booking.Status.PENDING_PAYMENT:
+        messages.success(request, _("The booking is held until it is paid; the payment link is on its way to the "
+                                    "client by email."))
+    else:
+        messages.success(request, _("The booking is made; the client is told by email."))
     return redirect("office-booking", booking_id=booking.pk)
 
 

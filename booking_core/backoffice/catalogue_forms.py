@@ -30,12 +30,40 @@ def model_values(form, *, exclude=()) -> dict:
     return {name: value for name, value in form.cleaned_data.items() if name not in exclude}
 
 
+class VatPercentField(forms.DecimalField):
+    """A VAT rate typed as a percentage (27 or 5.5), kept in basis points (2700, 550); empty is None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, max_value=100, decimal_places=2, required=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value / 100:g}"
+        return value
+
+    def clean(self, value):
+        percent = super().clean(value)
+        return None if percent is None else int(percent * 100)
+
+    def has_changed(self, initial, data):
+        try:
+            return initial != self.clean(data)
+        except ValidationError:
+            return True
+
+
 class ServiceForm(forms.ModelForm):
+    vat_rate_bp = VatPercentField(
+        label=_("VAT rate (%)"),
+        help_text=_("The VAT included in this service's price, e.g. 27 or 5.5. Leave empty for the organisation's "
+                    "default rate (invoicing settings)."))
+
     class Meta:
         model = Service
         fields = [
             "kind", "slug", "name_en", "name_hu", "name_de", "description_en", "description_hu", "description_de",
-            "is_active", "position", "duration_minutes", "price_amount", "price_currency", "min_notice_minutes",
+            "is_active", "position", "duration_minutes", "price_amount", "price_currency", "vat_rate_bp",
+            "min_notice_minutes",
             "horizon_days", "cancellation_cutoff_minutes", "requires_approval", "self_service",
             "buffer_before_minutes", "buffer_after_minutes", "slot_interval_minutes", "staff_choice_enabled",
             "max_seats_per_booking", "offer_auto_send", "offer_validity_hours",

@@ -8,6 +8,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.services.operator_payments import PaymentChoice
 from booking_core.models import FormField
 from tenants.models import LANGUAGE_CHOICES
 
@@ -79,6 +80,13 @@ class BookForClientForm(forms.Form):
         self.questions = list(questions)
         for question in self.questions:
             self.fields[self.ANSWER_PREFIX + question.key] = _answer_field(question, language)
+        if service.price_amount > 0:
+            # Required by the service (billing.services.operator_payments), which also refuses a link without an
+            # online payments account: the refusal lands next to this field.
+            self.fields["payment"] = forms.ChoiceField(
+                label=_("How is it paid?"), choices=PaymentChoice.choices, required=False,
+                widget=forms.RadioSelect,
+                help_text=_("The service has a price. A payment link needs the organisation's Stripe account."))
 
     def answers(self) -> dict:
         answers = {}

@@ -59,6 +59,11 @@ class Service(TranslatedFieldsMixin, models.Model):
     )
     price_amount = models.PositiveIntegerField(default=0, help_text=_("In minor units (cents, fillér); 0 is free."))
     price_currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
+    # The VAT included in the price, in basis points (2700 = 27%); empty: the organisation's default rate
+    # (its seller profile). Invoices carry the rate per line (billing.invoicing).
+    vat_rate_bp = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10000)],
+        help_text=_("Empty: the organisation's default VAT rate."))
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     min_notice_minutes = models.PositiveIntegerField(default=60)

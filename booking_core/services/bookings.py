@@ -193,10 +193,7 @@ def booking_create_group(
                     _("This session is full."),
                     extra={"seats_free": free},
                 )
-            booking.save(force_insert=True)
-            add_seats_booked(session, seats)
-            reminders_note_due(booking, now)  # last: it holds the tenant's due-work row until the commit
-            metrics.booking_created("group")
+            session_booking_insert(booking, session, now=now)
     except IntegrityError:
         # The same submission, a moment ahead of us, took the idempotency key: answer with its booking.
         existing = _existing_for_key(idempotency_key, client_email=client.email)
@@ -204,6 +201,16 @@ def booking_create_group(
             raise
         return existing
     return booking
+
+
+def session_booking_insert(booking: Booking, session: Session, *, now: dt.datetime) -> None:
+    """The tail every booking of seats in a session shares (the site's and the operators'), under the session's
+    lock once the seats are known to be there: insert the booking, count its seats on the session (the CHECK
+    constraint's counter), note its reminder's due time and count it in the metrics."""
+    booking.save(force_insert=True)
+    add_seats_booked(session, booking.seats)
+    reminders_note_due(booking, now)  # last: it holds the tenant's due-work row until the commit
+    metrics.booking_created("group")
 
 
 def _next_booking_id() -> int:

@@ -7,6 +7,10 @@ operator who books beyond the free seats must say so (`allow_overbooking`); the 
 are recorded on the session (`accepted_overbooking`, which the CHECK constraint counts), on the booking
 (`overbooked_seats`) and in the audit entry. An appointment's time is never overbooked: the slot claims
 forbid two appointments of one staff member at once.
+
+A service with a price needs the operator's choice of how it is paid (billing.services.operator_payments): a
+payment link holds the place pending payment (as the booking site's paid bookings do) and emails the Checkout link
+after the commit; paid on site and free of charge are recorded in the booking's transaction.
 """
 
 from __future__ import annotations
@@ -20,10 +24,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from allot import metrics
+from billing.services.operator_payments import (
+    PaymentChoice,
+    booking_payment_choice_record,
+    booking_payment_link_send,
+    payment_choice_require,
+    payment_link_deadline,
+)
 from billing.subscriptions.limits import booking_allowed_require
 from booking_core.acting import Actor
 from booking_core.errors import BookingError, CapacityError, SlotTakenError
-from booking_core.messages import booking_notifications as notifications
 from booking_core.messages.reminders import reminders_note_due
 from booking_core.models import Booking, Service, Session, StaffMember
 from booking_core.selectors.availability import slot_is_free
@@ -37,9 +47,10 @@ from booking_core.services.bookings import (
     _next_booking_id,
     _next_free_starts,
     _require_live_service,
+    booking_created_notify,
+    session_booking_insert,
 )
 from booking_core.services.capacity import (
-    add_seats_booked,
     booking_row_lock,
     live_seats_booked,
     session_lock,
@@ -73,13 +84,17 @@ def booking_create_for_client_in_session(
     idempotency_key: str | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
+    payment: str | None = None,
 ) -> Booking:
     """An operator takes seats in a group session for a client; beyond the free seats only when
-    `allow_overbooking` says the operator accepts it (recorded on the session, the booking and the audit)."""
+    `allow_overbooking` says the operator accepts it (recorded on the session, the booking and the audit).
+
+    A priced service needs `payment`, how it is paid (billing.services.operator_payments.PaymentChoice)."""
     _require_operator(actor)
     now = now or timezone.now()
     service = session.service
     _require_live_service(service, Service.Kind.GROUP)
+    payment = payment_choice_require(tenant=tenant, service=service, choice=payment)
     if seats < 1:
         raise BookingError(_("Book at least one seat."), fields={"seats": [_("Out of range.")]})
     snapshot = answers_validate(service=service, answers=answers, language=language)
@@ -88,9 +103,10 @@ def booking_create_for_client_in_session(
     _require_not_past(session.starts_at, now)
     existing = _existing_for_key(idempotency_key, client_email=client.email)
     if existing is not None:
-        return existing
+        return _payment_link_sent(tenant, existing, payment, now)
     booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
-    status = _initial_status(service)
+    payment_due_at = payment_link_deadline(now) if payment == PaymentChoice.LINK else None
+    status = _initial_status(service, payment_due_at)
     try:
         with transaction.atomic():
             person = client_for_booking(name=client.name, email=client.email, phone=client.phone,
@@ -115,6 +131,7 @@ def booking_create_for_client_in_session(
                 source=Booking.Source.OPERATOR, language=language, seats=seats, starts_at=session.starts_at,
                 ends_at=session.ends_at, answers=snapshot, idempotency_key=idempotency_key or None,
                 confirmed_at=now if status == Booking.Status.CONFIRMED else None, overbooked_seats=beyond,
+                payment_due_at=payment_due_at,
             )
             if beyond:
                 # The operator's explicit decision: the seats above capacity the CHECK constraint allows.
@@ -124,19 +141,18 @@ def booking_create_for_client_in_session(
                 audit_record(actor=actor, action="session.overbooking_accepted", obj=session,
                              after={"seats": beyond, "booking": booking.pk,
                                     "accepted_overbooking": session.accepted_overbooking})
-            booking.save(force_insert=True)
-            add_seats_booked(session, seats)
             audit_record(actor=actor, action="booking.created", obj=booking,
-                         after={**booking.snapshot(), "by_operator": True, "overbooking_allowed": allow_overbooking})
-            notifications.notify_booking_created(booking)
-            reminders_note_due(booking, now)  # last: it holds the tenant's due-work row until the commit
-            metrics.booking_created("group")
+                         after={**booking.snapshot(), "by_operator": True, "overbooking_allowed": allow_overbooking,
+                                "payment": payment})
+            booking_created_notify(booking)
+            session_booking_insert(booking, session, now=now)
+            booking_payment_choice_record(tenant=tenant, booking=booking, choice=payment, actor=actor, now=now)
     except IntegrityError:
         existing = _existing_for_key(idempotency_key, client_email=client.email)
         if existing is None:
             raise
-        return existing
-    return booking
+        return _payment_link_sent(tenant, existing, payment, now)
+    return _payment_link_sent(tenant, booking, payment, now)
 
 
 def booking_create_for_client_appointment(
@@ -151,13 +167,16 @@ def booking_create_for_client_appointment(
     idempotency_key: str | None = None,
     actor: Actor,
     now: dt.datetime | None = None,
+    payment: str | None = None,
 ) -> Booking:
     """An operator books an appointment for a client at a free time of the staff member's hours (any notice
-    or horizon); a time already taken is refused: appointments are never overbooked."""
+    or horizon); a time already taken is refused: appointments are never overbooked. A priced service needs
+    `payment`, how it is paid."""
     _require_operator(actor)
     now = now or timezone.now()
     zone = tenant.zone
     _require_live_service(service, Service.Kind.INDIVIDUAL)
+    payment = payment_choice_require(tenant=tenant, service=service, choice=payment)
     _require_not_past(starts_at, now)
     snapshot = answers_validate(service=service, answers=answers, language=language)
     if staff is not None and not service.staff_members.filter(pk=staff.pk).exists():
@@ -168,10 +187,11 @@ def booking_create_for_client_appointment(
     )
     # The notice and horizon are the booking site's limits: seen from this moment, the time is just bookable.
     as_of = starts_at - dt.timedelta(minutes=service.min_notice_minutes)
+    existing = _existing_for_key(idempotency_key, client_email=client.email)
+    if existing is not None:
+        return _payment_link_sent(tenant, existing, payment, now)
+    payment_due_at = payment_link_deadline(now) if payment == PaymentChoice.LINK else None
     with transaction.atomic():
-        existing = _existing_for_key(idempotency_key, client_email=client.email)
-        if existing is not None:
-            return existing
         booking_allowed_require(tenant=tenant, now=now)  # the plan (a retried submission got its booking above)
         locked = staff_lock(candidate_ids)
         chosen = next(
@@ -189,21 +209,30 @@ def booking_create_for_client_appointment(
             )
         person = client_for_booking(name=client.name, email=client.email, phone=client.phone, language=language)
         ends_at = starts_at + dt.timedelta(minutes=service.duration_minutes)
-        status = _initial_status(service)
+        status = _initial_status(service, payment_due_at)
         booking = Booking.objects.create(
             service=service, staff=chosen, client=person, status=status, source=Booking.Source.OPERATOR,
             language=language, seats=1, starts_at=starts_at, ends_at=ends_at, answers=snapshot,
             blocked_from=starts_at - dt.timedelta(minutes=service.buffer_before_minutes),
             blocked_until=ends_at + dt.timedelta(minutes=service.buffer_after_minutes),
-            idempotency_key=idempotency_key or None,
+            idempotency_key=idempotency_key or None, payment_due_at=payment_due_at,
             confirmed_at=now if status == Booking.Status.CONFIRMED else None,
         )
         _claim_cells(booking)
         audit_record(actor=actor, action="booking.created", obj=booking,
-                     after={**booking.snapshot(), "by_operator": True})
-        notifications.notify_booking_created(booking)
+                     after={**booking.snapshot(), "by_operator": True, "payment": payment})
+        booking_created_notify(booking)
+        booking_payment_choice_record(tenant=tenant, booking=booking, choice=payment, actor=actor, now=now)
         reminders_note_due(booking, now)
         metrics.booking_created("individual")
+    return _payment_link_sent(tenant, booking, payment, now)
+
+
+def _payment_link_sent(tenant, booking: Booking, payment: str, now: dt.datetime) -> Booking:
+    """After the commit: a booking held for its payment link gets its Checkout Session and the client's email
+    (once; a repeated submission changes nothing). Stripe unreachable: the hold is released, the error raised."""
+    if payment == PaymentChoice.LINK and booking.status == Booking.Status.PENDING_PAYMENT:
+        booking_payment_link_send(tenant=tenant, booking=booking, now=now)
     return booking
 
 

@@ -342,6 +342,9 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
 # How long a booking awaiting online payment holds its seat or slot before the hold expiry job frees it.
 ALLOT_PAYMENT_HOLD_MINUTES = env_int("ALLOT_PAYMENT_HOLD_MINUTES", 15)
+# How long a booking an operator made for a client holds its place while the emailed payment link is unpaid
+# (Stripe keeps a Checkout Session open for at most 24 hours).
+ALLOT_PAYMENT_LINK_HOLD_HOURS = env_int("ALLOT_PAYMENT_LINK_HOLD_HOURS", 23)
 # The organisations' subscriptions (billing.plans): the Stripe Prices of the paid plans, the endpoint secret of
 # the subscription webhook (/stripe/webhooks/billing/), and the plan of organisations without a subscription
 # record that are not on trial (set up by platform staff).

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def full_session(tenant_alpha, in_tenant):
     """A yoga session on the 12th at 18:00 with both its seats taken; the site allows 1 seat per booking."""
     with in_tenant(tenant_alpha):
-        yoga = make_service(name_en="Yoga")
+        yoga = make_service(name_en="Yoga", price_amount=0)
         session = make_session(yoga, capacity=2, starts_at=at(12, 18), location="Room 1")
         fill(tenant_alpha, session, [1, 1])
         # then the site's limits tighten: a week's notice, one seat per booking
@@ -96,7 +96,7 @@ def test_a_full_session_is_booked_with_the_overbooking_accepted_and_recorded(own
 
 def test_free_seats_need_no_overbooking_and_record_none(owner, tenant_alpha, in_tenant):
     with in_tenant(tenant_alpha):
-        session = make_session(make_service(name_en="Pilates"), capacity=3, starts_at=at(12, 18))
+        session = make_session(make_service(name_en="Pilates", price_amount=0), capacity=3, starts_at=at(12, 18))
     connection.set_schema_to_public()
     owner.post(f"/office/bookings/new/{session.service_id}/",
                {"session": session.pk, "seats": 2, "name": "A", "email": "a@example.com", "language": "en"})
@@ -124,7 +124,8 @@ def test_bad_input_is_refused_next_to_the_fields_and_changes_nothing(owner, tena
 def test_an_appointment_for_an_existing_client_ignores_the_notice_but_never_a_taken_time(owner, tenant_alpha,
                                                                                          in_tenant):
     with in_tenant(tenant_alpha):
-        massage = make_service(Service.Kind.INDIVIDUAL, name_en="Massage", min_notice_minutes=3 * 24 * 60)
+        massage = make_service(Service.Kind.INDIVIDUAL, name_en="Massage", min_notice_minutes=3 * 24 * 60,
+                               price_amount=0)
         anna = make_staff(massage, name="Anna", hours=((8, 18),))
         known = make_client("known@example.com")
     connection.set_schema_to_public()
@@ -150,7 +151,7 @@ def test_an_appointment_for_an_existing_client_ignores_the_notice_but_never_a_ta
 def test_another_tenants_service_or_session_is_a_404(member_client, tenant_alpha, tenant_beta, in_tenant,
                                                      full_session):
     with in_tenant(tenant_beta):
-        beta_session = make_session(make_service(name_en="Schwimmen"), capacity=3, starts_at=at(12, 10))
+        beta_session = make_session(make_service(name_en="Schwimmen", price_amount=0), capacity=3, starts_at=at(12, 10))
     connection.set_schema_to_public()
     owner = member_client(tenant_alpha, "alpha_owner")
     unknown = max(beta_session.service_id, full_session.service_id) + 1000

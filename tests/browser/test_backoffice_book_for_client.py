@@ -21,7 +21,7 @@ def test_book_for_a_client_is_refused_for_a_full_session_and_accepted_with_recor
         browser_page, site_url, tenant_alpha, in_tenant):
     # given: a full session of two seats in two days
     with in_tenant(tenant_alpha):
-        service = make_service(name_en="Swimming", name_hu="Úszás")
+        service = make_service(name_en="Swimming", name_hu="Úszás", price_amount=0)
         session = make_session(service, capacity=2, starts_in_days=2, location="Medence")
         fill(tenant_alpha, session, [1, 1])
     connection.set_schema_to_public()
