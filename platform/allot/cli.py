@@ -417,7 +417,9 @@ def _stripe_standin(env: dict, args) -> list[str] | None:
     (allot.stripe_standin, in front of localstripe) and give the demo organisations connected accounts there, so
     their paid services can be booked and paid locally. Returns the stand-in's command, or None when Stripe is
     configured, --no-stripe was given, or localstripe is not installed."""
-    from allot.stripe_standin import localstripe_executable
+    import socket
+
+    from allot.stripe_standin import free_port, localstripe_executable
 
     if env.get("STRIPE_SECRET_KEY") or args.no_stripe:
         return None
@@ -425,13 +427,18 @@ def _stripe_standin(env: dict, args) -> list[str] | None:
         print("allot: no Stripe keys and no localstripe (pip install -e '.[dev]'): prices are shown, not charged",
               flush=True)
         return None
+    port = args.stripe_port
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            port = free_port()
+            print(f"allot: port {args.stripe_port} is taken; the Stripe stand-in uses {port}", flush=True)
     env["STRIPE_SECRET_KEY"] = STANDIN_SECRET_KEY
-    env["STRIPE_API_BASE"] = f"http://127.0.0.1:{args.stripe_port}"
+    env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
     env["STRIPE_WEBHOOK_SECRET"] = STANDIN_WEBHOOK_SECRET
     env.setdefault("ALLOT_DEMO_STRIPE_ACCOUNTS", ",".join(f"{slug}={account}"
                                                           for slug, account in STANDIN_DEMO_ACCOUNTS.items()))
     root = env.get("ALLOT_ROOT_DOMAIN") or "localhost"
-    return [sys.executable, "-m", "allot.cli", "stripe-standin", "--port", str(args.stripe_port),
+    return [sys.executable, "-m", "allot.cli", "stripe-standin", "--port", str(port),
             "--webhook-url", f"http://{root}:{args.port}/stripe/webhooks/payments/",
             "--webhook-secret", STANDIN_WEBHOOK_SECRET,
             *[f"--onboarded-account={account}" for account in STANDIN_DEMO_ACCOUNTS.values()]]

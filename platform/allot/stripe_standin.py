@@ -264,7 +264,7 @@ class StripeStandIn:
         session = self.sessions[session_id]
         intent = self._localstripe("POST", f"/v1/payment_intents/{session['payment_intent']}/confirm")
         assert intent["status"] == "succeeded", intent
-        session.update(status="complete", payment_status="paid")
+        session["status"], session["payment_status"] = "complete", "paid"
         return dict(session)
 
     def account_add_onboarded(self, account_id: str) -> dict:
@@ -278,7 +278,8 @@ class StripeStandIn:
 
     def onboard(self, account_id: str) -> dict:
         """The organisation finishes Stripe's onboarding: the account takes charges."""
-        self.accounts[account_id].update(charges_enabled=True, details_submitted=True, payouts_enabled=True)
+        account = self.accounts[account_id]
+        account["charges_enabled"] = account["details_submitted"] = account["payouts_enabled"] = True
         return dict(self.accounts[account_id])
 
     def refunds_of(self, payment_intent: str) -> list[dict]:
