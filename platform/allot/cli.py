@@ -427,7 +427,7 @@ def _stripe_standin(env: dict, args) -> list[str] | None:
         print("allot: no Stripe keys and no localstripe (pip install -e '.[dev]'): prices are shown, not charged",
               flush=True)
         return None
-    port = args.stripe_port
+    port = args.stripe_port or free_port()
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             port = free_port()
