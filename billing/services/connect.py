@@ -42,3 +42,14 @@ def connected_account_refresh(*, tenant) -> ConnectedAccount | None:
     connected_account_apply(account_id=account.stripe_account_id, account=state, as_of=None)
     account.refresh_from_db()
     return account
+
+
+def connected_account_link_existing(*, tenant, account_id: str) -> ConnectedAccount:
+    """Give a tenant without an account an existing, already onboarded Stripe account (demo data), in the state
+    Stripe reports for it; a tenant that has one keeps it."""
+    with transaction.atomic():
+        account, created = ConnectedAccount.objects.get_or_create(tenant=tenant,
+                                                                  defaults={"stripe_account_id": account_id})
+    if created:
+        return connected_account_refresh(tenant=tenant)
+    return account

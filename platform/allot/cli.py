@@ -12,6 +12,7 @@
     allot tenant create    a tenant with its subdomain and owner (--slug, --name, --owner-email)
     allot healthcheck   worker|scheduler: is the process's heartbeat recent (the chart's exec probes)
     allot mailcatcher   a local SMTP server that writes every message it receives to a folder
+    allot stripe-standin  localstripe and the local stand-in for Stripe Checkout and Connect (development)
 """
 
 from __future__ import annotations
@@ -280,6 +281,18 @@ def command_mailcatcher(args) -> int:
     return 0
 
 
+def command_stripe_standin(args) -> int:
+    from allot.stripe_standin import localstripe_executable, serve
+
+    if localstripe_executable() is None:
+        print("allot: the Stripe stand-in needs localstripe; install the development extras: "
+              "pip install -e '.[dev]' (make install does)", file=sys.stderr)
+        return 2
+    serve(port=args.port, localstripe_port=args.localstripe_port, webhook_url=args.webhook_url,
+          webhook_secret=args.webhook_secret, onboarded_accounts=args.onboarded_account)
+    return 0
+
+
 # --- everything together ------------------------------------------------------------------------------
 
 
@@ -374,7 +387,8 @@ class Supervisor:
                 process.wait()
 
 
-def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor) -> bool:
+def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor, *, any_answer: bool = False) -> bool:
+    """Until `url` answers 200 (or anything at all, with any_answer) within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not supervisor.check():
@@ -383,10 +397,51 @@ def _wait_until_ready(url: str, timeout: float, supervisor: Supervisor) -> bool:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return True
+        except urllib.error.HTTPError:
+            if any_answer:
+                return True
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)
     return False
+
+
+STANDIN_SECRET_KEY = "sk_test_allot_local_standin"
+STANDIN_WEBHOOK_SECRET = "whsec_allot_local_standin"
+# The demo organisations' connected accounts in the stand-in: they take charges from the start.
+STANDIN_DEMO_ACCOUNTS = {"demo": "acct_standin_demo", "acme": "acct_standin_acme"}
+
+
+def _stripe_standin(env: dict, args) -> list[str] | None:
+    """Without real Stripe keys (STRIPE_SECRET_KEY unset): point the platform at a local stand-in for Stripe
+    (allot.stripe_standin, in front of localstripe) and give the demo organisations connected accounts there, so
+    their paid services can be booked and paid locally. Returns the stand-in's command, or None when Stripe is
+    configured, --no-stripe was given, or localstripe is not installed."""
+    import socket
+
+    from allot.stripe_standin import free_port, localstripe_executable
+
+    if env.get("STRIPE_SECRET_KEY") or args.no_stripe:
+        return None
+    if localstripe_executable() is None:
+        print("allot: no Stripe keys and no localstripe (pip install -e '.[dev]'): prices are shown, not charged",
+              flush=True)
+        return None
+    port = args.stripe_port or free_port()
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            port = free_port()
+            print(f"allot: port {args.stripe_port} is taken; the Stripe stand-in uses {port}", flush=True)
+    env["STRIPE_SECRET_KEY"] = STANDIN_SECRET_KEY
+    env["STRIPE_API_BASE"] = f"http://127.0.0.1:{port}"
+    env["STRIPE_WEBHOOK_SECRET"] = STANDIN_WEBHOOK_SECRET
+    env.setdefault("ALLOT_DEMO_STRIPE_ACCOUNTS", ",".join(f"{slug}={account}"
+                                                          for slug, account in STANDIN_DEMO_ACCOUNTS.items()))
+    root = env.get("ALLOT_ROOT_DOMAIN") or "localhost"
+    return [sys.executable, "-m", "allot.cli", "stripe-standin", "--port", str(port),
+            "--webhook-url", f"http://{root}:{args.port}/stripe/webhooks/payments/",
+            "--webhook-secret", STANDIN_WEBHOOK_SECRET,
+            *[f"--onboarded-account={account}" for account in STANDIN_DEMO_ACCOUNTS.values()]]
 
 
 def command_up(args) -> int:
@@ -406,8 +461,13 @@ def command_up(args) -> int:
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = embedded.redis_url()
         started_services.append("redis")
+    stripe_standin = _stripe_standin(env, args)
+    if stripe_standin:
+        stripe = f"a local stand-in at {env['STRIPE_API_BASE']}"
+    else:
+        stripe = "from STRIPE_SECRET_KEY" if env.get("STRIPE_SECRET_KEY") else "not configured"
     print(f"allot: PostgreSQL {'embedded' if 'postgres' in started_services else 'from DATABASE_URL'}, "
-          f"Redis {'embedded' if 'redis' in started_services else 'from REDIS_URL'}", flush=True)
+          f"Redis {'embedded' if 'redis' in started_services else 'from REDIS_URL'}, Stripe {stripe}", flush=True)
 
     supervisor = Supervisor(env)
     received = {"signal": None}
@@ -420,6 +480,11 @@ def command_up(args) -> int:
     exit_code = 0
     try:
         me = [sys.executable, "-m", "allot.cli"]
+        if stripe_standin:
+            # First: the demo seed links the demo organisations' accounts through it.
+            supervisor.start("stripe", stripe_standin)
+            if not _wait_until_ready(f"{env['STRIPE_API_BASE']}/pay/ready", 30, supervisor, any_answer=True):
+                raise subprocess.CalledProcessError(1, stripe_standin)
         subprocess.run([*me, "migrate", "--verbosity", "0"], env=env, cwd=CHECKOUT_DIR, check=True)
         summary = ""
         if not args.no_seed:
@@ -434,6 +499,10 @@ def command_up(args) -> int:
         if _wait_until_ready(f"http://127.0.0.1:{args.port}/readyz", 60, supervisor):
             print(summary.rstrip(), flush=True)
             print(f"\nMail sent by the platform lands in {mail_folder} (one .eml file per message).")
+            if stripe_standin:
+                print(f"Payments go to a local Stripe stand-in ({env['STRIPE_API_BASE']}): its Checkout page's "
+                      "\"Pay\" button pays and sends the signed webhook back. README: \"Paid bookings\" for "
+                      "Stripe's test keys.")
             print("Press Ctrl-C to stop everything.", flush=True)
         # A crashed worker, scheduler, mail catcher (or web server) is restarted with a growing pause while
         # the rest keep serving; only repeated crashes in a short time stop everything.
@@ -465,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--mail-port", type=int, default=int(os.environ.get("ALLOT_MAIL_PORT") or 1025))
     up.add_argument("--web-workers", type=int, default=3)
     up.add_argument("--no-seed", action="store_true", help="do not create the demo tenants")
+    up.add_argument("--stripe-port", type=int, default=int(os.environ.get("ALLOT_STRIPE_PORT") or 12111),
+                    help="the local Stripe stand-in's port (started when STRIPE_SECRET_KEY is not set)")
+    up.add_argument("--no-stripe", action="store_true", help="no local Stripe stand-in: prices are not charged")
     up.set_defaults(handler=command_up)
 
     web = commands.add_parser("web", help="serve HTTP with gunicorn")
@@ -540,6 +612,16 @@ def build_parser() -> argparse.ArgumentParser:
     mail.add_argument("--port", type=int, default=1025)
     mail.add_argument("--folder", default=str(CHECKOUT_DIR / ".data" / "mail"))
     mail.set_defaults(handler=command_mailcatcher)
+
+    standin = commands.add_parser("stripe-standin", help="localstripe and a local stand-in for Stripe Checkout "
+                                                          "and Connect (development)")
+    standin.add_argument("--port", type=int, default=12111)
+    standin.add_argument("--localstripe-port", type=int, default=None, help="default: a free port")
+    standin.add_argument("--webhook-url", default="", help="where the Checkout page's Pay button sends the event")
+    standin.add_argument("--webhook-secret", default="", help="the webhook endpoint's signing secret")
+    standin.add_argument("--onboarded-account", action="append", default=[],
+                         help="an account id that exists and takes charges from the start (repeatable)")
+    standin.set_defaults(handler=command_stripe_standin)
     return parser
 
 

@@ -340,6 +340,10 @@ STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Demo data only (allot.demo, billing/demo.py): "<tenant slug>=<connected account id>,..." links the demo
+# organisations to Stripe accounts that take charges (`allot up` sets it for its local stand-in; with real test
+# keys, name an onboarded Connect test account). Unset: the demo organisations have no account.
+ALLOT_DEMO_STRIPE_ACCOUNTS = env_str("ALLOT_DEMO_STRIPE_ACCOUNTS", "")
 # How long a booking awaiting online payment holds its seat or slot before the hold expiry job frees it.
 ALLOT_PAYMENT_HOLD_MINUTES = env_int("ALLOT_PAYMENT_HOLD_MINUTES", 15)
 # How long a booking an operator made for a client holds its place while the emailed payment link is unpaid
@@ -379,6 +383,19 @@ ALLOT_PERMISSIONS_POLICY = env_str(
 # one inline <style>: the tenant's brand colours). Scripts come only from this site's own files: no inline
 # scripts, no eval. Pages can be served from the page cache, so they cannot carry a per-request nonce.
 _public_port = f":{ALLOT_PUBLIC_PORT}" if ALLOT_PUBLIC_PORT else ""
+
+
+def stripe_checkout_origins(api_base: str) -> list[str]:
+    """Where a Checkout Session's page is: Stripe's host, and a local API server's origin (its own pages)."""
+    origins = ["https://checkout.stripe.com"]
+    if api_base:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(api_base)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
 _csp_directives = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
@@ -390,7 +407,10 @@ _csp_directives = {
     "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
     # The platform's own hosts: a form on the root domain may lead to a tenant's host (sign-up hand-off).
-    "form-action": ["'self'", f"{ALLOT_ROOT_DOMAIN}{_public_port}", f"*.{ALLOT_ROOT_DOMAIN}{_public_port}"],
+    "form-action": ["'self'", f"{ALLOT_ROOT_DOMAIN}{_public_port}", f"*.{ALLOT_ROOT_DOMAIN}{_public_port}",
+                    # Booking (and "Pay now") forms answer with a redirect to Stripe Checkout, which form-action
+                    # also governs: Stripe's host, or the local stand-in's (allot.stripe_standin) at STRIPE_API_BASE.
+                    *stripe_checkout_origins(STRIPE_API_BASE)],
 }
 if env_str("ALLOT_CSP_REPORT_URI"):
     _csp_directives["report-uri"] = [env_str("ALLOT_CSP_REPORT_URI")]
