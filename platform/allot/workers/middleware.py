@@ -101,6 +101,7 @@ class HeartbeatMiddleware(dramatiq.Middleware):
     def before_worker_shutdown(self, broker, worker):
         if self.beating is not None:
             self.beating.stop.set()
+            self.beating.thread.join(timeout=5)  # a beat under way would put the entry back after its removal
         if self.board_entry is not None:
             with contextlib.suppress(Exception):  # Redis gone: the entry turns stale and is forgotten later
                 self.board_entry.remove()
