@@ -49,7 +49,10 @@ def recorded_run(job_name: str, *, tenant_schema: str | None = None, record_idle
         elif run.items_processed or run.status == JobRun.Status.FAILED:
             run.save(force_insert=True)
         elif count_idle:
-            scheduler_minute_count_idle(job_name, run.finished_at)
+            try:
+                scheduler_minute_count_idle(job_name, run.finished_at)
+            except Exception:  # bookkeeping: a lost count must not fail the pass that found nothing
+                logger.exception("could not count an idle run of %s", job_name)
         _sentry_check_in(job_name, "ok" if run.status == JobRun.Status.SUCCEEDED else "error", check_in)
 
 
