@@ -52,11 +52,13 @@ def check(name: str, max_age: float = DEFAULT_MAX_AGE_SECONDS) -> tuple[bool, st
 
 
 class Beating:
-    """A daemon thread that beats every `interval` seconds while `healthy()` says so."""
+    """A daemon thread that beats every `interval` seconds while `healthy()` says so, and then calls `on_beat()`
+    (the worker's line on the console's board, allot.heartbeat_board)."""
 
-    def __init__(self, name: str, healthy, interval: float | None = None):
+    def __init__(self, name: str, healthy, interval: float | None = None, on_beat=None):
         self.name = name
         self.healthy = healthy
+        self.on_beat = on_beat
         self.interval = interval if interval is not None else interval_seconds()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"heartbeat-{name}", daemon=True)
@@ -70,6 +72,8 @@ class Beating:
             try:
                 if self.healthy():
                     beat(self.name)
+                    if self.on_beat is not None:
+                        self.on_beat()
             except Exception:  # an unhealthy check simply does not beat; the probe notices
                 pass
             if self.stop.wait(self.interval):

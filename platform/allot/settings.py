@@ -174,6 +174,15 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
     "tenants.permissions.MembershipPermissionBackend",
 ]
+# New passwords are hashed with Argon2id at OWASP's parameters (m=19 MiB, t=2, p=1; allot.accounts.hashers says
+# why). The others verify hashes made before: Django's PBKDF2 ones are re-hashed with Argon2id at their owner's
+# next successful sign-in.
+PASSWORD_HASHERS = [
+    "allot.accounts.hashers.OwaspArgon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

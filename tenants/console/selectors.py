@@ -199,21 +199,31 @@ class Heartbeats:
     scheduler_leader: str | None  # host:pid of the scheduler holding the lease, None when none does
     scheduler_lease_seconds: float | None
     last_job_run_finished_at: dt.datetime | None  # the worker pool's latest finished run
+    processes: list  # allot.heartbeat_board.BoardLine: each worker and scheduler process, stale ones marked
+    processes_unknown: bool = False  # Redis did not answer: the list could not be read
+    stale_after_seconds: float = 0.0
 
 
-def console_heartbeats() -> Heartbeats:
-    """Signs of life: the scheduler's lease in Redis (renewed every second) and the last job run a worker
-    finished. There is no per-worker heartbeat yet."""
+def console_heartbeats(*, now: float | None = None) -> Heartbeats:
+    """Signs of life: the scheduler's lease in Redis (renewed every second), every worker and scheduler process's
+    own heartbeat (allot.heartbeat_board: host, pid, queues, last beat; stale ones marked) and the last job run a
+    worker finished."""
     import redis
 
+    from allot.heartbeat_board import heartbeat_board_entries, stale_after_seconds
     from allot.jobs.scheduler import scheduler_leader
 
     try:
         leader = scheduler_leader()
     except redis.RedisError:
         leader = None
+    try:
+        processes, processes_unknown = heartbeat_board_entries(now=now), False
+    except redis.RedisError:
+        processes, processes_unknown = [], True
     # Newest by primary key (its index, read backwards) rather than by start time, which has no index of its own.
     last = JobRun.objects.exclude(finished_at=None).order_by("-pk").values_list("finished_at", flat=True)
     return Heartbeats(scheduler_leader=leader[0] if leader else None,
                       scheduler_lease_seconds=leader[1] if leader else None,
-                      last_job_run_finished_at=last.first())
+                      last_job_run_finished_at=last.first(), processes=processes,
+                      processes_unknown=processes_unknown, stale_after_seconds=stale_after_seconds())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -45,6 +46,9 @@ def organisation_sign_up(
     commit. Two sign-ups for one subdomain: one commits, the other gets SignUpError on `slug`."""
     User = get_user_model()
     email = email.strip().lower()
+    # The password hash is the slowest step (allot.accounts.hashers): made before the transaction, so the pool
+    # row and the provisioning lock are held for the writes only.
+    password_hash = make_password(password)
     with transaction.atomic():
         # A ready schema from the warm pool: the sign-up only renames it and writes its rows (tenants.pool).
         pool_schema = pool_claim()
@@ -54,7 +58,7 @@ def organisation_sign_up(
             provisioning_lock()
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email=email, password=password, full_name=owner_name.strip())
+                user = User.objects.create(email=email, password=password_hash, full_name=owner_name.strip())
         except IntegrityError as error:
             raise SignUpError(_("The organisation could not be saved."), fields={"email": [str(EMAIL_TAKEN)]},
                               code="email_taken") from error

@@ -29,6 +29,7 @@ APP_ENVIRONMENT = {
     "ALLOT_OUTBOX_BATCH_SIZE", "ALLOT_OUTBOX_LEASE_SECONDS", "ALLOT_OUTBOX_RETRY_BASE_SECONDS",
     "ALLOT_TRUSTED_PROXY_COUNT", "LOG_FORMAT", "ALLOT_HEARTBEAT_SECONDS", "ALLOT_METRICS_TOKEN",
     "STRIPE_BILLING_WEBHOOK_SECRET", "STRIPE_PRICE_STARTER", "STRIPE_PRICE_PRO", "ALLOT_ENCRYPTION_KEY",
+    "ALLOT_PRIVATE_STORAGE_DIR",
 }
 # Read by the code but deliberately not part of the deployment's configuration.
 NOT_DEPLOYED_ENVIRONMENT = {
@@ -58,9 +59,6 @@ NOT_DEPLOYED_ENVIRONMENT = {
     "ALLOT_WEBHOOK_DISABLE_AFTER_FAILURES", "ALLOT_WEBHOOK_SECRET_OVERLAP_HOURS", "ALLOT_WEBHOOK_TENANT_INFLIGHT",
     # Development and tests only: local webhook receivers, shrunken retry waits.
     "ALLOT_WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "ALLOT_WEBHOOK_RETRY_SCALE",
-    # Data exports are written here by the worker and served by the web pods: the chart has no shared volume for
-    # it yet (README, Leaving), so it is not deployed.
-    "ALLOT_PRIVATE_STORAGE_DIR",
 }
 SECRET_ENVIRONMENT = {
     "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY",
@@ -186,6 +184,7 @@ def test_default_render_is_valid_kubernetes():
         ("Deployment", "allot-worker"),
         ("Ingress", "allot"),
         ("Job", "allot-migrate"),
+        ("PersistentVolumeClaim", "allot-private"),
         ("PodDisruptionBudget", "allot-web"),
         ("PodDisruptionBudget", "allot-worker"),
         ("Secret", "allot"),
@@ -210,6 +209,7 @@ def test_render_with_tls_existing_secret_and_autoscaling_is_valid_kubernetes():
         ("HorizontalPodAutoscaler", "allot-web"),
         ("Ingress", "allot"),
         ("Job", "allot-migrate"),
+        ("PersistentVolumeClaim", "allot-private"),
         ("PodDisruptionBudget", "allot-web"),
         ("PodDisruptionBudget", "allot-worker"),
         ("Service", "allot-web"),
@@ -489,6 +489,7 @@ def test_default_configuration_is_production_safe():
         "ALLOT_OUTBOX_LEASE_SECONDS": "60",
         "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
         "ALLOT_TRUSTED_PROXY_COUNT": "1",  # the ingress controller
+        "ALLOT_PRIVATE_STORAGE_DIR": "/app/private",  # data exports, on the shared claim
     }
     assert secrets == {
         "DATABASE_URL": "postgresql://allot:database-password@postgres.internal:5432/allot",
@@ -552,6 +553,7 @@ def test_values_map_to_the_environment():
         "ALLOT_OUTBOX_RETRY_BASE_SECONDS": "30",
         "ALLOT_TRUSTED_PROXY_COUNT": "2",
         "SECURE_HSTS_SECONDS": "0",
+        "ALLOT_PRIVATE_STORAGE_DIR": "/app/private",
     }
     assert {key: secrets[key] for key in ["EMAIL_URL", "SENTRY_DSN", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
                                           "ALLOT_METRICS_TOKEN"]} == {
@@ -677,7 +679,7 @@ def test_optional_objects_can_be_switched_off():
     kinds = {kind for kind, _ in kinds_and_names(render(values))}
 
     # then neither is rendered
-    assert kinds == {"ConfigMap", "Deployment", "Job", "Secret", "Service"}
+    assert kinds == {"ConfigMap", "Deployment", "Job", "PersistentVolumeClaim", "Secret", "Service"}
 
 
 # --- security --------------------------------------------------------------------------------------------
@@ -712,7 +714,8 @@ def test_every_pod_runs_as_non_root_with_a_read_only_root_filesystem():
         volumes = {volume["name"]: volume for volume in spec["volumes"]}
         assert mounts["/tmp"] == "tmp", name
         assert volumes["tmp"] == {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, name
-        expected_mounts = {"/tmp", "/app/media"} if name in {"allot-web", "allot-worker"} else {"/tmp"}
+        expected_mounts = ({"/tmp", "/app/media", "/app/private"} if name in {"allot-web", "allot-worker"}
+                           else {"/tmp"})
         assert set(mounts) == expected_mounts, name
 
 
@@ -728,6 +731,44 @@ def test_uploads_can_live_on_a_shared_volume():
         spec = pod_spec(find(documents, "Deployment", f"allot-{name}"))
         volumes = {volume["name"]: volume for volume in spec["volumes"]}
         assert volumes["media"] == {"name": "media", "persistentVolumeClaim": {"claimName": "allot-media"}}
+
+
+def test_data_exports_live_on_one_read_write_many_claim_shared_by_web_and_worker():
+    # given the default values
+    documents = render(REQUIRED_VALUES)
+
+    # then one ReadWriteMany claim is made, kept on uninstall, in the cluster's default storage class
+    claim = find(documents, "PersistentVolumeClaim", "allot-private")
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    assert "storageClassName" not in claim["spec"]
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    # and web and worker (not the scheduler) mount it where ALLOT_PRIVATE_STORAGE_DIR points
+    assert find(documents, "ConfigMap", "allot")["data"]["ALLOT_PRIVATE_STORAGE_DIR"] == "/app/private"
+    for name in ["web", "worker"]:
+        document = find(documents, "Deployment", f"allot-{name}")
+        volumes = {volume["name"]: volume for volume in pod_spec(document)["volumes"]}
+        mounts = {mount["mountPath"]: mount["name"] for mount in only_container(document)["volumeMounts"]}
+        assert volumes["private"] == {"name": "private", "persistentVolumeClaim": {"claimName": "allot-private"}}
+        assert mounts["/app/private"] == "private"
+    scheduler = pod_spec(find(documents, "Deployment", "allot-scheduler"))
+    assert "private" not in {volume["name"] for volume in scheduler["volumes"]}
+
+
+def test_the_export_claims_storage_class_and_size_are_values_and_an_existing_claim_can_be_used():
+    # given a storage class and size
+    documents = render(merged(REQUIRED_VALUES, {"privateStorage": {"storageClassName": "efs", "size": "50Gi"}}))
+    claim = find(documents, "PersistentVolumeClaim", "allot-private")
+    assert (claim["spec"]["storageClassName"], claim["spec"]["resources"]["requests"]["storage"]) == ("efs", "50Gi")
+    assert schema_errors(documents) == []
+    # given a claim made by the operator
+    documents = render(merged(REQUIRED_VALUES, {"privateStorage": {"existingClaim": "exports-nfs"}}))
+    # then the chart makes none and mounts that one
+    assert "PersistentVolumeClaim" not in {kind for kind, _name in kinds_and_names(documents)}
+    for name in ["web", "worker"]:
+        spec = pod_spec(find(documents, "Deployment", f"allot-{name}"))
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        assert volumes["private"]["persistentVolumeClaim"] == {"claimName": "exports-nfs"}
 
 
 def test_the_chart_warns_against_pgbouncer_in_transaction_mode():

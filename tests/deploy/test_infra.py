@@ -177,8 +177,8 @@ def test_app_containers_run_read_only_like_in_kubernetes():
     for name in APP_SERVICES:
         assert services[name]["read_only"] is True, name
         assert services[name]["tmpfs"] == ["/tmp"], name
-    assert services["web"]["volumes"] == ["media:/app/media"]
-    assert services["worker"]["volumes"] == ["media:/app/media"]
+    assert services["web"]["volumes"] == ["media:/app/media", "private:/app/private"]
+    assert services["worker"]["volumes"] == ["media:/app/media", "private:/app/private"]
 
 
 # --- the example environment -----------------------------------------------------------------------------

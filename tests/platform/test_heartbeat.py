@@ -64,6 +64,23 @@ def test_the_scheduler_beats_on_each_pass_leader_or_not(heartbeat_dir, monkeypat
     assert heartbeat.age_seconds("scheduler") < 5
 
 
+@pytest.mark.django_db
+def test_the_scheduler_is_on_the_console_board_while_it_runs_and_leaves_it_when_it_stops(heartbeat_dir,
+                                                                                         monkeypatch):
+    from allot.heartbeat_board import heartbeat_board_entries
+    from allot.jobs import schedule
+    from allot.jobs.scheduler import run_scheduler
+
+    seen = []
+    # a periodic job that looks at the board while the scheduler runs
+    monkeypatch.setattr(schedule, "periodic_jobs", lambda: [
+        schedule.PeriodicJob("look", 60, lambda: seen.extend(heartbeat_board_entries()))])
+    run_scheduler(once=True)
+    ours = [line for line in seen if line.kind == "scheduler" and line.pid == os.getpid()]
+    assert len(ours) == 1 and ours[0].role == "leader" and not ours[0].stale
+    assert not [line for line in heartbeat_board_entries() if line.kind == "scheduler" and line.pid == os.getpid()]
+
+
 @pytest.mark.slow
 def test_a_real_worker_beats_and_the_probe_fails_once_it_is_gone(worker_process, tmp_path):
     # given a worker process that beats every second
@@ -77,6 +94,14 @@ def test_a_real_worker_beats_and_the_probe_fails_once_it_is_gone(worker_process,
         time.sleep(0.2)
     # then the probe passes
     assert subprocess.run(probe, env=env, cwd=CHECKOUT_DIR, capture_output=True).returncode == 0
+    # and the worker is on the console's board with its pid and queues
+    from allot.heartbeat_board import heartbeat_board_entries
+
+    deadline = time.monotonic() + 30
+    while not (workers := [line for line in heartbeat_board_entries() if line.kind == "worker"]):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert workers[0].pid != os.getpid() and "transactional" in workers[0].queues and not workers[0].stale
     # when the worker is killed (the whole process group, as a hung pod would stop beating)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(10)
@@ -84,3 +109,6 @@ def test_a_real_worker_beats_and_the_probe_fails_once_it_is_gone(worker_process,
     # then the probe fails
     result = subprocess.run(probe, env=env, cwd=CHECKOUT_DIR, capture_output=True, text=True)
     assert result.returncode == 1 and "more than 3 s" in result.stderr
+    # and the board marks it stale (killed, it could not take itself off)
+    [gone] = [line for line in heartbeat_board_entries(max_age=3) if line.pid == workers[0].pid]
+    assert gone.stale

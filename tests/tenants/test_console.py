@@ -3,6 +3,10 @@ page, suspending and resuming an organisation (seen from its booking site), and 
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
+
 import pytest
 from django.conf import settings
 
@@ -521,6 +525,51 @@ def test_the_health_page_shows_the_schedulers_lease_and_the_last_finished_job_ru
     # then
     assert f"running: {leadership.identity} holds the lease" in page
     assert f'<dd id="last-job-run">{timezone.localtime(now):%Y-%m-%d %H:%M:%S}' in page
+
+
+def test_the_health_page_lists_each_worker_and_scheduler_process_and_marks_stale_ones(staff_client):
+    import json
+    import socket
+
+    import time_machine
+
+    from allot.heartbeat_board import BoardEntry
+    from allot.redis import get_redis, key
+
+    board = key("heartbeats")
+    get_redis().delete(board)
+    now = dt.datetime(2026, 11, 3, 9, 41, 30, tzinfo=dt.UTC)
+    try:
+        with time_machine.travel(now, tick=False):
+            # given this process beating as a worker of two queues and as the leading scheduler
+            BoardEntry("worker", queues=["transactional", "bulk"]).beat()
+            scheduler = BoardEntry("scheduler", role="leader")
+            scheduler.beat(now=now.timestamp() - 12)
+            # and a worker on another pod that last beat 5 minutes ago
+            get_redis().hset(board, "worker:pod-b:4242", json.dumps({
+                "kind": "worker", "host": "pod-b", "pid": 4242, "queues": ["webhooks"], "role": "",
+                "started": now.timestamp() - 3600, "last_seen": now.timestamp() - 300}))
+            page = staff_client().get("/console/health/").content.decode()
+    finally:
+        get_redis().delete(board)
+    # then the page lists the three, the stale one marked, with host, pid, queues and when they were last seen
+    rows = re.findall(r'<tr class="process--(\w+)">(.*?)</tr>', page, re.S)
+    cells = [(state, re.findall(r"<td>(.*?)</td>", row, re.S)) for state, row in rows]
+    host, pid = socket.gethostname(), str(os.getpid())
+    assert cells == [
+        ("fresh", ["scheduler (leader)", host, pid, "—", "12 s ago", "alive"]),
+        ("fresh", ["worker", host, pid, "bulk, transactional", "0 s ago", "alive"]),
+        ("stale", ["worker", "pod-b", "4242", "webhooks", "300 s ago", "<strong>stale</strong>"]),
+    ]
+    assert "one not seen for more than 60 s is stale" in page
+
+
+def test_the_health_page_says_when_no_process_beats(staff_client):
+    from allot.redis import get_redis, key
+
+    get_redis().delete(key("heartbeats"))
+    page = staff_client().get("/console/health/").content.decode()
+    assert "No worker or scheduler process has reported a heartbeat" in page
 
 
 def test_a_wrong_method_is_a_404_for_outsiders_too_so_the_console_stays_hidden(client_for, user, tenant_alpha):

@@ -174,9 +174,13 @@ def test_the_refill_job_fills_the_pool_to_its_size_and_records_its_run(pool_on):
     assert all(schema_exists(name) for name in PoolSchema.objects.values_list("schema_name", flat=True))
     run = JobRun.objects.get(job_name="tenants.pool.refill")
     assert (run.status, run.items_processed) == (JobRun.Status.SUCCEEDED, 2)
-    # and running it again adds nothing
+    # and running it again adds nothing, and leaves no job-run row: the minute's summary counts the idle run
+    from allot.jobs.models import SchedulerMinute
+
     pool_refill_job()
     assert PoolSchema.objects.count() == 2
+    assert JobRun.objects.filter(job_name="tenants.pool.refill").count() == 1
+    assert [minute.idle_runs for minute in SchedulerMinute.objects.all()] == [{"tenants.pool.refill": 1}]
 
 
 @pytest.mark.django_db

@@ -93,6 +93,7 @@ LOG_LEVEL: {{ required "config.logLevel must not be empty" .Values.config.logLev
 {{- end }}
 LOG_FORMAT: {{ .Values.config.logFormat | toString | quote }}
 ALLOT_HEARTBEAT_SECONDS: {{ .Values.heartbeat.intervalSeconds | toString | quote }}
+ALLOT_PRIVATE_STORAGE_DIR: "/app/private"
 SECURE_SSL_REDIRECT: {{ include "allot.flag" .Values.config.secureSslRedirect | quote }}
 STRIPE_PUBLISHABLE_KEY: {{ .Values.config.stripePublishableKey | toString | quote }}
 STRIPE_PRICE_STARTER: {{ .Values.config.stripePriceStarter | toString | quote }}
@@ -182,6 +183,16 @@ affinity:
 - name: tmp
   emptyDir:
     sizeLimit: {{ .Values.tmp.sizeLimit }}
+{{- end -}}
+
+{{- define "allot.privateClaimName" -}}
+{{- .Values.privateStorage.existingClaim | default (printf "%s-private" (include "allot.fullname" .)) -}}
+{{- end -}}
+
+{{- define "allot.privateVolume" -}}
+- name: private
+  persistentVolumeClaim:
+    claimName: {{ include "allot.privateClaimName" . }}
 {{- end -}}
 
 {{- define "allot.mediaVolume" -}}

@@ -64,7 +64,9 @@ class DueWork(models.Model):
 class SchedulerMinute(models.Model):
     """One row per minute of the scheduler's fan-out: how many tenants it woke and how many it let sleep.
 
-    Runs that find nothing write no job-run row; this row is the trace that the minute happened.
+    Runs that find nothing write no job-run row; this row is the trace that the minute happened, and counts the
+    platform's frequent passes that found nothing (`idle_runs`, e.g. {"outbox.relay": 12, "tenants.pool.refill":
+    1}; allot.jobs.runs.scheduler_minute_count_idle).
     """
 
     minute = models.DateTimeField(unique=True)
@@ -73,6 +75,8 @@ class SchedulerMinute(models.Model):
     tenants_skipped = models.PositiveIntegerField(default=0)
     messages_sent = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
+    idle_runs = models.JSONField(default=dict, blank=True,
+                                 help_text="Runs per job this minute that found nothing (and so left no job-run row).")
 
     class Meta:
         ordering = ["-minute"]

@@ -7,6 +7,7 @@ worker pool, fanned out per tenant by the jobs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ import time
 import uuid
 
 from allot import heartbeat
+from allot.heartbeat_board import BoardEntry
 from allot.redis import get_redis, key
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) ->
         signal.signal(signal.SIGTERM, lambda *args: stop.set())
         signal.signal(signal.SIGINT, lambda *args: stop.set())
     leadership = Leadership()
+    board_entry = BoardEntry("scheduler", role="standby")
     next_run: dict[str, float] = {}
     was_leader = False
     last_beat = 0.0
@@ -78,8 +81,12 @@ def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) ->
         while not stop.is_set():
             leader = leadership.acquire_or_renew()
             # Leader or standby, a loop that reached Redis is alive: `allot healthcheck scheduler` checks this.
-            if time.monotonic() - last_beat >= heartbeat.interval_seconds():
+            board_entry.role = "leader" if leader else "standby"
+            if time.monotonic() - last_beat >= heartbeat.interval_seconds() or leader != was_leader:
                 heartbeat.beat("scheduler")
+                # Its line on the console's list of processes (allot.heartbeat_board).
+                with contextlib.suppress(Exception):
+                    board_entry.beat()
                 last_beat = time.monotonic()
             if leader != was_leader:
                 logger.info("scheduler %s is %s", leadership.identity, "the leader" if leader else "standing by")
@@ -98,3 +105,5 @@ def run_scheduler(*, once: bool = False, stop: threading.Event | None = None) ->
             stop.wait(TICK_SECONDS)
     finally:
         leadership.release()
+        with contextlib.suppress(Exception):
+            board_entry.remove()

@@ -7,6 +7,7 @@ not do: dramatiq logs it and runs the actor anyway, in whatever schema the threa
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import dramatiq
@@ -78,9 +79,11 @@ class HeartbeatMiddleware(dramatiq.Middleware):
 
     def __init__(self):
         self.beating = None
+        self.board_entry = None
 
     def after_worker_boot(self, broker, worker):
         from allot.heartbeat import Beating
+        from allot.heartbeat_board import BoardEntry
 
         def healthy() -> bool:
             threads = list(worker.workers) + list(worker.consumers.values())
@@ -89,8 +92,16 @@ class HeartbeatMiddleware(dramatiq.Middleware):
             broker.client.ping()
             return True
 
-        self.beating = Beating("worker", healthy).start()
+        # The console's list of worker processes (allot.heartbeat_board): the queues this process consumes, delay
+        # queues left out.
+        queues = [name for name in worker.consumers if not name.endswith(".DQ")]
+        self.board_entry = BoardEntry("worker", queues=queues)
+        self.beating = Beating("worker", healthy, on_beat=self.board_entry.beat).start()
 
     def before_worker_shutdown(self, broker, worker):
         if self.beating is not None:
             self.beating.stop.set()
+            self.beating.thread.join(timeout=5)  # a beat under way would put the entry back after its removal
+        if self.board_entry is not None:
+            with contextlib.suppress(Exception):  # Redis gone: the entry turns stale and is forgotten later
+                self.board_entry.remove()
