@@ -9,6 +9,7 @@ from django.db.models import Min
 
 from billing.services import payments
 from booking_core.models import Booking
+from booking_core.programmes.services.offer_payments import place_offer_payment_next_due
 
 
 def payment_holds_expire(now: dt.datetime | None = None) -> int:
@@ -18,5 +19,8 @@ def payment_holds_expire(now: dt.datetime | None = None) -> int:
 
 
 def payment_holds_next_due(now: dt.datetime) -> dt.datetime | None:
-    """When this tenant's next payment hold runs out (the due-work index wakes the job then)."""
-    return Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT).aggregate(due=Min("payment_due_at"))["due"]
+    """When this tenant's next payment hold (a booking's or a place offer's) runs out (the due-work index wakes the job then)."""
+    times = [Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT).aggregate(due=Min("payment_due_at"))["due"],
+             place_offer_payment_next_due()]
+    times = [moment for moment in times if moment is not None]
+    return min(times) if times else None

@@ -93,15 +93,30 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     if existing is not None:
         return existing
     now = now or timezone.now()
-    booking = Booking.objects.select_related("client", "service").get(pk=payment.booking_id)
+    if payment.place_offer_id is not None:
+        booking, description, quantity = _place_offer_buyer(payment)
+    else:
+        booking = Booking.objects.select_related("client", "service").get(pk=payment.booking_id)
+        description = booking.service.translated("name", booking.language)
+        quantity = booking.seats if payment.amount % max(booking.seats, 1) == 0 else 1
     seller = _seller(tenant)
-    description = booking.service.translated("name", booking.language)
-    quantity = booking.seats if payment.amount % max(booking.seats, 1) == 0 else 1
     with transaction.atomic():
         invoice = _issue(tenant=tenant, kind=Invoice.Kind.INVOICE, series=INVOICE_SERIES, payment=payment,
                          booking=booking, description=description, quantity=quantity, gross=payment.amount,
                          rate_bp=seller["rate_bp"], seller=seller, now=now)
     return invoice
+
+
+def _place_offer_buyer(payment):
+    """A programme place offer's payment: the buyer (the payer's sign-up: its client and language), the line
+    (programme name and period) and its quantity (the places)."""
+    from booking_core.programmes.models import PlaceOffer
+    from booking_core.programmes.selectors import place_offer_line, place_offer_payer
+
+    offer = PlaceOffer.objects.select_related("programme").get(pk=payment.place_offer_id)
+    payer = place_offer_payer(offer)
+    quantity = offer.places if payment.amount % max(offer.places, 1) == 0 else 1
+    return payer, place_offer_line(offer, language=payer.language), quantity
 
 
 def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = None) -> Invoice | None:
@@ -116,7 +131,10 @@ def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = No
     if original is None:
         return None
     now = now or timezone.now()
-    booking = Booking.objects.select_related("client", "service").get(pk=original.booking_id)
+    if refund.payment.place_offer_id is not None:
+        booking = _place_offer_buyer(refund.payment)[0]
+    else:
+        booking = Booking.objects.select_related("client", "service").get(pk=original.booking_id)
     line = original.lines.first()
     seller = _seller(tenant)
     description = _("Refund for %(number)s: %(what)s") % {"number": original.number, "what": line.description}

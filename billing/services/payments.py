@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -22,6 +22,13 @@ from billing import money, stripe_api
 from billing.invoicing.services import credit_note_issue_for_refund, invoice_issue_for_payment
 from billing.models import BookingPayment, ConnectedAccount, Refund
 from booking_core.models import Booking
+from booking_core.programmes.models import PlaceOffer
+from booking_core.programmes.selectors import place_offer_line, place_offer_payer
+from booking_core.programmes.services.offer_payments import (
+    place_offer_payment_holds_expire,
+    place_offer_payment_release,
+    place_offer_payment_settle,
+)
 from booking_core.services.payment_holds import (
     RELEASED_UNPAID,
     PaymentSettlement,
@@ -43,6 +50,47 @@ class PaymentUnavailableError(ApplicationError):
     code = "payment_unavailable"
 
 
+def _account_for(tenant) -> ConnectedAccount:
+    account = ConnectedAccount.objects.filter(tenant=tenant, charges_enabled=True).first()
+    if account is None:
+        raise PaymentUnavailableError(_("%(name)s cannot take payments online at the moment.")
+                                      % {"name": tenant.display_name})
+    return account
+
+
+def _checkout_open(payment: BookingPayment, *, unit_amount: int, quantity: int, product_name: str,
+                   success_url: str, cancel_url: str, client_reference_id: str, customer_email: str, locale: str,
+                   metadata: dict, now: dt.datetime, release, unavailable_message: str) -> BookingPayment:
+    """Open the payment's Checkout Session (shared by bookings and place offers; once: a payment that has its
+    session returns as it is). If Stripe cannot be reached, the payment fails, `release()` gives up the hold in
+    the same transaction and PaymentUnavailableError(`unavailable_message`) is raised."""
+    if payment.checkout_url:
+        return payment
+    try:
+        session = stripe_api.checkout_session_create(
+            account=payment.stripe_account_id, amount=unit_amount, currency=payment.currency,
+            quantity=quantity, product_name=product_name, success_url=success_url, cancel_url=cancel_url,
+            client_reference_id=client_reference_id, customer_email=customer_email, locale=locale,
+            metadata={**metadata, "payment_id": str(payment.pk)},
+            expires_at=now + stripe_api.CHECKOUT_MINIMUM_LIFETIME, idempotency_key=str(payment.idempotency_key),
+        )
+    except stripe_api.StripeUnavailable as error:
+        logger.warning("Checkout Session for payment %s (%s) failed: %s", payment.pk, client_reference_id, error)
+        with transaction.atomic():
+            BookingPayment.objects.filter(pk=payment.pk, status=BookingPayment.Status.CREATING).update(
+                status=BookingPayment.Status.FAILED, updated_at=timezone.now())
+            release()
+        raise PaymentUnavailableError(unavailable_message) from error
+    with transaction.atomic():
+        payment = BookingPayment.objects.select_for_update().get(pk=payment.pk)
+        payment.checkout_session_id = session.id
+        payment.checkout_url = session.url
+        if payment.status == BookingPayment.Status.CREATING:
+            payment.status = BookingPayment.Status.OPEN
+        payment.save(update_fields=["checkout_session_id", "checkout_url", "status", "updated_at"])
+    return payment
+
+
 def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_url: str,
                           now: dt.datetime | None = None) -> BookingPayment:
     """Open the Stripe Checkout Session for a booking awaiting payment (once: a repeated call returns the same).
@@ -50,10 +98,7 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
     If Stripe cannot be reached the booking's hold is released at once and PaymentUnavailableError raised.
     """
     now = now or timezone.now()
-    account = ConnectedAccount.objects.filter(tenant=tenant, charges_enabled=True).first()
-    if account is None:
-        raise PaymentUnavailableError(_("%(name)s cannot take payments online at the moment.")
-                                      % {"name": tenant.display_name})
+    account = _account_for(tenant)
     service = booking.service
     try:
         unit_amount = money.stripe_amount(service.price_amount, service.price_currency)
@@ -67,34 +112,61 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
             defaults={"amount": service.price_amount * booking.seats, "currency": service.price_currency,
                       "stripe_account_id": account.stripe_account_id},
         )
-    if payment.checkout_url:
-        return payment
+    return _checkout_open(
+        payment, unit_amount=unit_amount, quantity=booking.seats,
+        product_name=service.translated("name", booking.language), success_url=success_url, cancel_url=cancel_url,
+        client_reference_id=f"{tenant.schema_name}:{booking.pk}", customer_email=booking.client.email,
+        locale=booking.language, metadata={"tenant": tenant.schema_name, "booking_id": str(booking.pk)}, now=now,
+        release=lambda: booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now,
+                                                payment_started=False),
+        unavailable_message=_("The payment could not be started. Your place was not kept; please try again in a "
+                              "moment."),
+    )
+
+
+def place_offer_payment_start(*, tenant, offer: PlaceOffer, success_url: str, cancel_url: str,
+                              now: dt.datetime | None = None) -> BookingPayment:
+    """Open the Checkout Session for a programme place offer awaiting payment: the programme's price for each
+    offered place (once: a repeated call returns the same session).
+
+    If Stripe cannot be reached the offer is open again (holding its places until its own deadline) and
+    PaymentUnavailableError is raised: the participant can accept again.
+    """
+    now = now or timezone.now()
+    account = _account_for(tenant)
+    programme = offer.programme
+    member = place_offer_payer(offer)
+
+    def release():
+        place_offer_payment_release(tenant=tenant, offer_id=offer.pk, reason="payment_failed", now=now,
+                                    payment_started=False)
+
     try:
-        session = stripe_api.checkout_session_create(
-            account=payment.stripe_account_id, amount=unit_amount, currency=payment.currency,
-            quantity=booking.seats, product_name=service.translated("name", booking.language),
-            success_url=success_url, cancel_url=cancel_url,
-            client_reference_id=f"{tenant.schema_name}:{booking.pk}", customer_email=booking.client.email,
-            locale=booking.language, metadata={"tenant": tenant.schema_name, "booking_id": str(booking.pk),
-                                               "payment_id": str(payment.pk)},
-            expires_at=now + stripe_api.CHECKOUT_MINIMUM_LIFETIME, idempotency_key=str(payment.idempotency_key),
-        )
-    except stripe_api.StripeUnavailable as error:
-        logger.warning("Checkout Session for booking %s of %s failed: %s", booking.pk, tenant.schema_name, error)
-        with transaction.atomic():
-            BookingPayment.objects.filter(pk=payment.pk, status=BookingPayment.Status.CREATING).update(
-                status=BookingPayment.Status.FAILED, updated_at=timezone.now())
-            booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now, payment_started=False)
-        raise PaymentUnavailableError(
-            _("The payment could not be started. Your place was not kept; please try again in a moment.")) from error
+        unit_amount = money.stripe_amount(programme.price_amount, programme.price_currency)
+    except money.AmountError:
+        release()
+        raise
     with transaction.atomic():
-        payment = BookingPayment.objects.select_for_update().get(pk=payment.pk)
-        payment.checkout_session_id = session.id
-        payment.checkout_url = session.url
-        if payment.status == BookingPayment.Status.CREATING:
-            payment.status = BookingPayment.Status.OPEN
-        payment.save(update_fields=["checkout_session_id", "checkout_url", "status", "updated_at"])
-    return payment
+        payment = (BookingPayment.objects.filter(tenant=tenant, place_offer_id=offer.pk)
+                   .exclude(status=BookingPayment.Status.FAILED).first())
+        if payment is None:
+            try:
+                with transaction.atomic():
+                    payment = BookingPayment.objects.create(
+                        tenant=tenant, place_offer_id=offer.pk, amount=programme.price_amount * offer.places,
+                        currency=programme.price_currency, stripe_account_id=account.stripe_account_id)
+            except IntegrityError:  # a concurrent request created it
+                payment = BookingPayment.objects.exclude(status=BookingPayment.Status.FAILED).get(
+                    tenant=tenant, place_offer_id=offer.pk)
+    return _checkout_open(
+        payment, unit_amount=unit_amount, quantity=offer.places,
+        product_name=place_offer_line(offer, language=member.language), success_url=success_url,
+        cancel_url=cancel_url, client_reference_id=f"{tenant.schema_name}:place-offer:{offer.pk}",
+        customer_email=member.client.email, locale=member.language,
+        metadata={"tenant": tenant.schema_name, "place_offer_id": str(offer.pk)}, now=now, release=release,
+        unavailable_message=_("The payment could not be started. The place is still held for you; please try "
+                              "again in a moment."),
+    )
 
 
 def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: str = "",
@@ -116,7 +188,11 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
         fields = ["status", "payment_intent_id", "updated_at"]
         if status == BookingPayment.Status.PAID:
             payment.paid_at = now
-            settlement = booking_payment_settle(booking_id=payment.booking_id, now=now)
+            if payment.is_for_place_offer:
+                settlement = place_offer_payment_settle(tenant=payment.tenant, offer_id=payment.place_offer_id,
+                                                        now=now)
+            else:
+                settlement = booking_payment_settle(booking_id=payment.booking_id, now=now)
             payment.outcome = {
                 PaymentSettlement.CONFIRMED: BookingPayment.Outcome.BOOKED,
                 PaymentSettlement.ALREADY: BookingPayment.Outcome.BOOKED,
@@ -128,6 +204,9 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
             invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now)
             if settlement == PaymentSettlement.NO_PLACE:
                 _refund_for_no_place(payment)
+        elif status == BookingPayment.Status.FAILED and payment.is_for_place_offer:
+            place_offer_payment_release(tenant=payment.tenant, offer_id=payment.place_offer_id,
+                                        reason="payment_failed", now=now)
         elif status == BookingPayment.Status.FAILED:
             booking_payment_release(booking_id=payment.booking_id, reason="payment_failed", now=now)
         payment.save(update_fields=fields)
@@ -143,8 +222,25 @@ def _refund_for_no_place(payment: BookingPayment) -> None:
     )
     if not created:
         return
+    if payment.is_for_place_offer:
+        _place_offer_refund_recorded(tenant=payment.tenant, refund=refund, offer_id=payment.place_offer_id)
+        return
     booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
     refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
+
+
+def _place_offer_refund_recorded(*, tenant, refund: Refund, offer_id: int) -> None:
+    """`refund_recorded` for a place offer's payment: the credit note, the outbox row issuing the refund, and the
+    payer's email (the organisation's webhook event is for bookings only)."""
+    payer = place_offer_payer(PlaceOffer.objects.get(pk=offer_id))
+    credit_note_issue_for_refund(tenant=tenant, refund=refund)
+    outbox_write(event_type=REFUND_ISSUE, recipient=payer.client.email, language=payer.language,
+                 payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
+                 subject_ref=f"place_offer:{offer_id}")
+    outbox_write(event_type=PAYMENT_REFUNDED_EMAIL, recipient=payer.client.email, language=payer.language,
+                 payload={"place_offer_id": offer_id, "refund_id": refund.pk, "amount": refund.amount,
+                          "currency": refund.currency},
+                 idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"place_offer:{offer_id}")
 
 
 def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
@@ -189,7 +285,8 @@ def refund_issue(*, refund_id: int) -> str:
         issued = stripe_api.refund_create(
             account=payment.stripe_account_id, payment_intent=payment.payment_intent_id,
             amount=money.stripe_amount(refund.amount, refund.currency), idempotency_key=str(refund.idempotency_key),
-            metadata={"refund_id": str(refund.pk), "booking_id": str(payment.booking_id)},
+            metadata={"refund_id": str(refund.pk), **({"booking_id": str(payment.booking_id)} if payment.booking_id
+                                                      else {"place_offer_id": str(payment.place_offer_id)})},
         )
         refund.stripe_refund_id = issued.id
         refund.status = Refund.Status.FAILED if issued.status in ("failed", "canceled") else Refund.Status.SUCCEEDED
@@ -198,22 +295,26 @@ def refund_issue(*, refund_id: int) -> str:
 
 
 def payment_holds_expire(*, tenant, now: dt.datetime | None = None) -> int:
-    """Release this tenant's unpaid holds whose time ran out (their places go to the waitlist), and have the outbox
-    close their Checkout Sessions so they can no longer be paid (a payment racing that is still handled: booked
-    late or refunded). Returns how many holds were released."""
+    """Release this tenant's unpaid holds whose time ran out (their places go to the waitlist): bookings and
+    programme place offers awaiting payment. Have the outbox close their Checkout Sessions so they can no longer
+    be paid (a payment racing that is still handled: booked late or refunded). Returns how many were released."""
     released = booking_payment_holds_expire(tenant=tenant, now=now)
-    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN)
+    offers_released = place_offer_payment_holds_expire(tenant=tenant, now=now)
+    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN,
+                                                       booking_id__isnull=False)
                          .exclude(checkout_session_id=None).values_list("booking_id", "pk"))
-    if not open_payments:
-        return released
-    unpaid = Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
-                                    cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True)
+    unpaid = list(Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
+                                         cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True))
+    to_close = [(open_payments[booking_id], f"booking:{booking_id}") for booking_id in unpaid]
+    if offers_released:
+        to_close += [(payment_id, f"place_offer:{offer_id}") for payment_id, offer_id in BookingPayment.objects.filter(
+            tenant=tenant, status=BookingPayment.Status.OPEN, place_offer_id__in=offers_released)
+            .exclude(checkout_session_id=None).values_list("pk", "place_offer_id")]
     with transaction.atomic():
-        for booking_id in unpaid:
-            payment_id = open_payments[booking_id]
+        for payment_id, subject in to_close:
             outbox_write(event_type=CHECKOUT_EXPIRE, recipient="", language="en", payload={"payment_id": payment_id},
-                         idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=f"booking:{booking_id}")
-    return released
+                         idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=subject)
+    return released + len(offers_released)
 
 
 def checkout_close(*, payment_id: int) -> str:

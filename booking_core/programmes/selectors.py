@@ -180,3 +180,15 @@ def email_took_a_place_offer(email: str) -> bool:
     counts it as an address that confirmed something.)"""
     return SignUp.objects.alias(email_lower=Lower("client__email")).filter(
         email_lower=email, offer__status=PlaceOffer.Status.ACCEPTED).exists()
+
+
+def place_offer_payer(offer: PlaceOffer) -> SignUp:
+    """Who pays for a priced place offer (and gets its invoice and emails): its first member, by their client."""
+    return SignUp.objects.select_related("client").filter(offer_id=offer.pk).order_by("id").first()
+
+
+def place_offer_line(offer: PlaceOffer, *, language: str) -> str:
+    """What a place offer's payment is for, as Checkout and the invoice name it: the programme and its period."""
+    programme = offer.programme
+    return (f"{programme.translated('name', language)} "
+            f"({programme.period_start:%Y-%m-%d} – {programme.period_end:%Y-%m-%d})")
