@@ -18,7 +18,7 @@ from billing.selectors.payments import (
     place_offer_payment_for,
     place_offer_payment_state,
 )
-from billing.services.payments import place_offer_payment_start
+from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.programmes.errors import AlreadySignedUpError, OfferClosedError, SignUpClosedError
 from booking_core.programmes.models import PlaceOffer, Programme, SignUp

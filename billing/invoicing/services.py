@@ -9,6 +9,7 @@ per (organisation, series, year).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,6 +21,21 @@ from billing.invoicing.vat import normalise_tax_number, split_gross
 
 INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CRN"
+
+
+@dataclass(frozen=True)
+class InvoiceBuyer:
+    """Who buys and what, for a payment that is not a booking's (a programme place offer's); None: the booking."""
+
+    name: str
+    email: str
+    language: str
+    description: str
+    quantity: int
+
+    @property
+    def client(self):  # _issue reads the buyer as a booking: `.client.name`, `.client.email`, `.language`
+        return self
 
 
 class SellerProfileError(ApplicationError):
@@ -84,7 +100,8 @@ def _issue(*, tenant, kind: str, series: str, payment, booking, description: str
     return invoice
 
 
-def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None) -> Invoice:
+def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None,
+                              buyer: InvoiceBuyer | None = None) -> Invoice:
     """The invoice of a paid payment (once: a second call returns the first). Call it in the booking's tenant
     schema, inside the transaction that marks the payment paid."""
     from booking_core.models import Booking
@@ -93,8 +110,8 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     if existing is not None:
         return existing
     now = now or timezone.now()
-    if payment.place_offer_id is not None:
-        booking, description, quantity = _place_offer_buyer(payment)
+    if buyer is not None:
+        booking, description, quantity = buyer, buyer.description, buyer.quantity
     else:
         booking = Booking.objects.select_related("client", "service").get(pk=payment.booking_id)
         description = booking.service.translated("name", booking.language)
@@ -107,19 +124,8 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     return invoice
 
 
-def _place_offer_buyer(payment):
-    """A programme place offer's payment: the buyer (the payer's sign-up: its client and language), the line
-    (programme name and period) and its quantity (the places)."""
-    from booking_core.programmes.models import PlaceOffer
-    from booking_core.programmes.selectors import place_offer_line, place_offer_payer
-
-    offer = PlaceOffer.objects.select_related("programme").get(pk=payment.place_offer_id)
-    payer = place_offer_payer(offer)
-    quantity = offer.places if payment.amount % max(offer.places, 1) == 0 else 1
-    return payer, place_offer_line(offer, language=payer.language), quantity
-
-
-def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = None) -> Invoice | None:
+def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = None,
+                                 buyer: InvoiceBuyer | None = None) -> Invoice | None:
     """The credit note of a refund, correcting the payment's invoice at that invoice's VAT rate (once per refund).
     None if the payment was never invoiced (it was never paid)."""
     from booking_core.models import Booking
@@ -131,8 +137,8 @@ def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = No
     if original is None:
         return None
     now = now or timezone.now()
-    if refund.payment.place_offer_id is not None:
-        booking = _place_offer_buyer(refund.payment)[0]
+    if buyer is not None:
+        booking = buyer
     else:
         booking = Booking.objects.select_related("client", "service").get(pk=original.booking_id)
     line = original.lines.first()

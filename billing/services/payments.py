@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -22,13 +22,6 @@ from billing import money, stripe_api
 from billing.invoicing.services import credit_note_issue_for_refund, invoice_issue_for_payment
 from billing.models import BookingPayment, ConnectedAccount, Refund
 from booking_core.models import Booking
-from booking_core.programmes.models import PlaceOffer
-from booking_core.programmes.selectors import place_offer_line, place_offer_payer
-from booking_core.programmes.services.offer_payments import (
-    place_offer_payment_holds_expire,
-    place_offer_payment_release,
-    place_offer_payment_settle,
-)
 from booking_core.services.payment_holds import (
     RELEASED_UNPAID,
     PaymentSettlement,
@@ -124,58 +117,32 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
     )
 
 
-def place_offer_payment_start(*, tenant, offer: PlaceOffer, success_url: str, cancel_url: str,
-                              now: dt.datetime | None = None) -> BookingPayment:
-    """Open the Checkout Session for a programme place offer awaiting payment: the programme's price for each
-    offered place (once: a repeated call returns the same session).
-
-    If Stripe cannot be reached the offer is open again (holding its places until its own deadline) and
-    PaymentUnavailableError is raised: the participant can accept again.
-    """
-    now = now or timezone.now()
-    account = _account_for(tenant)
-    programme = offer.programme
-    member = place_offer_payer(offer)
-
-    def release():
-        place_offer_payment_release(tenant=tenant, offer_id=offer.pk, reason="payment_failed", now=now,
-                                    payment_started=False)
-
-    try:
-        unit_amount = money.stripe_amount(programme.price_amount, programme.price_currency)
-    except money.AmountError:
-        release()
-        raise
-    with transaction.atomic():
-        payment = (BookingPayment.objects.filter(tenant=tenant, place_offer_id=offer.pk)
-                   .exclude(status=BookingPayment.Status.FAILED).first())
-        if payment is None:
-            try:
-                with transaction.atomic():
-                    payment = BookingPayment.objects.create(
-                        tenant=tenant, place_offer_id=offer.pk, amount=programme.price_amount * offer.places,
-                        currency=programme.price_currency, stripe_account_id=account.stripe_account_id)
-            except IntegrityError:  # a concurrent request created it
-                payment = BookingPayment.objects.exclude(status=BookingPayment.Status.FAILED).get(
-                    tenant=tenant, place_offer_id=offer.pk)
-    return _checkout_open(
-        payment, unit_amount=unit_amount, quantity=offer.places,
-        product_name=place_offer_line(offer, language=member.language), success_url=success_url,
-        cancel_url=cancel_url, client_reference_id=f"{tenant.schema_name}:place-offer:{offer.pk}",
-        customer_email=member.client.email, locale=member.language,
-        metadata={"tenant": tenant.schema_name, "place_offer_id": str(offer.pk)}, now=now, release=release,
-        unavailable_message=_("The payment could not be started. The place is still held for you; please try "
-                              "again in a moment."),
-    )
-
-
 def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: str = "",
                             now: dt.datetime | None = None) -> str:
-    """Move a payment forward to `status` as a Stripe event says (in the booking's tenant schema).
+    """Move a booking's payment forward to `status` as a Stripe event says (in the booking's tenant schema).
 
     Only forward: an older event arriving after a newer one changes nothing. Paid confirms the booking once (or
     books its place late, or refunds it); failed releases a place still held. Returns what happened.
     """
+    def refund_recorded_for(payment: BookingPayment, refund: Refund) -> None:
+        booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
+        refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
+
+    return payment_advance(
+        payment_id=payment_id, status=status, payment_intent_id=payment_intent_id, now=now,
+        settle=lambda payment, at: booking_payment_settle(booking_id=payment.booking_id, now=at),
+        release=lambda payment, at: booking_payment_release(booking_id=payment.booking_id, reason="payment_failed",
+                                                            now=at),
+        refund_recorded=refund_recorded_for,
+    )
+
+
+def payment_advance(*, payment_id: int, status: str, payment_intent_id: str, now: dt.datetime | None, settle,
+                    release, refund_recorded, invoice_buyer=None) -> str:
+    """The forward-only move of any payment (a booking's, a place offer's): under the payment's lock, paid calls
+    `settle(payment, now)` (a PaymentSettlement), invoices, and refunds what found no place (once, then
+    `refund_recorded(payment, refund)`); failed calls `release(payment, now)`. `invoice_buyer(payment)` names the
+    invoice's buyer and line when it is not a booking (billing.invoicing.services.InvoiceBuyer)."""
     now = now or timezone.now()
     with transaction.atomic():
         payment = BookingPayment.objects.select_for_update().get(pk=payment_id)
@@ -188,11 +155,7 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
         fields = ["status", "payment_intent_id", "updated_at"]
         if status == BookingPayment.Status.PAID:
             payment.paid_at = now
-            if payment.is_for_place_offer:
-                settlement = place_offer_payment_settle(tenant=payment.tenant, offer_id=payment.place_offer_id,
-                                                        now=now)
-            else:
-                settlement = booking_payment_settle(booking_id=payment.booking_id, now=now)
+            settlement = settle(payment, now)
             payment.outcome = {
                 PaymentSettlement.CONFIRMED: BookingPayment.Outcome.BOOKED,
                 PaymentSettlement.ALREADY: BookingPayment.Outcome.BOOKED,
@@ -201,46 +164,25 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
             }[settlement]
             fields += ["paid_at", "outcome"]
             # Every payment is invoiced when it is paid, in this transaction (a refund gets its credit note).
-            invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now)
+            invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now,
+                                      buyer=invoice_buyer(payment) if invoice_buyer else None)
             if settlement == PaymentSettlement.NO_PLACE:
-                _refund_for_no_place(payment)
-        elif status == BookingPayment.Status.FAILED and payment.is_for_place_offer:
-            place_offer_payment_release(tenant=payment.tenant, offer_id=payment.place_offer_id,
-                                        reason="payment_failed", now=now)
+                _refund_for_no_place(payment, refund_recorded)
         elif status == BookingPayment.Status.FAILED:
-            booking_payment_release(booking_id=payment.booking_id, reason="payment_failed", now=now)
+            release(payment, now)
         payment.save(update_fields=fields)
     return f"{status}" + (f" ({payment.outcome})" if payment.outcome else "")
 
 
-def _refund_for_no_place(payment: BookingPayment) -> None:
+def _refund_for_no_place(payment: BookingPayment, recorded) -> None:
     """Record the refund of a payment that came too late for any place, and have the outbox issue it and tell
     the client (both at most once: one such refund per payment, outbox keys per refund)."""
     refund, created = Refund.objects.get_or_create(
         payment=payment, reason=Refund.Reason.NO_PLACE,
         defaults={"amount": payment.amount, "currency": payment.currency},
     )
-    if not created:
-        return
-    if payment.is_for_place_offer:
-        _place_offer_refund_recorded(tenant=payment.tenant, refund=refund, offer_id=payment.place_offer_id)
-        return
-    booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
-    refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
-
-
-def _place_offer_refund_recorded(*, tenant, refund: Refund, offer_id: int) -> None:
-    """`refund_recorded` for a place offer's payment: the credit note, the outbox row issuing the refund, and the
-    payer's email (the organisation's webhook event is for bookings only)."""
-    payer = place_offer_payer(PlaceOffer.objects.get(pk=offer_id))
-    credit_note_issue_for_refund(tenant=tenant, refund=refund)
-    outbox_write(event_type=REFUND_ISSUE, recipient=payer.client.email, language=payer.language,
-                 payload={"refund_id": refund.pk}, idempotency_key=f"refund:{refund.pk}:issue",
-                 subject_ref=f"place_offer:{offer_id}")
-    outbox_write(event_type=PAYMENT_REFUNDED_EMAIL, recipient=payer.client.email, language=payer.language,
-                 payload={"place_offer_id": offer_id, "refund_id": refund.pk, "amount": refund.amount,
-                          "currency": refund.currency},
-                 idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"place_offer:{offer_id}")
+    if created:
+        recorded(payment, refund)
 
 
 def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
@@ -295,26 +237,27 @@ def refund_issue(*, refund_id: int) -> str:
 
 
 def payment_holds_expire(*, tenant, now: dt.datetime | None = None) -> int:
-    """Release this tenant's unpaid holds whose time ran out (their places go to the waitlist): bookings and
-    programme place offers awaiting payment. Have the outbox close their Checkout Sessions so they can no longer
-    be paid (a payment racing that is still handled: booked late or refunded). Returns how many were released."""
+    """Release this tenant's bookings whose unpaid hold ran out (their places go to the waitlist), and have the
+    outbox close their Checkout Sessions so they can no longer be paid (a payment racing that is still handled:
+    booked late or refunded). Returns how many holds were released."""
     released = booking_payment_holds_expire(tenant=tenant, now=now)
-    offers_released = place_offer_payment_holds_expire(tenant=tenant, now=now)
     open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN,
                                                        booking_id__isnull=False)
                          .exclude(checkout_session_id=None).values_list("booking_id", "pk"))
-    unpaid = list(Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
-                                         cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True))
-    to_close = [(open_payments[booking_id], f"booking:{booking_id}") for booking_id in unpaid]
-    if offers_released:
-        to_close += [(payment_id, f"place_offer:{offer_id}") for payment_id, offer_id in BookingPayment.objects.filter(
-            tenant=tenant, status=BookingPayment.Status.OPEN, place_offer_id__in=offers_released)
-            .exclude(checkout_session_id=None).values_list("pk", "place_offer_id")]
+    if not open_payments:
+        return released
+    unpaid = Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
+                                    cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True)
+    checkouts_close([(open_payments[booking_id], f"booking:{booking_id}") for booking_id in unpaid])
+    return released
+
+
+def checkouts_close(payments: list[tuple[int, str]]) -> None:
+    """Have the outbox close these (payment id, subject) payments' Checkout Sessions, once each."""
     with transaction.atomic():
-        for payment_id, subject in to_close:
+        for payment_id, subject in payments:
             outbox_write(event_type=CHECKOUT_EXPIRE, recipient="", language="en", payload={"payment_id": payment_id},
                          idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=subject)
-    return released + len(offers_released)
 
 
 def checkout_close(*, payment_id: int) -> str:

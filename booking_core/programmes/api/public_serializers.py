@@ -123,8 +123,8 @@ class PublicPlaceOfferSerializer(serializers.Serializer):
 
 
 class PayablePlaceOfferSerializer(PublicPlaceOfferSerializer):
-    payment = CheckoutSerializer(allow_null=True,
-                                 help_text="Set while the accepted offer awaits its online payment (a priced programme).")
+    payment = CheckoutSerializer(
+        allow_null=True, help_text="Set while the accepted offer awaits its online payment (a priced programme).")
 
 
 class HouseholdMemberSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from billing.selectors.payments import payment_hold_deadline_for
-from billing.services.payments import place_offer_payment_start
+from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.api.public_views import PublicView, client_language, limit_posted_creation
 from booking_core.programmes.api import public_serializers as s
