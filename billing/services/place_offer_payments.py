@@ -75,7 +75,7 @@ def place_offer_payment_start(*, tenant, offer: PlaceOffer, success_url: str, ca
         cancel_url=cancel_url, client_reference_id=f"{tenant.schema_name}:place-offer:{offer.pk}",
         customer_email=payer.client.email, locale=payer.language,
         metadata={"tenant": tenant.schema_name, "place_offer_id": str(offer.pk)}, now=now, release=release,
-        unavailable_message=_("The payment could not be started. The place is still held for you; please try "
+        unavailable_message=_("The payment could not be started. The place is still held for you: please try "
                               "again in a moment."),
     )
 

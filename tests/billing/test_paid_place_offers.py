@@ -227,6 +227,7 @@ def test_when_checkout_cannot_be_opened_the_offer_is_open_again(client_for, tena
     stripe_api.fail_next_checkout = True
     response = accept_on_the_page(client_for, tenant_alpha, offered["offer"], CLOCK)
     assert response.status_code == 503
+    assert "The place is still held for you" in response.content.decode()
     after = state(tenant_alpha, in_tenant, offered)
     assert (after["offer"], after["first"], after["places_taken"], after["payment_due_at"]) == (
         "sent", "waitlisted", 2, None)
