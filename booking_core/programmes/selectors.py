@@ -131,6 +131,7 @@ class SignUpStatus:
     waiting_for: list[ProgrammeGroup] = field(default_factory=list)
     explanation: str = ""
     open_offer: PlaceOffer | None = None
+    offer_awaiting_payment: PlaceOffer | None = None  # accepted, its place held until the payment arrives
     household: list[SignUp] = field(default_factory=list)  # the others signed up together
 
     @property
@@ -150,6 +151,8 @@ def signup_status(signup: SignUp) -> SignUpStatus:
             status.waiting_for = list(groups)
         if signup.offer_id and signup.offer.awaits_answer(timezone.now()):
             status.open_offer = signup.offer
+        elif signup.offer_id and signup.offer.status == PlaceOffer.Status.AWAITING_PAYMENT:
+            status.offer_awaiting_payment = signup.offer
     if signup.household_key:
         status.household = list(SignUp.objects.filter(programme_id=signup.programme_id,
                                                        household_key=signup.household_key)

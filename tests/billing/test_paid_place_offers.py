@@ -92,6 +92,10 @@ def test_accepting_holds_the_places_until_the_webhook_allocates_them_once(
     assert f'href="/programmes/offers/{offer.token}/payment/?lang=en"' in offer_page
     back = page(client_for, tenant_alpha, f"/programmes/offers/{offer.token}/payment/", CLOCK + dt.timedelta(minutes=1))
     assert 'data-payment-state="awaiting"' in back
+    status_page = page(client_for, tenant_alpha, f"/programmes/signups/{offered['first'].token}/",
+                       CLOCK + dt.timedelta(minutes=1))
+    assert 'data-offer-state="awaiting_payment"' in status_page
+    assert f'href="/programmes/offers/{offer.token}/payment/?lang=en"' in status_page
     # and: the payment-hold job is due at the deadline
     with in_tenant(tenant_alpha):
         assert jobs.payment_holds_next_due(CLOCK) == CLOCK + HOLD
@@ -237,3 +241,20 @@ def test_when_checkout_cannot_be_opened_the_offer_is_open_again(client_for, tena
     assert (again.status_code, again["Location"]) == (302, payment.checkout_url)
     assert BookingPayment.objects.filter(tenant=tenant_alpha, status="failed").count() == 1
     assert state(tenant_alpha, in_tenant, offered)["offer"] == "awaiting_payment"
+
+
+def test_an_offer_awaiting_payment_is_skipped_when_another_place_frees_up(
+        client_for, tenant_alpha, in_tenant, connected, stripe_api, offered):
+    # given: the first participant accepted and is paying
+    accept_on_the_page(client_for, tenant_alpha, offered["offer"], CLOCK)
+    # when: the other placed participant withdraws
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=2), tick=False), in_tenant(tenant_alpha):
+        placed = SignUp.objects.get(programme=offered["programme"], status="allocated")
+        signup_withdraw(tenant=tenant_alpha, signup=placed, actor=Actor.client("x@example.com"))
+        # then: the freed place goes to the second one waiting; the first one's offer still awaits its payment
+        second = SignUp.objects.get(pk=offered["second"].pk)
+        assert PlaceOffer.objects.get(pk=second.offer_id).status == "sent"
+        assert PlaceOffer.objects.filter(programme=offered["programme"]).count() == 2
+    connection.set_schema_to_public()
+    after = state(tenant_alpha, in_tenant, offered)
+    assert (after["offer"], after["first"], after["places_taken"]) == ("awaiting_payment", "waitlisted", 2)
