@@ -23,6 +23,7 @@ from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed
 from tests.booking_core.test_api_operator import send
 from tests.programmes.factories import make_group, make_programme, one, person
+from tests.support.stripe_servers import stripe_event
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +259,29 @@ def test_an_offer_awaiting_payment_is_skipped_when_another_place_frees_up(
     connection.set_schema_to_public()
     after = state(tenant_alpha, in_tenant, offered)
     assert (after["offer"], after["first"], after["places_taken"]) == ("awaiting_payment", "waitlisted", 2)
+
+
+def test_a_failed_payment_closes_the_offer_and_passes_the_place_on_and_an_older_event_changes_nothing(
+        client_for, tenant_alpha, in_tenant, connected, stripe_api, post_webhook, offered):
+    accept_on_the_page(client_for, tenant_alpha, offered["offer"], CLOCK)
+    payment = BookingPayment.objects.get(tenant=tenant_alpha)
+    session = stripe_api.sessions[payment.checkout_session_id]
+    failed = stripe_event("checkout.session.async_payment_failed", {**session, "payment_status": "unpaid"},
+                          account=connected.stripe_account_id, created=2_000_000_100)
+    older = stripe_event("checkout.session.completed", {**session, "payment_status": "unpaid"},
+                         account=connected.stripe_account_id, created=2_000_000_000)
+    # when: Stripe says the payment failed, then an older "completed, unpaid" event arrives
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=5), tick=False):
+        assert post_webhook(failed).status_code == 200
+        run_outbox()
+        assert post_webhook(older).status_code == 200
+        run_outbox()
+    # then: the offer closed as unanswered, its place offered to the next one waiting; the older event is stale
+    payment.refresh_from_db()
+    assert payment.status == "failed"
+    after = state(tenant_alpha, in_tenant, offered)
+    assert (after["offer"], after["first"], after["places_taken"]) == ("expired", "not_allocated", 2)
+    with in_tenant(tenant_alpha):
+        second = SignUp.objects.get(pk=offered["second"].pk)
+        assert PlaceOffer.objects.get(pk=second.offer_id).status == "sent"
+    assert StripeEvent.objects.get(event_id=older["id"]).result.startswith("stale")
