@@ -121,11 +121,15 @@ def _refund_recorded(payment: BookingPayment, refund: Refund) -> None:
 
 def place_offer_payment_holds_close(*, tenant, now: dt.datetime | None = None) -> int:
     """Close this tenant's place offers whose payment did not arrive in time (their places go to the next one
-    waiting) and have the outbox close their Checkout Sessions. Returns how many were closed."""
+    waiting), and have the outbox close the Checkout Sessions of every open payment whose offer no longer awaits
+    it (expired now, or withdrawn earlier with its group or its participant); a payment racing that is still
+    handled (allocated late or refunded). Returns how many offers were closed."""
     released = place_offer_payment_holds_expire(tenant=tenant, now=now)
-    if released:
-        checkouts_close([(payment_id, f"place_offer:{offer_id}") for payment_id, offer_id in
-                         BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN,
-                                                       place_offer_id__in=released)
-                         .exclude(checkout_session_id=None).values_list("pk", "place_offer_id")])
+    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN,
+                                                       place_offer_id__isnull=False)
+                         .exclude(checkout_session_id=None).values_list("place_offer_id", "pk"))
+    if open_payments:
+        no_longer_awaiting = (PlaceOffer.objects.filter(pk__in=list(open_payments))
+                              .exclude(status=PlaceOffer.Status.AWAITING_PAYMENT).values_list("pk", flat=True))
+        checkouts_close([(open_payments[offer_id], f"place_offer:{offer_id}") for offer_id in no_longer_awaiting])
     return len(released)

@@ -285,3 +285,23 @@ def test_a_failed_payment_closes_the_offer_and_passes_the_place_on_and_an_older_
         second = SignUp.objects.get(pk=offered["second"].pk)
         assert PlaceOffer.objects.get(pk=second.offer_id).status == "sent"
     assert StripeEvent.objects.get(event_id=older["id"]).result.startswith("stale")
+
+
+def test_withdrawing_while_the_offer_awaits_payment_passes_the_place_on_and_closes_the_checkout(
+        client_for, tenant_alpha, in_tenant, connected, stripe_api, offered):
+    accept_on_the_page(client_for, tenant_alpha, offered["offer"], CLOCK)
+    # when: the participant withdraws before paying
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=2), tick=False), in_tenant(tenant_alpha):
+        signup_withdraw(tenant=tenant_alpha, signup=SignUp.objects.get(pk=offered["first"].pk),
+                        actor=Actor.client("first@example.com"))
+        # then: the offer is withdrawn and its place offered to the next one waiting
+        assert PlaceOffer.objects.get(pk=offered["offer"].pk).status == "withdrawn"
+        assert PlaceOffer.objects.get(pk=SignUp.objects.get(pk=offered["second"].pk).offer_id).status == "sent"
+    connection.set_schema_to_public()
+    # and: the payment-hold job (due at the old deadline) closes the Checkout Session, so it cannot be paid
+    with time_machine.travel(CLOCK + HOLD + dt.timedelta(seconds=1), tick=False), in_tenant(tenant_alpha):
+        assert jobs.payment_holds_expire() == 0
+    connection.set_schema_to_public()
+    with time_machine.travel(CLOCK + HOLD + dt.timedelta(minutes=1), tick=False):
+        assert run_outbox().count("billing.checkout_expire: done") == 1
+    assert state(tenant_alpha, in_tenant, offered)["places_taken"] == 2
