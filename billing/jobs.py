@@ -7,16 +7,22 @@ import datetime as dt
 from django.db import connection
 from django.db.models import Min
 
-from billing.services import payments
+from billing.services import payments, place_offer_payments
 from booking_core.models import Booking
+from booking_core.programmes.services.offer_payments import place_offer_payment_next_due
 
 
 def payment_holds_expire(now: dt.datetime | None = None) -> int:
-    """Release this tenant's bookings whose payment hold ran out (their waitlists are offered the places) and close
-    their Checkout Sessions."""
-    return payments.payment_holds_expire(tenant=connection.tenant, now=now)
+    """Release this tenant's bookings and programme place offers whose payment hold ran out (their waitlists are
+    offered the places) and close their Checkout Sessions."""
+    return (payments.payment_holds_expire(tenant=connection.tenant, now=now)
+            + place_offer_payments.place_offer_payment_holds_close(tenant=connection.tenant, now=now))
 
 
 def payment_holds_next_due(now: dt.datetime) -> dt.datetime | None:
-    """When this tenant's next payment hold runs out (the due-work index wakes the job then)."""
-    return Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT).aggregate(due=Min("payment_due_at"))["due"]
+    """When this tenant's next payment hold (a booking's or a place offer's) runs out (the due-work index wakes
+    the job then)."""
+    times = [Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT).aggregate(due=Min("payment_due_at"))["due"],
+             place_offer_payment_next_due()]
+    times = [moment for moment in times if moment is not None]
+    return min(times) if times else None

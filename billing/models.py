@@ -61,7 +61,10 @@ class BookingPayment(models.Model):
         ON_SITE = "on_site", _("paid on site")
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="booking_payments")
-    booking_id = models.BigIntegerField(help_text="The booking's id in the tenant's schema.")
+    # What is paid: a booking, or a programme place offer (in the tenant's schema); exactly one of them.
+    booking_id = models.BigIntegerField(null=True, blank=True, help_text="The booking's id in the tenant's schema.")
+    place_offer_id = models.BigIntegerField(null=True, blank=True,
+                                            help_text="The programme place offer's id in the tenant's schema.")
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.ONLINE)
     amount = models.PositiveIntegerField(help_text="In minor units of the currency.")
     currency = models.CharField(max_length=3)
@@ -80,11 +83,24 @@ class BookingPayment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["tenant", "booking_id"], name="booking_payment_one_per_booking"),
+            # One live payment per place offer; one whose Checkout could not be opened (failed) leaves room for
+            # the next attempt once the offer is accepted again.
+            models.UniqueConstraint(fields=["tenant", "place_offer_id"], condition=~Q(status="failed"),
+                                    name="booking_payment_one_live_per_place_offer"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="booking_payment_positive_amount"),
+            models.CheckConstraint(
+                condition=Q(booking_id__isnull=False, place_offer_id__isnull=True)
+                | Q(booking_id__isnull=True, place_offer_id__isnull=False),
+                name="booking_payment_pays_a_booking_or_a_place_offer"),
         ]
 
     def __str__(self):
-        return f"{self.tenant_id}/booking {self.booking_id}: {self.amount} {self.currency} ({self.status})"
+        what = f"booking {self.booking_id}" if self.booking_id else f"place offer {self.place_offer_id}"
+        return f"{self.tenant_id}/{what}: {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def is_for_place_offer(self) -> bool:
+        return self.place_offer_id is not None
 
 
 class Refund(models.Model):

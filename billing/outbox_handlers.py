@@ -23,6 +23,8 @@ from billing.services.payments import (
 from billing.services.stripe_events import PROCESS_EVENT, stripe_event_process
 from booking_core.messages.rendering import tenant_email
 from booking_core.models import Booking
+from booking_core.programmes.models import PlaceOffer
+from booking_core.programmes.selectors import place_offer_payer
 
 
 @action(PROCESS_EVENT)
@@ -42,6 +44,8 @@ def close_checkout(row: OutboxMessage) -> None:
 
 @renderer(PAYMENT_REFUNDED_EMAIL)
 def render_payment_refunded(row: OutboxMessage) -> EmailMultiAlternatives:
+    if row.payload.get("place_offer_id"):
+        return _render_place_offer_refunded(row)
     booking = Booking.objects.select_related("service", "client").filter(pk=row.payload.get("booking_id")).first()
     refund = Refund.objects.filter(pk=row.payload.get("refund_id")).first()
     if booking is None or refund is None:
@@ -70,4 +74,20 @@ def render_payment_link(row: OutboxMessage) -> EmailMultiAlternatives:
                "starts_at": timezone.localtime(booking.starts_at, tenant.zone),
                "hold_until": timezone.localtime(booking.payment_due_at, tenant.zone)}
     return tenant_email(tenant=tenant, template="billing/email/payment_link", context=context,
+                        recipient=row.recipient)
+
+
+def _render_place_offer_refunded(row: OutboxMessage) -> EmailMultiAlternatives:
+    """The refund email for a programme place offer's payment: the same text, naming the programme."""
+    offer = PlaceOffer.objects.select_related("programme").filter(pk=row.payload["place_offer_id"]).first()
+    refund = Refund.objects.filter(pk=row.payload.get("refund_id")).first()
+    payer = place_offer_payer(offer) if offer is not None else None
+    if payer is None or refund is None:
+        raise NoLongerRelevant("the place offer or the refund no longer exists")
+    tenant = connection.tenant
+    # The template addresses `booking.client`: the payer's sign-up has one.
+    context = {"tenant": tenant, "booking": payer, "refund": refund,
+               "service_name": offer.programme.translated("name", row.language),
+               "amount": refund.amount, "currency": refund.currency}
+    return tenant_email(tenant=tenant, template="billing/email/payment_refunded", context=context,
                         recipient=row.recipient)

@@ -12,6 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
+from billing.selectors.payments import (
+    PaymentState,
+    payment_hold_deadline_for,
+    place_offer_payment_for,
+    place_offer_payment_state,
+)
+from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.programmes.errors import AlreadySignedUpError, OfferClosedError, SignUpClosedError
 from booking_core.programmes.models import PlaceOffer, Programme, SignUp
@@ -146,6 +153,9 @@ def _offer_page(request, offer: PlaceOffer, participants: list[SignUp], *, statu
         "offer": offer, "programme": offer.programme, "group": offer.group, "participants": participants,
         "sessions": programme_sessions_of_group(group_id=offer.group_id), "is_open": offer.awaits_answer(now),
         "is_expired": offer.has_expired(now),
+        "awaits_payment": offer.status == PlaceOffer.Status.AWAITING_PAYMENT,
+        # Accepted, then left unpaid: its places went on to the next one waiting.
+        "payment_expired": offer.status == PlaceOffer.Status.EXPIRED and offer.payment_due_at is not None,
         **extra,
     }, status=status)
 
@@ -168,11 +178,14 @@ def programme_offer_accept(request, token: str):
     offer, participants = _offer(request, token)
     if request.method == "GET":
         return redirect(site_url("programme-offer", token))
+    due = payment_hold_deadline_for(tenant=request.tenant, service=offer.programme, now=timezone.now())
     try:
-        place_offer_accept(offer=offer)
+        offer = place_offer_accept(offer=offer, payment_due_at=due)
     except OfferClosedError as error:
         offer, participants = _offer(request, token)
         return _offer_page(request, offer, participants, status=409, error=error.message)
+    if offer.status == PlaceOffer.Status.AWAITING_PAYMENT:
+        return _offer_payment_redirect(request, offer, participants)
     if not participants:
         return redirect(site_url("programme-offer", token))
     return redirect(site_url("programme-signup-status", participants[0].token, done="accepted"))
@@ -193,3 +206,38 @@ def programme_offer_decline(request, token: str):
         offer, participants = _offer(request, token)
         return _offer_page(request, offer, participants, status=409, error=error.message)
     return redirect(site_url("programme-offer", token, done="declined"))
+
+
+# --- paying for a priced place offer (billing opens the Checkout Session; the return page reads our rows) ------
+
+
+def _offer_payment_redirect(request, offer: PlaceOffer, participants: list[SignUp]):
+    """Open (or reopen) the offer's Checkout Session and send the participant there. If it cannot be opened the
+    offer is open again: its page says to try again."""
+    return_url = request.build_absolute_uri(site_url("programme-offer-payment", offer.token))
+    try:
+        payment = place_offer_payment_start(tenant=request.tenant, offer=offer, success_url=return_url,
+                                            cancel_url=return_url)
+    except ApplicationError as error:
+        offer, participants = _offer(request, offer.token)
+        return _offer_page(request, offer, participants, status=503, error=error.message)
+    return redirect(payment.checkout_url)
+
+
+@secret_link_page
+@public_page
+@require_http_methods(["GET", "POST"])
+def programme_offer_payment(request, token: str):
+    """Where Stripe Checkout sends the participant back: the payment's state from our rows (POST: pay now)."""
+    offer, participants = _offer(request, token)
+    state = place_offer_payment_state(tenant=request.tenant, offer=offer)
+    if state == PaymentState.NONE or offer.awaits_answer(timezone.now()):
+        return redirect(site_url("programme-offer", token))  # nothing paid, or open again to be accepted
+    can_pay = state == PaymentState.AWAITING and offer.status == PlaceOffer.Status.AWAITING_PAYMENT
+    if request.method == "POST" and can_pay:
+        return _offer_payment_redirect(request, offer, participants)
+    return render(request, "public_site/programmes/offer_payment.html", {
+        "offer": offer, "programme": offer.programme, "group": offer.group, "participants": participants,
+        "state": state, "payment": place_offer_payment_for(tenant=request.tenant, offer_id=offer.pk),
+        "can_pay": can_pay, "refresh_seconds": 5 if state in (PaymentState.PROCESSING, PaymentState.AWAITING) else None,
+    })

@@ -60,4 +60,6 @@ urlpatterns = [
          name="programme-offer-accept"),
     path("programmes/offers/<token:token>/decline/", programme_views.programme_offer_decline,
          name="programme-offer-decline"),
+    path("programmes/offers/<token:token>/payment/", programme_views.programme_offer_payment,
+         name="programme-offer-payment"),
 ]

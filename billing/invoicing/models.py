@@ -65,7 +65,7 @@ class Invoice(models.Model):
                                   related_name="credit_note")
     corrects = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="credit_notes")
-    booking_id = models.BigIntegerField()
+    booking_id = models.BigIntegerField(null=True, blank=True)  # None: a programme place offer (see payment)
     series = models.CharField(max_length=10)
     year = models.PositiveIntegerField()
     sequence = models.PositiveIntegerField()

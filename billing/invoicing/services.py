@@ -9,6 +9,7 @@ per (organisation, series, year).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,6 +21,21 @@ from billing.invoicing.vat import normalise_tax_number, split_gross
 
 INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CRN"
+
+
+@dataclass(frozen=True)
+class InvoiceBuyer:
+    """Who buys and what, for a payment that is not a booking's (a programme place offer's); None: the booking."""
+
+    name: str
+    email: str
+    language: str
+    description: str
+    quantity: int
+
+    @property
+    def client(self):  # _issue reads the buyer as a booking: `.client.name`, `.client.email`, `.language`
+        return self
 
 
 class SellerProfileError(ApplicationError):
@@ -90,7 +106,8 @@ def _issue(*, tenant, kind: str, series: str, payment, booking, description: str
     return invoice
 
 
-def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None) -> Invoice:
+def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None,
+                              buyer: InvoiceBuyer | None = None) -> Invoice:
     """The invoice of a paid payment (once: a second call returns the first). Call it in the booking's tenant
     schema, inside the transaction that marks the payment paid."""
     from booking_core.models import Booking
@@ -99,10 +116,13 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     if existing is not None:
         return existing
     now = now or timezone.now()
-    booking = Booking.objects.select_related("client", "service").get(pk=payment.booking_id)
+    if buyer is not None:
+        booking, description, quantity = buyer, buyer.description, buyer.quantity
+    else:
+        booking = Booking.objects.select_related("client", "service").get(pk=payment.booking_id)
+        description = booking.service.translated("name", booking.language)
+        quantity = booking.seats if payment.amount % max(booking.seats, 1) == 0 else 1
     seller = _seller(tenant)
-    description = booking.service.translated("name", booking.language)
-    quantity = booking.seats if payment.amount % max(booking.seats, 1) == 0 else 1
     with transaction.atomic():
         invoice = _issue(tenant=tenant, kind=Invoice.Kind.INVOICE, series=INVOICE_SERIES, payment=payment,
                          booking=booking, description=description, quantity=quantity, gross=payment.amount,
@@ -110,7 +130,8 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     return invoice
 
 
-def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = None) -> Invoice | None:
+def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = None,
+                                 buyer: InvoiceBuyer | None = None) -> Invoice | None:
     """The credit note of a refund, correcting the payment's invoice at that invoice's VAT rate (once per refund).
     None if the payment was never invoiced (it was never paid)."""
     from booking_core.models import Booking
@@ -122,7 +143,10 @@ def credit_note_issue_for_refund(*, tenant, refund, now: dt.datetime | None = No
     if original is None:
         return None
     now = now or timezone.now()
-    booking = Booking.objects.select_related("client", "service").get(pk=original.booking_id)
+    if buyer is not None:
+        booking = buyer
+    else:
+        booking = Booking.objects.select_related("client", "service").get(pk=original.booking_id)
     line = original.lines.first()
     seller = _seller(tenant)
     description = _("Refund for %(number)s: %(what)s") % {"number": original.number, "what": line.description}

@@ -76,3 +76,24 @@ def booking_payment_state(*, tenant, booking) -> str:
     if payment.status == BookingPayment.Status.FAILED or booking.status == booking.Status.CANCELLED:
         return PaymentState.FAILED
     return PaymentState.AWAITING
+
+
+def place_offer_payment_for(*, tenant, offer_id: int) -> BookingPayment | None:
+    """A programme place offer's latest payment (one whose Checkout could not be opened may precede it)."""
+    return BookingPayment.objects.filter(tenant=tenant, place_offer_id=offer_id).order_by("-id").first()
+
+
+def place_offer_payment_state(*, tenant, offer) -> str:
+    """`booking_payment_state` for a priced programme place offer: from our rows only."""
+    payment = place_offer_payment_for(tenant=tenant, offer_id=offer.pk)
+    if payment is None:
+        return PaymentState.NONE
+    if payment.outcome == BookingPayment.Outcome.REFUNDED:
+        return PaymentState.REFUNDED
+    if payment.status == BookingPayment.Status.PAID and offer.status == offer.Status.ACCEPTED:
+        return PaymentState.PAID
+    if payment.status in (BookingPayment.Status.PAID, BookingPayment.Status.PROCESSING):
+        return PaymentState.PROCESSING
+    if payment.status == BookingPayment.Status.FAILED or offer.status != offer.Status.AWAITING_PAYMENT:
+        return PaymentState.FAILED
+    return PaymentState.AWAITING

@@ -43,6 +43,49 @@ class PaymentUnavailableError(ApplicationError):
     code = "payment_unavailable"
 
 
+def _account_for(tenant) -> ConnectedAccount:
+    account = ConnectedAccount.objects.filter(tenant=tenant, charges_enabled=True).first()
+    if account is None:
+        raise PaymentUnavailableError(_("%(name)s cannot take payments online at the moment.")
+                                      % {"name": tenant.display_name})
+    return account
+
+
+def _checkout_open(payment: BookingPayment, *, unit_amount: int, quantity: int, product_name: str,
+                   success_url: str, cancel_url: str, client_reference_id: str, customer_email: str, locale: str,
+                   metadata: dict, now: dt.datetime, release, unavailable_message: str,
+                   expires_at: dt.datetime | None = None) -> BookingPayment:
+    """Open the payment's Checkout Session (shared by bookings and place offers; once: a payment that has its
+    session returns as it is). If Stripe cannot be reached, the payment fails, `release()` gives up the hold in
+    the same transaction and PaymentUnavailableError(`unavailable_message`) is raised."""
+    if payment.checkout_url:
+        return payment
+    try:
+        session = stripe_api.checkout_session_create(
+            account=payment.stripe_account_id, amount=unit_amount, currency=payment.currency,
+            quantity=quantity, product_name=product_name, success_url=success_url, cancel_url=cancel_url,
+            client_reference_id=client_reference_id, customer_email=customer_email, locale=locale,
+            metadata={**metadata, "payment_id": str(payment.pk)},
+            expires_at=expires_at or now + stripe_api.CHECKOUT_MINIMUM_LIFETIME,
+            idempotency_key=str(payment.idempotency_key),
+        )
+    except stripe_api.StripeUnavailable as error:
+        logger.warning("Checkout Session for payment %s (%s) failed: %s", payment.pk, client_reference_id, error)
+        with transaction.atomic():
+            BookingPayment.objects.filter(pk=payment.pk, status=BookingPayment.Status.CREATING).update(
+                status=BookingPayment.Status.FAILED, updated_at=timezone.now())
+            release()
+        raise PaymentUnavailableError(unavailable_message) from error
+    with transaction.atomic():
+        payment = BookingPayment.objects.select_for_update().get(pk=payment.pk)
+        payment.checkout_session_id = session.id
+        payment.checkout_url = session.url
+        if payment.status == BookingPayment.Status.CREATING:
+            payment.status = BookingPayment.Status.OPEN
+        payment.save(update_fields=["checkout_session_id", "checkout_url", "status", "updated_at"])
+    return payment
+
+
 def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_url: str,
                           now: dt.datetime | None = None,
                           checkout_expires_at: dt.datetime | None = None) -> BookingPayment:
@@ -51,10 +94,7 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
     If Stripe cannot be reached the booking's hold is released at once and PaymentUnavailableError raised.
     """
     now = now or timezone.now()
-    account = ConnectedAccount.objects.filter(tenant=tenant, charges_enabled=True).first()
-    if account is None:
-        raise PaymentUnavailableError(_("%(name)s cannot take payments online at the moment.")
-                                      % {"name": tenant.display_name})
+    account = _account_for(tenant)
     service = booking.service
     try:
         unit_amount = money.stripe_amount(service.price_amount, service.price_currency)
@@ -68,44 +108,45 @@ def booking_payment_start(*, tenant, booking: Booking, success_url: str, cancel_
             defaults={"amount": service.price_amount * booking.seats, "currency": service.price_currency,
                       "stripe_account_id": account.stripe_account_id},
         )
-    if payment.checkout_url:
-        return payment
-    try:
-        session = stripe_api.checkout_session_create(
-            account=payment.stripe_account_id, amount=unit_amount, currency=payment.currency,
-            quantity=booking.seats, product_name=service.translated("name", booking.language),
-            success_url=success_url, cancel_url=cancel_url,
-            client_reference_id=f"{tenant.schema_name}:{booking.pk}", customer_email=booking.client.email,
-            locale=booking.language, metadata={"tenant": tenant.schema_name, "booking_id": str(booking.pk),
-                                               "payment_id": str(payment.pk)},
-            expires_at=checkout_expires_at or now + stripe_api.CHECKOUT_MINIMUM_LIFETIME,
-            idempotency_key=str(payment.idempotency_key),
-        )
-    except stripe_api.StripeUnavailable as error:
-        logger.warning("Checkout Session for booking %s of %s failed: %s", booking.pk, tenant.schema_name, error)
-        with transaction.atomic():
-            BookingPayment.objects.filter(pk=payment.pk, status=BookingPayment.Status.CREATING).update(
-                status=BookingPayment.Status.FAILED, updated_at=timezone.now())
-            booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now, payment_started=False)
-        raise PaymentUnavailableError(
-            _("The payment could not be started. Your place was not kept; please try again in a moment.")) from error
-    with transaction.atomic():
-        payment = BookingPayment.objects.select_for_update().get(pk=payment.pk)
-        payment.checkout_session_id = session.id
-        payment.checkout_url = session.url
-        if payment.status == BookingPayment.Status.CREATING:
-            payment.status = BookingPayment.Status.OPEN
-        payment.save(update_fields=["checkout_session_id", "checkout_url", "status", "updated_at"])
-    return payment
+    return _checkout_open(
+        payment, unit_amount=unit_amount, quantity=booking.seats,
+        product_name=service.translated("name", booking.language), success_url=success_url, cancel_url=cancel_url,
+        client_reference_id=f"{tenant.schema_name}:{booking.pk}", customer_email=booking.client.email,
+        locale=booking.language, metadata={"tenant": tenant.schema_name, "booking_id": str(booking.pk)}, now=now,
+        expires_at=checkout_expires_at,
+        release=lambda: booking_payment_release(booking_id=booking.pk, reason="payment_failed", now=now,
+                                                payment_started=False),
+        unavailable_message=_("The payment could not be started. Your place was not kept; please try again in a "
+                              "moment."),
+    )
 
 
 def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: str = "",
                             now: dt.datetime | None = None) -> str:
-    """Move a payment forward to `status` as a Stripe event says (in the booking's tenant schema).
+    """Move a booking's payment forward to `status` as a Stripe event says (in the booking's tenant schema).
 
     Only forward: an older event arriving after a newer one changes nothing. Paid confirms the booking once (or
     books its place late, or refunds it); failed releases a place still held. Returns what happened.
     """
+    def refund_recorded_for(payment: BookingPayment, refund: Refund) -> None:
+        booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
+        refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
+
+    return payment_advance(
+        payment_id=payment_id, status=status, payment_intent_id=payment_intent_id, now=now,
+        settle=lambda payment, at: booking_payment_settle(booking_id=payment.booking_id, now=at),
+        release=lambda payment, at: booking_payment_release(booking_id=payment.booking_id, reason="payment_failed",
+                                                            now=at),
+        refund_recorded=refund_recorded_for,
+    )
+
+
+def payment_advance(*, payment_id: int, status: str, payment_intent_id: str, now: dt.datetime | None, settle,
+                    release, refund_recorded, invoice_buyer=None) -> str:
+    """The forward-only move of any payment (a booking's, a place offer's): under the payment's lock, paid calls
+    `settle(payment, now)` (a PaymentSettlement), invoices, and refunds what found no place (once, then
+    `refund_recorded(payment, refund)`); failed calls `release(payment, now)`. `invoice_buyer(payment)` names the
+    invoice's buyer and line when it is not a booking (billing.invoicing.services.InvoiceBuyer)."""
     now = now or timezone.now()
     with transaction.atomic():
         payment = BookingPayment.objects.select_for_update().get(pk=payment_id)
@@ -118,7 +159,7 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
         fields = ["status", "payment_intent_id", "updated_at"]
         if status == BookingPayment.Status.PAID:
             payment.paid_at = now
-            settlement = booking_payment_settle(booking_id=payment.booking_id, now=now)
+            settlement = settle(payment, now)
             payment.outcome = {
                 PaymentSettlement.CONFIRMED: BookingPayment.Outcome.BOOKED,
                 PaymentSettlement.ALREADY: BookingPayment.Outcome.BOOKED,
@@ -127,26 +168,25 @@ def booking_payment_advance(*, payment_id: int, status: str, payment_intent_id: 
             }[settlement]
             fields += ["paid_at", "outcome"]
             # Every payment is invoiced when it is paid, in this transaction (a refund gets its credit note).
-            invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now)
+            invoice_issue_for_payment(tenant=payment.tenant, payment=payment, now=now,
+                                      buyer=invoice_buyer(payment) if invoice_buyer else None)
             if settlement == PaymentSettlement.NO_PLACE:
-                _refund_for_no_place(payment)
+                _refund_for_no_place(payment, refund_recorded)
         elif status == BookingPayment.Status.FAILED:
-            booking_payment_release(booking_id=payment.booking_id, reason="payment_failed", now=now)
+            release(payment, now)
         payment.save(update_fields=fields)
     return f"{status}" + (f" ({payment.outcome})" if payment.outcome else "")
 
 
-def _refund_for_no_place(payment: BookingPayment) -> None:
+def _refund_for_no_place(payment: BookingPayment, recorded) -> None:
     """Record the refund of a payment that came too late for any place, and have the outbox issue it and tell
     the client (both at most once: one such refund per payment, outbox keys per refund)."""
     refund, created = Refund.objects.get_or_create(
         payment=payment, reason=Refund.Reason.NO_PLACE,
         defaults={"amount": payment.amount, "currency": payment.currency},
     )
-    if not created:
-        return
-    booking = Booking.objects.select_related("client").get(pk=payment.booking_id)
-    refund_recorded(tenant=payment.tenant, refund=refund, booking=booking)
+    if created:
+        recorded(payment, refund)
 
 
 def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
@@ -191,7 +231,8 @@ def refund_issue(*, refund_id: int) -> str:
         issued = stripe_api.refund_create(
             account=payment.stripe_account_id, payment_intent=payment.payment_intent_id,
             amount=money.stripe_amount(refund.amount, refund.currency), idempotency_key=str(refund.idempotency_key),
-            metadata={"refund_id": str(refund.pk), "booking_id": str(payment.booking_id)},
+            metadata={"refund_id": str(refund.pk), **({"booking_id": str(payment.booking_id)} if payment.booking_id
+                                                      else {"place_offer_id": str(payment.place_offer_id)})},
         )
         refund.stripe_refund_id = issued.id
         refund.status = Refund.Status.FAILED if issued.status in ("failed", "canceled") else Refund.Status.SUCCEEDED
@@ -200,22 +241,27 @@ def refund_issue(*, refund_id: int) -> str:
 
 
 def payment_holds_expire(*, tenant, now: dt.datetime | None = None) -> int:
-    """Release this tenant's unpaid holds whose time ran out (their places go to the waitlist), and have the outbox
-    close their Checkout Sessions so they can no longer be paid (a payment racing that is still handled: booked
-    late or refunded). Returns how many holds were released."""
+    """Release this tenant's bookings whose unpaid hold ran out (their places go to the waitlist), and have the
+    outbox close their Checkout Sessions so they can no longer be paid (a payment racing that is still handled:
+    booked late or refunded). Returns how many holds were released."""
     released = booking_payment_holds_expire(tenant=tenant, now=now)
-    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN)
+    open_payments = dict(BookingPayment.objects.filter(tenant=tenant, status=BookingPayment.Status.OPEN,
+                                                       booking_id__isnull=False)
                          .exclude(checkout_session_id=None).values_list("booking_id", "pk"))
     if not open_payments:
         return released
     unpaid = Booking.objects.filter(pk__in=list(open_payments), status=Booking.Status.CANCELLED,
                                     cancelled_by=RELEASED_UNPAID).values_list("pk", flat=True)
-    with transaction.atomic():
-        for booking_id in unpaid:
-            payment_id = open_payments[booking_id]
-            outbox_write(event_type=CHECKOUT_EXPIRE, recipient="", language="en", payload={"payment_id": payment_id},
-                         idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=f"booking:{booking_id}")
+    checkouts_close([(open_payments[booking_id], f"booking:{booking_id}") for booking_id in unpaid])
     return released
+
+
+def checkouts_close(payments: list[tuple[int, str]]) -> None:
+    """Have the outbox close these (payment id, subject) payments' Checkout Sessions, once each."""
+    with transaction.atomic():
+        for payment_id, subject in payments:
+            outbox_write(event_type=CHECKOUT_EXPIRE, recipient="", language="en", payload={"payment_id": payment_id},
+                         idempotency_key=f"payment:{payment_id}:checkout-expire", subject_ref=subject)
 
 
 def checkout_close(*, payment_id: int) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from allot.outbox.services import outbox_write
 from billing.models import BookingPayment, ConnectedAccount, StripeEvent
 from billing.services.payments import booking_payment_advance
+from billing.services.place_offer_payments import place_offer_payment_advance
 from tenants.models import Tenant
 
 PROCESS_EVENT = "billing.stripe_event"
@@ -92,8 +93,9 @@ def stripe_event_process(*, event_id: str, now: dt.datetime | None = None) -> st
         if checkout_status is not None:
             payment = _payment_of(data, account=event.account)
             if payment is not None and payment.tenant_id == event.tenant_id:
-                result = booking_payment_advance(payment_id=payment.pk, status=checkout_status,
-                                                 payment_intent_id=data.get("payment_intent") or "", now=now)
+                advance = place_offer_payment_advance if payment.is_for_place_offer else booking_payment_advance
+                result = advance(payment_id=payment.pk, status=checkout_status,
+                                 payment_intent_id=data.get("payment_intent") or "", now=now)
         elif event.type == "account.updated":
             result = connected_account_apply(account_id=data.get("id") or event.account, account=data,
                                              as_of=event.stripe_created_at)

@@ -131,6 +131,7 @@ class SignUpStatus:
     waiting_for: list[ProgrammeGroup] = field(default_factory=list)
     explanation: str = ""
     open_offer: PlaceOffer | None = None
+    offer_awaiting_payment: PlaceOffer | None = None  # accepted, its place held until the payment arrives
     household: list[SignUp] = field(default_factory=list)  # the others signed up together
 
     @property
@@ -150,6 +151,8 @@ def signup_status(signup: SignUp) -> SignUpStatus:
             status.waiting_for = list(groups)
         if signup.offer_id and signup.offer.awaits_answer(timezone.now()):
             status.open_offer = signup.offer
+        elif signup.offer_id and signup.offer.status == PlaceOffer.Status.AWAITING_PAYMENT:
+            status.offer_awaiting_payment = signup.offer
     if signup.household_key:
         status.household = list(SignUp.objects.filter(programme_id=signup.programme_id,
                                                        household_key=signup.household_key)
@@ -180,3 +183,15 @@ def email_took_a_place_offer(email: str) -> bool:
     counts it as an address that confirmed something.)"""
     return SignUp.objects.alias(email_lower=Lower("client__email")).filter(
         email_lower=email, offer__status=PlaceOffer.Status.ACCEPTED).exists()
+
+
+def place_offer_payer(offer: PlaceOffer) -> SignUp:
+    """Who pays for a priced place offer (and gets its invoice and emails): its first member, by their client."""
+    return SignUp.objects.select_related("client").filter(offer_id=offer.pk).order_by("id").first()
+
+
+def place_offer_line(offer: PlaceOffer, *, language: str) -> str:
+    """What a place offer's payment is for, as Checkout and the invoice name it: the programme and its period."""
+    programme = offer.programme
+    return (f"{programme.translated('name', language)} "
+            f"({programme.period_start:%Y-%m-%d} – {programme.period_end:%Y-%m-%d})")

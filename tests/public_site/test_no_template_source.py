@@ -98,6 +98,8 @@ NOT_PAGES = {
     r"office-organisation-export-download": "a zip file",
     r"office-invoice-pdf|booking-invoice-pdf": "an invoice's PDF (tests/billing/test_invoices.py); the pages linking "
                                                "to it (the booking's, the manage page) are checked",
+    r"programme-offer-payment": "a priced place offer's payment return page: the scene's offer has no payment, so it "
+                                "redirects to the offer page (its states: tests/billing/test_paid_place_offers.py)",
     r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "
                                 "(tests/billing/test_paid_bookings.py)",
     r"office-refund-policy-save": "back office refunds action: a POST from the cancellation policies page, answered "
@@ -263,7 +265,7 @@ def booking_site_paths(scene) -> list[str]:
     signup, place = scene["signup"].token, scene["place_offer"].token
     paths += [f"/programmes/signups/{signup}/", f"/programmes/signups/{signup}/withdraw/",
               f"/programmes/offers/{place}/", f"/programmes/offers/{place}/accept/",
-              f"/programmes/offers/{place}/decline/"]
+              f"/programmes/offers/{place}/decline/", f"/programmes/offers/{place}/payment/"]
     return paths
 
 

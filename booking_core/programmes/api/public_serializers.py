@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from booking_core.api.checkout import CheckoutSerializer
 from booking_core.api.fields import id_field
 from booking_core.api.public_serializers import ClientInputSerializer, PriceSerializer, QuestionSerializer
 from booking_core.programmes.models import PlaceOffer, Programme, ProgrammeGroup, SignUp
@@ -119,6 +120,11 @@ class PublicPlaceOfferSerializer(serializers.Serializer):
 
     def get_participants(self, offer: PlaceOffer) -> list[str]:
         return [signup.participant_name for signup in offer.signups.select_related("client").order_by("id")]
+
+
+class PayablePlaceOfferSerializer(PublicPlaceOfferSerializer):
+    payment = CheckoutSerializer(
+        allow_null=True, help_text="Set while the accepted offer awaits its online payment (a priced programme).")
 
 
 class HouseholdMemberSerializer(serializers.Serializer):

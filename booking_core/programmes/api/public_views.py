@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from billing.selectors.payments import payment_hold_deadline_for
+from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.api.public_views import PublicView, client_language, limit_posted_creation
 from booking_core.programmes.api import public_serializers as s
+from booking_core.programmes.models import PlaceOffer
 from booking_core.programmes.selectors import (
     offer_get_by_token,
     programme_get_for_clients,
@@ -90,12 +95,25 @@ class OfferView(PublicView):
 class OfferAcceptView(PublicView):
     rate_limited = True  # booking_core.public_limits
 
-    @extend_schema(summary="Take the offered place (once; a second accept changes nothing)", request=None,
-                   responses=s.PublicPlaceOfferSerializer)
+    @extend_schema(summary="Take the offered place (once; a second accept changes nothing). A priced programme's "
+                           "place awaits its payment: the answer carries the Checkout Session to send the client to",
+                   request=None, responses=s.PayablePlaceOfferSerializer)
     def post(self, request, token: str):
         limit_link_action(request)
-        place_offer_accept(offer=offer_get_by_token(token=token))
-        return Response(s.PublicPlaceOfferSerializer(offer_get_by_token(token=token)).data)
+        offer = offer_get_by_token(token=token)
+        now = timezone.now()
+        offer = place_offer_accept(offer=offer, now=now, payment_due_at=payment_hold_deadline_for(
+            tenant=self.tenant, service=offer.programme, now=now))
+        payment = None
+        if offer.status == PlaceOffer.Status.AWAITING_PAYMENT:
+            return_url = request.build_absolute_uri(reverse("programme-offer-payment", args=[token]))
+            started = place_offer_payment_start(tenant=self.tenant, offer=offer, success_url=return_url,
+                                                cancel_url=return_url, now=now)
+            payment = {"checkout_url": started.checkout_url, "return_url": return_url, "amount": started.amount,
+                       "currency": started.currency, "due_at": offer.payment_due_at}
+        answer = offer_get_by_token(token=token)
+        answer.payment = payment
+        return Response(s.PayablePlaceOfferSerializer(answer).data)
 
 
 class OfferDeclineView(PublicView):

@@ -38,8 +38,12 @@ class PlaceOffer(OfferDeadlineRules, models.Model):
         DECLINED = "declined", _("declined")
         EXPIRED = "expired", _("expired")
         WITHDRAWN = "withdrawn", _("withdrawn")  # the group was cancelled or shrank under it
+        # Accepted, with a price: the places stay held until the payment arrives or `payment_due_at` passes.
+        AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
 
     OPEN_STATUSES = (Status.PREPARED, Status.SENT)
+    # Holding places for a waitlisted unit: nobody else is offered them, and they count in `places_taken`.
+    HOLDING_STATUSES = (Status.PREPARED, Status.SENT, Status.AWAITING_PAYMENT)
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="offers")
     group = models.ForeignKey(ProgrammeGroup, on_delete=models.PROTECT, related_name="offers")
@@ -51,17 +55,24 @@ class PlaceOffer(OfferDeadlineRules, models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Set when a priced offer is accepted: the payment must arrive by then (ALLOT_PAYMENT_HOLD_MINUTES). It stays
+    # set after the offer closes, so a late payment knows the offer was accepted and left unpaid.
+    payment_due_at = models.DateTimeField(null=True, blank=True)
     released_by = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-prepared_at", "-id"]
-        indexes = [models.Index(fields=["status", "expires_at"], name="place_offer_status_expiry")]
+        indexes = [models.Index(fields=["status", "expires_at"], name="place_offer_status_expiry"),
+                   models.Index(fields=["payment_due_at"], condition=Q(status="awaiting_payment"),
+                                name="place_offer_payment_due")]
         constraints = [
             models.CheckConstraint(condition=Q(places__gte=1), name="place_offer_at_least_one_place"),
             models.CheckConstraint(condition=~Q(status="sent") | Q(expires_at__isnull=False),
                                    name="place_offer_sent_expires"),
+            models.CheckConstraint(condition=~Q(status="awaiting_payment") | Q(payment_due_at__isnull=False),
+                                   name="place_offer_awaiting_payment_has_a_deadline"),
         ]
 
     def __str__(self):
@@ -73,7 +84,8 @@ class PlaceOffer(OfferDeadlineRules, models.Model):
 
     def snapshot(self) -> dict:
         return {"status": self.status, "group": self.group_id, "places": self.places,
-                "expires_at": self.expires_at.isoformat() if self.expires_at else None}
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+                "payment_due_at": self.payment_due_at.isoformat() if self.payment_due_at else None}
 
 
 class SignUp(models.Model):

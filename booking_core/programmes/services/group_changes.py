@@ -93,7 +93,7 @@ def group_change_capacity(*, tenant, group: ProgrammeGroup, capacity: int, actor
         if excess > 0:
             live = _live_ids(groups)
             for offer in PlaceOffer.objects.select_for_update().filter(
-                    group=group, status__in=PlaceOffer.OPEN_STATUSES).order_by("-prepared_at", "-id"):
+                    group=group, status__in=PlaceOffer.HOLDING_STATUSES).order_by("-prepared_at", "-id"):
                 if group.places_taken <= capacity:
                     break
                 offer_withdraw_for_group_change(offer, decisions=decisions, group=group, live_group_ids=live)
@@ -124,7 +124,7 @@ def _cancel_locked(group: ProgrammeGroup, *, programme: Programme, groups: dict[
                    decisions: Decisions, reason: str, cause: str) -> None:
     group.is_cancelled = True  # from here on the group is not "live" for anyone's choices
     live = _live_ids(groups)
-    for offer in PlaceOffer.objects.select_for_update().filter(group=group, status__in=PlaceOffer.OPEN_STATUSES):
+    for offer in PlaceOffer.objects.select_for_update().filter(group=group, status__in=PlaceOffer.HOLDING_STATUSES):
         offer_withdraw_for_group_change(offer, decisions=decisions, group=group, live_group_ids=live)
     released = _release_participants(_units_newest_first(group), group)
     ProgrammeGroup.objects.filter(pk=group.pk).update(is_cancelled=True, cancellation_reason=reason[:300],

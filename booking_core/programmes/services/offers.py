@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from allot.jobs.due import due_work_note
 from booking_core.acting import Actor
 from booking_core.programmes import notifications, rules
 from booking_core.programmes.due import programmes_note_due
@@ -26,6 +27,7 @@ from booking_core.programmes.models import AllocationLogEntry, PlaceOffer, Progr
 from booking_core.programmes.services.decisions import Decisions, decide, signups_save
 from booking_core.programmes.services.locking import groups_lock, places_add, programme_lock
 from booking_core.services.audit import audit_record
+from booking_core.services.bookings import PAYMENT_HOLDS_JOB
 
 Decision = AllocationLogEntry.Decision
 Status = SignUp.Status
@@ -36,7 +38,7 @@ def _waiting_units(programme: Programme, group: ProgrammeGroup):
     accepts_group = Q(preferences=[]) | Q(preferences__contains=[group.pk])
     waiting = (SignUp.objects.select_related("client")
                .filter(programme=programme, status=Status.WAITLISTED)
-               .exclude(offer__status__in=PlaceOffer.OPEN_STATUSES))
+               .exclude(offer__status__in=PlaceOffer.HOLDING_STATUSES))
     order = ("waitlist_number", "id")
     if programme.returning_priority_enabled:  # the setting now, not the one at sign-up
         order = ("-is_returning", *order)
@@ -58,7 +60,7 @@ def _waiting_units(programme: Programme, group: ProgrammeGroup):
 
 def _holds_open_offer(signup: SignUp) -> bool:
     return signup.offer_id is not None and PlaceOffer.objects.filter(
-        pk=signup.offer_id, status__in=PlaceOffer.OPEN_STATUSES).exists()
+        pk=signup.offer_id, status__in=PlaceOffer.HOLDING_STATUSES).exists()
 
 
 def offers_fill_freed_places(*, tenant, programme: Programme, group: ProgrammeGroup, decisions: Decisions,
@@ -135,30 +137,49 @@ def place_offer_release(*, tenant, offer: PlaceOffer, actor: Actor, now: dt.date
     return offer
 
 
-def place_offer_accept(*, offer: PlaceOffer, now: dt.datetime | None = None) -> PlaceOffer:
-    """The participant takes the offered place. A second accept of the same offer changes nothing."""
+def place_offer_accept(*, offer: PlaceOffer, now: dt.datetime | None = None,
+                       payment_due_at: dt.datetime | None = None) -> PlaceOffer:
+    """The participant takes the offered place. A second accept of the same offer changes nothing.
+
+    With `payment_due_at` (a priced programme of a tenant taking online payments) the offer awaits its payment
+    until then, still holding its places; the payment allocates them (offer_payments.place_offer_payment_settle).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         programme, group, offer = _lock_offer(offer.pk)
-        if offer.status == PlaceOffer.Status.ACCEPTED:
+        if offer.status in (PlaceOffer.Status.ACCEPTED, PlaceOffer.Status.AWAITING_PAYMENT):
             return offer
         _require_answerable(offer, now)
         members = _members(offer)
         actor = Actor.client(members[0].client.email if members else "unknown")
-        decisions = Decisions(programme=programme, actor=actor, now=now)
         before = offer.snapshot()
-        offer.status = PlaceOffer.Status.ACCEPTED
         offer.responded_at = now
+        if payment_due_at is not None:
+            offer.status = PlaceOffer.Status.AWAITING_PAYMENT
+            offer.payment_due_at = payment_due_at
+            offer.save(update_fields=["status", "responded_at", "payment_due_at", "updated_at"])
+            due_work_note(PAYMENT_HOLDS_JOB, payment_due_at)
+            audit_record(actor=actor, action="place_offer.awaiting_payment", obj=offer, before=before,
+                         after=offer.snapshot())
+            return offer
+        offer.status = PlaceOffer.Status.ACCEPTED
         offer.save(update_fields=["status", "responded_at", "updated_at"])
-        for signup in members:
-            decide(signup, status=Status.ALLOCATED, rule=rules.OFFER_ACCEPTED, reason="accepted the offered place",
-                   now=now, group_id=group.pk)
-            decisions.log(decision=Decision.OFFER_ACCEPTED, rule=rules.OFFER_ACCEPTED, signup=signup,
-                          group_id=group.pk, reason="accepted the offered place", notify=notifications.ALLOCATED)
-        signups_save(members)
+        place_offer_allocate(offer, members, programme=programme, group=group, actor=actor, now=now)
         audit_record(actor=actor, action="place_offer.accepted", obj=offer, before=before, after=offer.snapshot())
-        decisions.flush()
     return offer
+
+
+def place_offer_allocate(offer: PlaceOffer, members: list[SignUp], *, programme: Programme, group: ProgrammeGroup,
+                         actor: Actor, now: dt.datetime) -> None:
+    """Give the offer's members their places in the group (locks held; the places are already counted)."""
+    decisions = Decisions(programme=programme, actor=actor, now=now)
+    for signup in members:
+        decide(signup, status=Status.ALLOCATED, rule=rules.OFFER_ACCEPTED, reason="accepted the offered place",
+               now=now, group_id=group.pk)
+        decisions.log(decision=Decision.OFFER_ACCEPTED, rule=rules.OFFER_ACCEPTED, signup=signup,
+                      group_id=group.pk, reason="accepted the offered place", notify=notifications.ALLOCATED)
+    signups_save(members)
+    decisions.flush()
 
 
 def place_offer_decline(*, tenant, offer: PlaceOffer, now: dt.datetime | None = None) -> PlaceOffer:
@@ -184,7 +205,7 @@ def _require_answerable(offer: PlaceOffer, now: dt.datetime) -> None:
 
 
 def _close(offer: PlaceOffer, members: list[SignUp], *, programme: Programme, group: ProgrammeGroup, tenant, now,
-           actor: Actor, status: str, decision: str, rule: str) -> None:
+           actor: Actor, status: str, decision: str, rule: str, audit_action: str = "") -> None:
     decisions = Decisions(programme=programme, actor=actor, now=now)
     before = offer.snapshot()
     offer.status = status
@@ -196,7 +217,8 @@ def _close(offer: PlaceOffer, members: list[SignUp], *, programme: Programme, gr
         decisions.log(decision=decision, rule=rule, signup=signup, group_id=group.pk,
                       reason=decision.replace("_", " "), notify=notifications.NOT_ALLOCATED)
     signups_save(members)
-    audit_record(actor=actor, action=f"place_offer.{status}", obj=offer, before=before, after=offer.snapshot())
+    audit_record(actor=actor, action=audit_action or f"place_offer.{status}", obj=offer, before=before,
+                 after=offer.snapshot())
     offers_fill_freed_places(tenant=tenant, programme=programme, group=group, decisions=decisions,
                              freed_reason=f"offer.{status}")
     decisions.flush()
@@ -224,7 +246,7 @@ def offer_withdraw_for_group_change(offer: PlaceOffer, *, decisions: Decisions, 
                                     live_group_ids: set[int]) -> list[SignUp]:
     """The group shrank or was cancelled under an open offer: its members wait again (or, if no group they
     accept is left, are not allocated). Locks are the caller's; returns the members."""
-    if not offer.is_open:
+    if offer.status not in PlaceOffer.HOLDING_STATUSES:
         raise ProgrammeError(_("Only open offers can be withdrawn."))
     members = _members(offer)
     offer.status = PlaceOffer.Status.WITHDRAWN

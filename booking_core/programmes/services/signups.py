@@ -176,7 +176,7 @@ def signup_withdraw(*, tenant, signup: SignUp, actor: Actor, reason: str = "",
             raise ProgrammeError(_("This sign-up is closed and can no longer be withdrawn."))
         if programme.period_end < now.astimezone(tenant.zone).date():
             raise ProgrammeError(_("The programme is over."))
-        offer = (PlaceOffer.objects.filter(pk=signup.offer_id, status__in=PlaceOffer.OPEN_STATUSES).first()
+        offer = (PlaceOffer.objects.filter(pk=signup.offer_id, status__in=PlaceOffer.HOLDING_STATUSES).first()
                  if signup.offer_id else None)
         held_group_id = signup.group_id or (offer.group_id if offer else None)
         group = groups_lock([held_group_id])[held_group_id] if held_group_id else None
