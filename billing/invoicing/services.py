@@ -126,7 +126,9 @@ def invoice_issue_for_payment(*, tenant, payment, now: dt.datetime | None = None
     with transaction.atomic():
         invoice = _issue(tenant=tenant, kind=Invoice.Kind.INVOICE, series=INVOICE_SERIES, payment=payment,
                          booking=booking, description=description, quantity=quantity, gross=payment.amount,
-                         rate_bp=service_vat_rate_bp(booking.service, seller), seller=seller, now=now)
+                         # A programme place has no rate of its own: the organisation's default applies
+                         rate_bp=service_vat_rate_bp(None if buyer is not None else booking.service, seller),
+                         seller=seller, now=now)
     return invoice
 
 
