@@ -35,6 +35,7 @@ APP_ENVIRONMENT = {
 NOT_DEPLOYED_ENVIRONMENT = {
     "STATIC_ROOT", "MEDIA_ROOT", "ALLOT_PORT",  # fixed by the image
     "ALLOT_DATA_DIR", "ALLOT_MAIL_PORT", "WHITENOISE_USE_FINDERS", "ALLOT_PUBLIC_PORT",  # `allot up` only
+    "ALLOT_STRIPE_PORT", "ALLOT_DEMO_STRIPE_ACCOUNTS",  # `allot up` only: the local Stripe stand-in and demo accounts
     "ALLOT_EMBEDDED_SERVICES",  # tests only: embedded servers with DEBUG off; never in a deployment
     "WEB_WORKER_CLASS", "WEB_THREADS",  # the image's sync workers are the measured best; kept fixed
     "ALLOT_WORKER_POLL_MS",  # idle poll interval of the workers; the default is the measured one
