@@ -155,7 +155,7 @@ def test_killing_the_worker_twice_during_a_burst_loses_no_request_and_no_confirm
     log_path = tmp_path / "up.log"
     with open(log_path, "w") as log:
         up = subprocess.Popen(
-            [sys.executable, "-m", "allot.cli", "up", "--no-seed", "--port", str(port), "--mail-port",
+            [sys.executable, "-m", "allot.cli", "up", "--no-seed", "--no-stripe", "--port", str(port), "--mail-port",
              str(mail_port), "--web-workers", "2"],
             cwd=CHECKOUT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
@@ -235,8 +235,8 @@ def test_allot_up_gives_up_with_a_clear_message_when_a_process_keeps_crashing(co
         log_path = tmp_path / "up.log"
         with open(log_path, "w") as log:
             up = subprocess.Popen(
-                [sys.executable, "-m", "allot.cli", "up", "--no-seed", "--port", str(port), "--mail-port",
-                 str(mail_port), "--web-workers", "1"],
+                [sys.executable, "-m", "allot.cli", "up", "--no-seed", "--no-stripe", "--port", str(port),
+                 "--mail-port", str(mail_port), "--web-workers", "1"],
                 cwd=CHECKOUT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
             )
         try:
