@@ -99,7 +99,7 @@ def office_today(request):
     today = timezone.now().astimezone(zone).date()
     start, end = _local_day_bounds(today, zone)
     bookings = list(bookings_for_operator(starts_from=start, starts_until=end, order="start",
-                                          staff_ids=request.office_staff_ids))
+                                          staff_ids=request.office_staff_ids).only(*BOOKING_ROW_FIELDS))
     # Staff see their own appointments; sessions, waitlist offers and undelivered messages are the managers'.
     manager = is_manager(request)
     sessions = list(sessions_for_operator(starts_from=start, starts_until=end)) if manager else []
