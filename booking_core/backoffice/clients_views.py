@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.access import MANAGERS, office_page
+from booking_core.backoffice.booking_rows import BookingRows
 from booking_core.backoffice.office_forms import BookingNoteForm, ClientMergeForm, ClientSearchForm
 from booking_core.selectors.bookings import booking_get_for_operator
 from booking_core.selectors.clients import (
@@ -47,7 +48,9 @@ def _client_page(request, client, merge_form, status=200):
     bookings = list(client_bookings_for_operator(client=client)[:CLIENT_BOOKINGS_SHOWN + 1])
     return render(request, "backoffice/client_detail.html", {
         "tenant": request.tenant, "nav": "clients", "client": client,
-        "bookings": bookings[:CLIENT_BOOKINGS_SHOWN], "more_bookings": len(bookings) > CLIENT_BOOKINGS_SHOWN,
+        "bookings": bookings[:CLIENT_BOOKINGS_SHOWN],
+        "booking_rows": BookingRows(request).rows(bookings[:CLIENT_BOOKINGS_SHOWN]),
+        "more_bookings": len(bookings) > CLIENT_BOOKINGS_SHOWN,
         "waitlist_entries": list(client_waitlist_entries_for_operator(client=client)),
         "signups": list(client_signups_for_operator(client=client)),
         "merge_form": merge_form,

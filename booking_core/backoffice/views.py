@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from allot.errors import ApplicationError, NotFoundError
 from booking_core.acting import Actor
 from booking_core.backoffice.access import MANAGERS, is_manager, office_page
+from booking_core.backoffice.booking_rows import BOOKING_ROW_FIELDS, BookingRows
 from booking_core.backoffice.calendar_views import week_figures_context
 from booking_core.backoffice.exports import bookings_csv_rows
 from booking_core.backoffice.forms import (
@@ -98,14 +99,18 @@ def office_today(request):
     today = timezone.now().astimezone(zone).date()
     start, end = _local_day_bounds(today, zone)
     bookings = list(bookings_for_operator(starts_from=start, starts_until=end, order="start",
-                                          staff_ids=request.office_staff_ids))
+                                          staff_ids=request.office_staff_ids).only(*BOOKING_ROW_FIELDS))
     # Staff see their own appointments; sessions, waitlist offers and undelivered messages are the managers'.
     manager = is_manager(request)
     sessions = list(sessions_for_operator(starts_from=start, starts_until=end)) if manager else []
+    now = timezone.now()
+    appointments = [booking for booking in bookings if not booking.session_id]
+    group_bookings = [booking for booking in bookings if booking.session_id]
+    rows = BookingRows(request)
     return render(request, "backoffice/today.html", {
-        "tenant": request.tenant, "nav": "today", "today": today, "now": timezone.now(),
-        "appointments": [booking for booking in bookings if not booking.session_id],
-        "group_bookings": [booking for booking in bookings if booking.session_id],
+        "tenant": request.tenant, "nav": "today", "today": today, "now": now,
+        "appointments": appointments, "appointment_rows": rows.rows(appointments, attendance_at=now),
+        "group_bookings": group_bookings, "group_booking_rows": rows.rows(group_bookings, attendance_at=now),
         "sessions": sessions, "is_manager": manager,
         "prepared_offers": list(offers_prepared_for_operator()[:TODAY_OFFERS]) if manager else [],
         "dead_notifications": dead_notifications_count_for_operator() if manager else 0,
@@ -156,10 +161,11 @@ def bookings_list(request):
     context = {"tenant": request.tenant, "nav": "bookings", "form": form}
     if bookings is None:
         return render(request, "backoffice/bookings_list.html", context, status=400)
-    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(bookings.only(*BOOKING_ROW_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(request, "backoffice/bookings_list.html",
-                  {**context, "page": page, "query": urlencode(query), "csv_query": urlencode(query)})
+                  {**context, "page": page, "rows": BookingRows(request).rows(page.object_list),
+                   "query": urlencode(query), "csv_query": urlencode(query)})
 
 
 @office_page

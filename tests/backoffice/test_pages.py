@@ -474,3 +474,18 @@ def test_a_csv_of_10000_bookings_is_streamed_in_a_few_queries(owner, tenant_alph
         lines = sum(1 for _line in response.streaming_content)
     # then: a header and every booking, read in chunks rather than all at once
     assert response.streaming and lines == 1 + 10_000
+
+
+def test_names_are_escaped_in_the_booking_rows_and_the_calendar(owner, tenant_alpha, in_tenant):
+    # given: a service, a staff member and a client whose names look like markup (rows are built in Python)
+    with in_tenant(tenant_alpha):
+        massage = make_service(Service.Kind.INDIVIDUAL, name_en="Massage <b>&</b>")
+        anna = make_staff(massage, name="<i>Anna</i>", hours=((8, 23),))
+        booking_create_individual(tenant=tenant_alpha, service=massage, staff=anna, starts_at=at(10, 22),
+                                  client=client_details("<script>x</script>", "x@example.com"), actor=OPERATOR)
+    connection.set_schema_to_public()
+    for path in ("/office/bookings/", "/office/today/", "/office/calendar/"):
+        html = owner.get(path).content.decode()
+        assert "<script>x" not in html and "&lt;script&gt;x&lt;/script&gt;" in html, path
+        assert "Massage &lt;b&gt;&amp;&lt;/b&gt;" in html and "<i>Anna" not in html, path
+        assert ">2026-06-10 22:00</a>" in html or 'datetime="2026-06-10T22:00:00+02:00"' in html, path

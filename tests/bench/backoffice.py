@@ -16,16 +16,13 @@ the machine can serve at most, and how long requests queue then). Target: p95 <=
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import itertools
 import os
 import random
 import shutil
 import tempfile
-import threading
-import time
 
-from tests.bench.harness import LoadResult, bench_environment, report, web_server
+from tests.bench.harness import LoadResult, bench_environment, http_load, report, web_server
 
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", 20))
 STAFF = 20
@@ -137,43 +134,11 @@ def _setup() -> dict:
 
 def operators_load(port: int, cookies: list[str], *, total: int, paths: list[str],
                    think_seconds: float = 0.0) -> LoadResult:
-    """`total` requests from one keep-alive connection per operator (each with their own session), pages in
-    turn, each operator pausing 0.5-1.5 x `think_seconds` between pages; a non-200 answer counts as an error."""
-    counter = iter(range(total))
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    def operator(cookie: str):
-        headers = {"Host": HOST, "Cookie": cookie, "Accept-Language": "en", "Connection": "keep-alive"}
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        while True:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                break
-            started = time.perf_counter()
-            connection.request("GET", paths[index % len(paths)], headers=headers)
-            response = connection.getresponse()
-            response.read()
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                latencies.append(elapsed)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-            if response.getheader("Connection", "").lower() == "close":
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            if think_seconds:
-                time.sleep(think_seconds * random.uniform(0.5, 1.5))
-        connection.close()
-
-    threads = [threading.Thread(target=operator, args=(cookie,)) for cookie in cookies]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return LoadResult(total, time.perf_counter() - started, latencies, statuses)
+    """`total` GETs, pages in turn, from one keep-alive connection per operator (each with their own session),
+    each operator pausing 0.5-1.5 x `think_seconds` between pages; a non-200 answer counts as an error."""
+    return http_load(port, HOST, concurrency=len(cookies), total=total, cookies=cookies,
+                     headers={"Accept-Language": "en"}, think_seconds=think_seconds,
+                     request=lambda index: ("GET", paths[index % len(paths)], None))
 
 
 def main() -> None:

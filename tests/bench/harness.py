@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import json
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -194,15 +195,25 @@ class LoadResult:
 
 
 def http_load(port: int, host: str, *, concurrency: int, total: int,
-              request: Callable[[int], tuple[str, str, bytes | None]]) -> LoadResult:
-    """`total` requests from `concurrency` keep-alive clients; request(i) -> (method, path, body)."""
+              request: Callable[[int], tuple[str, str, bytes | None]],
+              headers: dict[str, str] | None = None, cookies: list[str] | None = None,
+              think_seconds: float = 0.0) -> LoadResult:
+    """`total` requests from `concurrency` keep-alive clients; request(i) -> (method, path, body).
+
+    `headers` are added to every request. `cookies` gives each client a Cookie header of its own (client i
+    sends cookies[i % len(cookies)]: signed-in users, each with their session). `think_seconds`: each client
+    pauses 0.5-1.5 x that long after each answer, like a person reading the page (0: a closed loop).
+    """
     counter = iter(range(total))
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    headers = {"Host": host, "Content-Type": "application/json", "Connection": "keep-alive"}
+    base_headers = {"Host": host, "Content-Type": "application/json", "Connection": "keep-alive", **(headers or {})}
 
-    def client():
+    def client(number: int):
+        client_headers = dict(base_headers)
+        if cookies:
+            client_headers["Cookie"] = cookies[number % len(cookies)]
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while True:
             with lock:
@@ -211,7 +222,7 @@ def http_load(port: int, host: str, *, concurrency: int, total: int,
                 break
             method, path, body = request(index)
             started = time.perf_counter()
-            connection.request(method, path, body=body, headers=headers)
+            connection.request(method, path, body=body, headers=client_headers)
             response = connection.getresponse()
             response.read()
             elapsed = (time.perf_counter() - started) * 1000
@@ -221,9 +232,11 @@ def http_load(port: int, host: str, *, concurrency: int, total: int,
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            if think_seconds:
+                time.sleep(think_seconds * random.uniform(0.5, 1.5))
         connection.close()
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
