@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import threading
 from collections import OrderedDict
 
@@ -144,9 +145,13 @@ def _fingerprint(value):
     """What a key part stands for: a model row is every column's value (a bulk `.update()` changes no
     `updated_at`, but it changes a column), anything else itself (lists and dicts as their repr)."""
     if isinstance(value, Model):
-        return (type(value).__name__, *(_hashable(getattr(value, field.attname))
-                                        for field in value._meta.concrete_fields))
+        return (type(value).__name__, *map(_hashable, _columns_of(type(value))(value)))
     return _hashable(value)
+
+
+@functools.cache
+def _columns_of(model) -> operator.attrgetter:
+    return operator.attrgetter(*(field.attname for field in model._meta.concrete_fields))
 
 
 def _hashable(value):
