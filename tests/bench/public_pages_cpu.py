@@ -131,7 +131,8 @@ def main(argv: list[str]) -> None:
     os.environ["ALLOT_RATE_LIMITS_ENABLED"] = "0"
     environment = _kept_environment("--drop" in argv) if keep or "--drop" in argv else _fresh_environment()
     with environment as setup:
-        if setup is None:
+        if setup is None:  # --drop
+            shutil.rmtree(static_root, ignore_errors=True)
             return
         from django.conf import settings
         from django.core.management import call_command
