@@ -172,8 +172,9 @@ def switcher_links(request: HttpRequest) -> list[dict]:
     """The language switcher: this page's address in every offered language."""
     current = page_language(request)
     links = []
+    # one copy for all the links: setting the parameter again keeps its place, as in a fresh copy
+    query = request.GET.copy()
     for code in offered_languages(_tenant(request)):
-        query = request.GET.copy()
         query[QUERY_PARAMETER] = code
         links.append({"code": code, "name": LANGUAGE_NAMES[code], "current": code == current,
                       "url": f"{request.path}?{query.urlencode()}"})

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
+import threading
+from collections import OrderedDict
 
 from django import template
+from django.db import connection
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -115,3 +120,83 @@ def _local_time(value, zone, language: str | None, format_name: str) -> str:
     if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return f"{text} {local.tzname()}"
     return text
+
+
+# --- Fragments rendered once per process --------------------------------------------------------------------
+
+FRAGMENTS_KEPT = 4096
+_fragments: OrderedDict[tuple, str] = OrderedDict()
+_fragments_lock = threading.Lock()
+
+
+def fragments_cache_enabled() -> bool:
+    """Not inside a transaction (tests, and anything that could see uncommitted rows): there the fragment is
+    rendered afresh, as the catalogue is loaded afresh."""
+    return not connection.in_atomic_block
+
+
+def forget_fragments() -> None:
+    """Tests: drop every fragment this process keeps."""
+    with _fragments_lock:
+        _fragments.clear()
+
+
+def _fingerprint(value):
+    """What a key part stands for: a model row is every column's value (a bulk `.update()` changes no
+    `updated_at`, but it changes a column), anything else itself (lists and dicts as their repr)."""
+    if isinstance(value, Model):
+        return (type(value).__name__, *map(_hashable, _columns_of(type(value))(value)))
+    return _hashable(value)
+
+
+@functools.cache
+def _columns_of(model) -> operator.attrgetter:
+    return operator.attrgetter(*(field.attname for field in model._meta.concrete_fields))
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+class CachedIncludeNode(template.Node):
+    def __init__(self, template_name, key_parts):
+        self.template_name, self.key_parts = template_name, key_parts
+
+    def render(self, context):
+        name = self.template_name.resolve(context)
+        if not fragments_cache_enabled():
+            return self._render(name, context)
+        tenant = getattr(connection, "tenant", None)
+        fragment_key = (name, translation.get_language(), connection.schema_name, _fingerprint(tenant),
+                        *(_fingerprint(part.resolve(context)) for part in self.key_parts))
+        html = _fragments.get(fragment_key)
+        if html is None:
+            html = self._render(name, context)
+            with _fragments_lock:
+                _fragments[fragment_key] = html
+                while len(_fragments) > FRAGMENTS_KEPT:
+                    _fragments.popitem(last=False)
+        return html
+
+    def _render(self, name, context):
+        with context.push():
+            return mark_safe(context.template.engine.get_template(name).render(context))  # a template's output
+
+
+@register.tag
+def cached_include(parser, token):
+    """{% cached_include "public_site/_steps.html" service.is_group step %}: the template's output, rendered
+    once per process for the same key and kept (at most FRAGMENTS_KEPT of them, the oldest dropped first).
+    The key is the template, the active language, the tenant (every column) and the values named after the
+    template (a model row stands for all its columns): they must be everything the fragment shows. For the
+    fragments repeated on every browsing page (steps, a service's header and card, the zone note): rendering
+    them with their translations and filters was a good part of an uncached page's cost. A fragment must not
+    act on the request (a tag that adds a CSP source, a CSRF token): a kept one is not rendered again."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("cached_include takes a template name and the values of its key")
+    return CachedIncludeNode(parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]])
