@@ -178,6 +178,13 @@ def signup_withdraw(*, tenant, signup: SignUp, actor: Actor, reason: str = "",
             raise ProgrammeError(_("The programme is over."))
         offer = (PlaceOffer.objects.filter(pk=signup.offer_id, status__in=PlaceOffer.HOLDING_STATUSES).first()
                  if signup.offer_id else None)
+        if offer is not None and offer.status == PlaceOffer.Status.AWAITING_PAYMENT and offer.places > 1:
+            # Its Checkout Session's amount is fixed for all the offered places: shrinking the offer would have the
+            # rest pay for a place no longer theirs. One leaves after the payment, or all when it lapses.
+            raise ProgrammeError(_(
+                "The places offered to your household are being paid for together, so one of you cannot withdraw "
+                "now. Complete the payment and withdraw afterwards, or leave it unpaid: the offer then closes for "
+                "all of you when the payment is due."))
         held_group_id = signup.group_id or (offer.group_id if offer else None)
         group = groups_lock([held_group_id])[held_group_id] if held_group_id else None
         if offer is not None:
