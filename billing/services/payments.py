@@ -205,10 +205,16 @@ def refund_recorded(*, tenant, refund: Refund, booking: Booking) -> None:
 
 def _refund_webhook_event(*, tenant, refund: Refund, booking: Booking) -> None:
     """payment.refunded for the organisation's webhook endpoints (written in the refund's transaction)."""
+    refund_webhook_event(tenant=tenant, refund=refund, client=booking.client,
+                         paid_for={"booking": booking.pk, "place_offer": None})
+
+
+def refund_webhook_event(*, tenant, refund: Refund, client, paid_for: dict) -> None:
+    """payment.refunded for the organisation's webhook endpoints (written in the refund's transaction): the refund,
+    what was paid for (`paid_for`: a booking's id, or a programme place offer) and the client who paid."""
     with tenant_context(tenant):
         event_id = event_id_for(tenant.schema_name, f"refund:{refund.pk}")
-        client = booking.client
-        data = {"object": "refund", "id": refund.pk, "booking": booking.pk, "amount": refund.amount,
+        data = {"object": "refund", "id": refund.pk, **paid_for, "amount": refund.amount,
                 "currency": refund.currency, "reason": refund.reason,
                 "client": {"id": client.pk, "name": client.name, "email": client.email, "phone": client.phone}}
         deliveries_write(event_type=PAYMENT_REFUNDED_EVENT, event_id=event_id,

@@ -25,6 +25,7 @@ from billing.services.payments import (
     _checkout_open,
     checkouts_close,
     payment_advance,
+    refund_webhook_event,
 )
 from booking_core.programmes.models import PlaceOffer
 from booking_core.programmes.selectors import place_offer_line, place_offer_payer
@@ -105,9 +106,11 @@ def place_offer_payment_advance(*, payment_id: int, status: str, payment_intent_
 
 
 def _refund_recorded(payment: BookingPayment, refund: Refund) -> None:
-    """What follows a place offer payment's new refund: the credit note, the outbox row issuing it at Stripe and
-    the payer's email (the organisation's webhook event payment.refunded is about bookings only)."""
+    """What follows a place offer payment's new refund: the credit note, the outbox row issuing it at Stripe, the
+    payer's email and the organisation's webhook event payment.refunded (naming the place offer, not a booking)."""
     offer_id = payment.place_offer_id
+    offer = PlaceOffer.objects.select_related("programme").get(pk=offer_id)
+    payer = place_offer_payer(offer)
     buyer = _invoice_buyer(payment)
     credit_note_issue_for_refund(tenant=payment.tenant, refund=refund, buyer=buyer)
     outbox_write(event_type=REFUND_ISSUE, recipient=buyer.email, language=buyer.language,
@@ -117,6 +120,11 @@ def _refund_recorded(payment: BookingPayment, refund: Refund) -> None:
                  payload={"place_offer_id": offer_id, "refund_id": refund.pk, "amount": refund.amount,
                           "currency": refund.currency},
                  idempotency_key=f"refund:{refund.pk}:email", subject_ref=f"place_offer:{offer_id}")
+    refund_webhook_event(tenant=payment.tenant, refund=refund, client=payer.client, paid_for={
+        "booking": None,
+        "place_offer": {"id": offer.pk, "programme": {"id": offer.programme_id, "slug": offer.programme.slug},
+                        "group": offer.group_id, "places": offer.places},
+    })
 
 
 def place_offer_payment_holds_close(*, tenant, now: dt.datetime | None = None) -> int:

@@ -19,6 +19,7 @@ from booking_core.programmes.services.signups import signup_withdraw
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed
 from tests.booking_core.test_api_operator import send
+from tests.billing.test_paid_place_offers import offered  # noqa: F401  (the one-place offer scene)
 from tests.programmes.factories import make_group, make_programme, one, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,50 @@ def test_the_whole_household_can_still_leave_an_offer_awaiting_payment_when_it_l
     after = snapshot(tenant_alpha, in_tenant, household_offer)
     assert (after["offer"], after["family"], after["places_taken"]) == (
         ("expired", 2), ["not_allocated", "not_allocated"], 0)
+
+
+def test_a_place_offers_refund_reaches_the_organisations_webhook_endpoints_as_payment_refunded(
+        client_for, tenant_alpha, in_tenant, connected, stripe_api, post_webhook, offered):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from allot.outbox.models import OutboxMessage
+    from billing import jobs
+    from booking_core.webhooks.services import webhook_endpoint_create
+    from tests.billing.test_paid_place_offers import accept_on_the_page
+
+    # given: an endpoint that wants refunds; the offer accepted and left unpaid past its hold (place passed on)
+    with in_tenant(tenant_alpha):
+        webhook_endpoint_create(actor=Actor.system("staff"), url="http://127.0.0.1:9/hooks",
+                                event_types=["payment.refunded"])
+    connection.set_schema_to_public()
+    offer = offered["offer"]
+    accept_on_the_page(client_for, tenant_alpha, offer, CLOCK)
+    payment = BookingPayment.objects.get(tenant=tenant_alpha)
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=16), tick=False), in_tenant(tenant_alpha):
+        assert jobs.payment_holds_expire() == 1
+    connection.set_schema_to_public()
+    # when: the payment arrives anyway (a signed webhook, delivered twice)
+    event = completed(stripe_api, payment, account=connected.stripe_account_id)
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=17), tick=False):
+        post_webhook(event)
+        run_outbox()
+        post_webhook(event)
+        run_outbox()
+    # then: refunded once, and one payment.refunded event names the place offer (no booking) and the payer
+    refund = Refund.objects.get(payment=payment)
+    [row] = OutboxMessage.objects.filter(queue="webhook", payload__event__type="payment.refunded")
+    sent = row.payload["event"]
+    assert sent["timestamp"].startswith("2026-12-04T09:17")
+    assert sent["data"] == {
+        "object": "refund", "id": refund.pk, "booking": None,
+        "place_offer": {"id": offer.pk, "programme": {"id": offered["programme"].pk,
+                                                      "slug": offered["programme"].slug},
+                        "group": offered["group"].pk, "places": 1},
+        "amount": 1200, "currency": "EUR", "reason": "no_place",
+        "client": {"id": offered["first"].client_id, "name": offered["first"].client.name,
+                   "email": "first@example.com", "phone": offered["first"].client.phone}}
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "webhook-event.schema.json").read_text())
+    jsonschema.validate(sent, schema)
