@@ -18,6 +18,7 @@ from billing.selectors.payments import (
     place_offer_payment_for,
     place_offer_payment_state,
 )
+from billing.invoicing.selectors import invoices_for_place_offer
 from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.programmes.errors import AlreadySignedUpError, OfferClosedError, SignUpClosedError
@@ -240,4 +241,6 @@ def programme_offer_payment(request, token: str):
         "offer": offer, "programme": offer.programme, "group": offer.group, "participants": participants,
         "state": state, "payment": place_offer_payment_for(tenant=request.tenant, offer_id=offer.pk),
         "can_pay": can_pay, "refresh_seconds": 5 if state in (PaymentState.PROCESSING, PaymentState.AWAITING) else None,
+        "invoices": (invoices_for_place_offer(tenant=request.tenant, offer_id=offer.pk)
+                     if state == PaymentState.PAID else []),
     })

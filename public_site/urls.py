@@ -62,4 +62,6 @@ urlpatterns = [
          name="programme-offer-decline"),
     path("programmes/offers/<token:token>/payment/", programme_views.programme_offer_payment,
          name="programme-offer-payment"),
+    path("programmes/offers/<token:token>/invoice/<str:number>.pdf", invoice_views.place_offer_invoice_pdf,
+         name="programme-offer-invoice-pdf"),
 ]

@@ -87,11 +87,14 @@ def invoice_pdf_response(invoice: Invoice):
     return response
 
 
-def invoice_attachments(*, tenant, booking_id: int) -> list[tuple[str, bytes]]:
-    """The booking's invoices as (file name, PDF) for an email (none for a booking that was never paid)."""
-    from billing.invoicing.selectors import invoices_for_booking
+def invoice_attachments(*, tenant, booking_id: int | None = None,
+                        place_offer_id: int | None = None) -> list[tuple[str, bytes]]:
+    """The invoices of a booking (or of a programme place offer) as (file name, PDF) for an email (none for one
+    that was never paid)."""
+    from billing.invoicing.selectors import invoices_for_booking, invoices_for_place_offer
 
     provider = invoicing_provider()
-    return [(f"{invoice.number}.pdf", provider.pdf(invoice))
-            for invoice in invoices_for_booking(tenant=tenant, booking_id=booking_id)
+    invoices = (invoices_for_booking(tenant=tenant, booking_id=booking_id) if booking_id is not None
+                else invoices_for_place_offer(tenant=tenant, offer_id=place_offer_id))
+    return [(f"{invoice.number}.pdf", provider.pdf(invoice)) for invoice in invoices
             if invoice.kind == Invoice.Kind.INVOICE]

@@ -34,7 +34,7 @@ from allot.outbox.models import OutboxMessage
 from booking_core.messages.rendering import tenant_email
 from booking_core.programmes import links, notifications, rules
 from booking_core.programmes.models import WEEKDAYS, PlaceOffer, SignUp
-from booking_core.programmes.selectors import signup_status
+from booking_core.programmes.selectors import place_offer_payer, signup_status
 from tenants.links import tenant_url
 
 STILL_TRUE = {
@@ -155,8 +155,21 @@ def render_programme_email(row: OutboxMessage) -> EmailMultiAlternatives:
         "moved": (told is not None and told.event_type == notifications.ALLOCATED
                   and told.payload.get("group_id") != row.payload.get("group_id")),
     }
-    return tenant_email(tenant=tenant, template=f"programmes/email/{row.event_type.replace('.', '_')}",
-                        context=context, recipient=row.recipient)
+    email = tenant_email(tenant=tenant, template=f"programmes/email/{row.event_type.replace('.', '_')}",
+                         context=context, recipient=row.recipient)
+    if row.event_type == notifications.ALLOCATED and signup.offer_id and _pays_for_the_offer(signup):
+        # A paid place's allocation carries its invoice (issued in the transaction that allocated it), as a paid
+        # booking's confirmation does; once per offer: in its payer's mail, not in every household member's.
+        from billing.invoicing.providers import invoice_attachments
+
+        for file_name, content in invoice_attachments(tenant=tenant, place_offer_id=signup.offer_id):
+            email.attach(file_name, content, "application/pdf")
+    return email
+
+
+def _pays_for_the_offer(signup: SignUp) -> bool:
+    payer = place_offer_payer(signup.offer)
+    return payer is not None and payer.pk == signup.pk
 
 
 for _event in notifications.EVENT_TYPES:

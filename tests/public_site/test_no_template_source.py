@@ -96,8 +96,9 @@ NOT_PAGES = {
                                            "with a redirect to it (its refusal re-renders that page: checked in "
                                            "tests/tenants/test_leaving.py)",
     r"office-organisation-export-download": "a zip file",
-    r"office-invoice-pdf|booking-invoice-pdf": "an invoice's PDF (tests/billing/test_invoices.py); the pages linking "
-                                               "to it (the booking's, the manage page) are checked",
+    r"office-invoice-pdf|booking-invoice-pdf|programme-offer-invoice-pdf": "an invoice's PDF "
+        "(tests/billing/test_invoices.py, test_paid_place_offers_after.py); the pages linking to it (the "
+        "booking's, the manage page, a paid place offer's payment page) are checked",
     r"programme-offer-payment": "a priced place offer's payment return page: the scene's offer has no payment, so it "
                                 "redirects to the offer page (its states: tests/billing/test_paid_place_offers.py)",
     r"stripe-webhook-payments": "Stripe's webhook endpoint: a signed POST answered in plain text "

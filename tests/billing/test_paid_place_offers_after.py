@@ -1,6 +1,11 @@
-"""A household's priced place offer awaiting payment cannot shrink: its Checkout Session's amount is fixed for all the
-offered places, so one member withdrawing would have the rest pay for a place no longer theirs. The withdrawal is
-refused (page and API, nothing changed); after the payment, one of them leaves as any allocated participant does.
+"""What follows a priced programme place offer's payment, beyond tests/billing/test_paid_place_offers.py:
+
+- a household's offer awaiting payment cannot shrink: its Checkout Session's amount is fixed for all the offered
+  places, so one member withdrawing would have the rest pay for a place no longer theirs. The withdrawal is refused
+  (page and API, nothing changed); after the payment, one of them leaves as any allocated participant does;
+- a place offer's refund reaches the organisation's webhook endpoints as payment.refunded, naming the offer;
+- the paid offer's invoice is linked on its payment page (by the offer's link only) and attached to the allocation.
+
 Through the offer page, the sign-up page, the public API and signed webhooks; every time is the frozen clock's."""
 
 from __future__ import annotations
@@ -161,3 +166,63 @@ def test_a_place_offers_refund_reaches_the_organisations_webhook_endpoints_as_pa
                    "email": "first@example.com", "phone": offered["first"].client.phone}}
     schema = json.loads((Path(__file__).parents[2] / "docs" / "webhook-event.schema.json").read_text())
     jsonschema.validate(sent, schema)
+
+
+def test_the_paid_place_offers_invoice_is_on_its_payment_page_and_in_the_allocation_email(
+        client_for, tenant_alpha, tenant_beta, in_tenant, connected, stripe_api, post_webhook, offered,
+        household_offer):
+    from django.core import mail
+
+    from tests.billing.test_paid_place_offers import accept_on_the_page, page
+
+    offer = offered["offer"]
+    mail.outbox = []
+    # given: the offer accepted; before it is paid the payment page lists no invoice
+    accept_on_the_page(client_for, tenant_alpha, offer, CLOCK)
+    payment = BookingPayment.objects.get(tenant=tenant_alpha)
+    payment_page = f"/programmes/offers/{offer.token}/payment/"
+    assert 'id="invoices"' not in page(client_for, tenant_alpha, payment_page, CLOCK + dt.timedelta(minutes=1))
+    # when: it is paid (signed webhook) and the outbox sends the allocation
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=2), tick=False):
+        post_webhook(completed(stripe_api, payment, account=connected.stripe_account_id))
+        run_outbox()
+    invoice = Invoice.objects.get(payment=payment, kind="invoice")
+    # then: the payment page links the invoice's PDF, which downloads by the offer's link
+    link = f"/programmes/offers/{offer.token}/invoice/{invoice.number}.pdf"
+    paid_page = page(client_for, tenant_alpha, payment_page, CLOCK + dt.timedelta(minutes=3))
+    assert 'data-payment-state="paid"' in paid_page
+    assert f'href="{link}?lang=en"' in paid_page
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=3), tick=False):
+        download = client_for(tenant_alpha).get(link)
+        # and: another offer's link, another organisation, another number are a 404
+        other_offer = client_for(tenant_alpha).get(
+            f"/programmes/offers/{household_offer['offer'].token}/invoice/{invoice.number}.pdf")
+        other_tenant = client_for(tenant_beta).get(link)
+        other_number = client_for(tenant_alpha).get(f"/programmes/offers/{offer.token}/invoice/NOPE-1.pdf")
+    assert (download.status_code, download["Content-Type"]) == (200, "application/pdf")
+    assert download.content.startswith(b"%PDF")
+    assert download["Content-Disposition"] == f'attachment; filename="{invoice.number}.pdf"'
+    assert (other_offer.status_code, other_tenant.status_code, other_number.status_code) == (404, 404, 404)
+    # and: the allocation email carries the PDF, as a paid booking's confirmation does
+    [allocated] = [message for message in mail.outbox if message.to == ["first@example.com"]]
+    assert [(name, mimetype) for name, _content, mimetype in allocated.attachments] == [
+        (f"{invoice.number}.pdf", "application/pdf")]
+
+
+def test_a_households_allocation_emails_carry_its_one_invoice_once(
+        client_for, tenant_alpha, in_tenant, connected, stripe_api, post_webhook, household_offer):
+    from django.core import mail
+
+    offer = household_offer["offer"]
+    mail.outbox = []
+    with time_machine.travel(CLOCK, tick=False):
+        client_for(tenant_alpha).post(f"/programmes/offers/{offer.token}/accept/?lang=en")
+    payment = BookingPayment.objects.get(tenant=tenant_alpha)
+    with time_machine.travel(CLOCK + dt.timedelta(minutes=2), tick=False):
+        post_webhook(completed(stripe_api, payment, account=connected.stripe_account_id))
+        run_outbox()
+    invoice = Invoice.objects.get(payment=payment, kind="invoice")
+    family_email = household_offer["family"][0].client.email
+    pdfs = [name for message in mail.outbox if message.to == [family_email]
+            for name, _content, _mimetype in message.attachments if name.endswith(".pdf")]
+    assert pdfs == [f"{invoice.number}.pdf"]
