@@ -7,8 +7,8 @@ from django.http import Http404
 
 from billing.invoicing.providers import invoice_pdf_response
 from billing.invoicing.selectors import invoice_get
-from booking_core.selectors.bookings import booking_get_by_token
 from booking_core.programmes.selectors import offer_get_by_token
+from booking_core.selectors.bookings import booking_get_by_token
 from public_site.pages import public_page, secret_link_page
 
 

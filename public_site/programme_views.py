@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from allot.errors import ApplicationError
+from billing.invoicing.selectors import invoices_for_place_offer
 from billing.selectors.payments import (
     PaymentState,
     payment_hold_deadline_for,
     place_offer_payment_for,
     place_offer_payment_state,
 )
-from billing.invoicing.selectors import invoices_for_place_offer
 from billing.services.place_offer_payments import place_offer_payment_start
 from booking_core.acting import Actor
 from booking_core.programmes.errors import AlreadySignedUpError, OfferClosedError, SignUpClosedError

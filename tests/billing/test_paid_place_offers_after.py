@@ -23,13 +23,22 @@ from booking_core.programmes.models import PlaceOffer, ProgrammeGroup, SignUp
 from booking_core.programmes.services.signups import signup_withdraw
 from tests.billing.conftest import run_outbox
 from tests.billing.helpers import completed
+from tests.billing.test_paid_place_offers import accept_on_the_page, page, scene
 from tests.booking_core.test_api_operator import send
-from tests.billing.test_paid_place_offers import offered  # noqa: F401  (the one-place offer scene)
 from tests.programmes.factories import make_group, make_programme, one, sign_up
 
 pytestmark = pytest.mark.django_db
 
 CLOCK = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def offered(tenant_alpha, in_tenant):
+    """test_paid_place_offers' scene: a 12 EUR one-place offer sent to first@example.com; second@example.com waits."""
+    with time_machine.travel(CLOCK, tick=False), in_tenant(tenant_alpha):
+        built = scene(tenant_alpha, price=1200)
+    connection.set_schema_to_public()
+    return built
 
 
 @pytest.fixture
@@ -131,7 +140,6 @@ def test_a_place_offers_refund_reaches_the_organisations_webhook_endpoints_as_pa
     from allot.outbox.models import OutboxMessage
     from billing import jobs
     from booking_core.webhooks.services import webhook_endpoint_create
-    from tests.billing.test_paid_place_offers import accept_on_the_page
 
     # given: an endpoint that wants refunds; the offer accepted and left unpaid past its hold (place passed on)
     with in_tenant(tenant_alpha):
@@ -172,8 +180,6 @@ def test_the_paid_place_offers_invoice_is_on_its_payment_page_and_in_the_allocat
         client_for, tenant_alpha, tenant_beta, in_tenant, connected, stripe_api, post_webhook, offered,
         household_offer):
     from django.core import mail
-
-    from tests.billing.test_paid_place_offers import accept_on_the_page, page
 
     offer = offered["offer"]
     mail.outbox = []
