@@ -208,6 +208,7 @@ def test_the_paid_place_offers_invoice_is_on_its_payment_page_and_in_the_allocat
     assert (download.status_code, download["Content-Type"]) == (200, "application/pdf")
     assert download.content.startswith(b"%PDF")
     assert download["Content-Disposition"] == f'attachment; filename="{invoice.number}.pdf"'
+    assert {"private", "no-store"} <= set(download["Cache-Control"].replace(" ", "").split(","))
     assert (other_offer.status_code, other_tenant.status_code, other_number.status_code) == (404, 404, 404)
     # and: the allocation email carries the PDF, as a paid booking's confirmation does
     [allocated] = [message for message in mail.outbox if message.to == ["first@example.com"]]

@@ -71,6 +71,8 @@ def test_every_secret_link_route_is_a_private_page():
     # then: the ones above, all of them marked (a new route cannot forget it)
     # the above, /o/<token>/seen/ (POST only: the offer page's beacon), the calendar feeds (/feeds/<token>.ics,
     # /b/<token>/feed/), the payment return page (/b/<token>/payment/) and a paid booking's invoice PDF
-    # (/b/<token>/invoice/<number>.pdf, its private caching checked in tests/billing/test_invoices.py)
-    assert len(routes) == 23
+    # (/b/<token>/invoice/<number>.pdf, its private caching checked in tests/billing/test_invoices.py), a priced
+    # place offer's payment return page (/programmes/offers/<token>/payment/) and its invoice PDF
+    # (/programmes/offers/<token>/invoice/<number>.pdf, checked in tests/billing/test_paid_place_offers_after.py)
+    assert len(routes) == 25
     assert [route.name for route in routes if not getattr(route.callback, "is_secret_link_page", False)] == []
