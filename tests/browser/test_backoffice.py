@@ -1,14 +1,20 @@
-"""The back office in a real browser, in Hungarian: an owner signs in, finds a booking of a full session in the
-list, cancels it with a reason, and releases the waitlist offer that freed seat prepared, from Today."""
+"""The back office in a real browser, in Hungarian: an admin signs in, finds a booking of a full session in the
+list, cancels it with a reason, and releases the waitlist offer that freed seat prepared, from Today; the
+waiting client's offer email arrives."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 
+from allot.accounts.services import user_create_verified
 from booking_core.models import Booking, Offer, Service
+from tenants.models import Membership
+from tenants.services import membership_add
+from tests.billing.conftest import run_outbox
 from tests.conftest import PASSWORD
 from tests.factories import make_service, make_session
 from tests.waitlist.helpers import fill, join
@@ -16,10 +22,12 @@ from tests.waitlist.helpers import fill, join
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_an_owner_cancels_a_full_sessions_booking_and_releases_the_prepared_offer(browser_page, site_url,
+def test_an_admin_cancels_a_full_sessions_booking_and_releases_the_prepared_offer(browser_page, site_url,
                                                                                    tenant_alpha, in_tenant):
-    # given: a full session in two days and a client waiting; offers wait for release (Today lists every
-    # prepared offer, whatever its day)
+    # given: an admin of Alpha, a full session in two days and a client waiting; offers wait for release
+    # (Today lists every prepared offer, whatever its day)
+    admin = user_create_verified(email="alpha_admin@example.com", password=PASSWORD)
+    membership_add(tenant=tenant_alpha, user=admin, role=Membership.Role.ADMIN)
     with in_tenant(tenant_alpha):
         service = make_service(name_en="Swimming", name_hu="Úszás", offer_auto_send=Service.OfferRelease.OFF)
         session = make_session(service, capacity=1, starts_in_days=2, location="Medence")
@@ -29,10 +37,10 @@ def test_an_owner_cancels_a_full_sessions_booking_and_releases_the_prepared_offe
     page = browser_page(locale="hu-HU", extra_http_headers={"Accept-Language": "hu-HU,hu;q=0.9"},
                         viewport={"width": 1200, "height": 900})
 
-    # when: the owner opens the back office and signs in
+    # when: the admin opens the back office and signs in
     page.goto(site_url(tenant_alpha, "/office/bookings/"))
     page.wait_for_url(re.compile(r"/accounts/login/"))
-    page.locator("#id_login").fill("alpha_owner@example.com")
+    page.locator("#id_login").fill("alpha_admin@example.com")
     page.locator("#id_password").fill(PASSWORD)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/office/bookings/$"))
@@ -53,7 +61,7 @@ def test_an_owner_cancels_a_full_sessions_booking_and_releases_the_prepared_offe
     page.wait_for_selector(".notice--success")
     page.shot("cancelled")
 
-    # then: Today offers the freed seat to the waiting client, and the owner releases it
+    # then: Today offers the freed seat to the waiting client, and the admin releases it
     page.locator('a[href="/office/today/"]').click()
     release = page.locator('form[action^="/office/offers/"] button')
     assert release.count() == 1
@@ -63,4 +71,12 @@ def test_an_owner_cancels_a_full_sessions_booking_and_releases_the_prepared_offe
     page.shot("released")
     with in_tenant(tenant_alpha):
         assert Booking.objects.get(pk=booking.pk).status == "cancelled"
-        assert Offer.objects.get(entry=waiting).status == "sent"
+        offer = Offer.objects.get(entry=waiting)
+        assert offer.status == "sent"
+    connection.set_schema_to_public()
+
+    # and: the waiting client's offer email arrives (a worker delivers the outbox) with the offer's link
+    run_outbox()
+    to_waiting = [message for message in mail.outbox if message.to == [waiting.client.email]]
+    assert len([message for message in to_waiting if f"/o/{offer.token}/" in message.body]) == 1, \
+        [message.subject for message in to_waiting]
